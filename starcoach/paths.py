@@ -1,0 +1,60 @@
+"""Where things live: one function per place, each overridable by an environment variable.
+
+- ``data_dir()``: sessions, the index, user config. ``STARCOACH_HOME`` overrides the
+  platform default (``platformdirs.user_data_dir("starcoach")``).
+- ``scenario_dirs()``: the bundled ``scenarios/`` folder plus ``<data_dir>/scenarios`` for the
+  user's own; ``STARCOACH_SCENARIOS`` (a path list) replaces both.
+- ``models_dir()``: ``models/`` in the project, where users put CTranslate2 model folders;
+  ``STARCOACH_MODELS_DIR`` overrides.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir(create: bool = True) -> Path:
+    """The folder for sessions, the session index and config.
+
+    Args:
+        create: Make the folder if it does not exist yet.
+    """
+    env = os.environ.get("STARCOACH_HOME")
+    if env:
+        path = Path(env).expanduser()
+    else:
+        from platformdirs import user_data_dir
+
+        path = Path(user_data_dir("starcoach", appauthor=False))
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sessions_dir(create: bool = True) -> Path:
+    """The folder holding one sub-folder per saved session."""
+    path = data_dir(create) / "sessions"
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def scenario_dirs() -> list[Path]:
+    """Folders searched for ``*.toml`` scenario files, bundled first."""
+    env = os.environ.get("STARCOACH_SCENARIOS")
+    if env:
+        return [Path(p).expanduser() for p in env.split(os.pathsep) if p]
+    dirs = [PROJECT_ROOT / "scenarios"]
+    user = data_dir(create=False) / "scenarios"
+    if user.is_dir():
+        dirs.append(user)
+    return dirs
+
+
+def models_dir() -> Path:
+    """The folder where users put extra CTranslate2 Whisper model folders."""
+    env = os.environ.get("STARCOACH_MODELS_DIR")
+    return Path(env).expanduser() if env else PROJECT_ROOT / "models"
