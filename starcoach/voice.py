@@ -1,0 +1,111 @@
+"""The interviewer's voice, and synthetic candidates for demos, tests and benchmarks.
+
+Two engines, both offline:
+
+- ``hibari``: the natural voice bundled in the ``hibari-tts`` wheel (voice "heart"); only the
+  bundled voice is used, so nothing is ever downloaded.
+- ``espeak``: Debian's ``espeak-ng`` command, robotic but everywhere.
+
+:func:`synthesize` writes speech to a WAV file; :func:`speak` plays it through the default output
+device (the CLI decides whether to call it).
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from starcoach.errors import StarcoachError
+
+VOICES = ("hibari", "espeak", "off")
+
+
+class VoiceError(StarcoachError):
+    """The requested voice cannot speak here."""
+
+    code = "E500"
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Synthesized speech.
+
+    Attributes:
+        samples: float32 mono samples in [-1, 1].
+        sample_rate: Samples per second.
+    """
+
+    samples: "object"  # numpy.ndarray; typed loosely to keep numpy out of start-up
+    sample_rate: int
+
+    @property
+    def duration_s(self) -> float:
+        """Length in seconds."""
+        return len(self.samples) / self.sample_rate
+
+
+@functools.lru_cache(maxsize=1)
+def _hibari():
+    try:
+        from hibari import Hibari
+    except ImportError as e:  # pragma: no cover - dependency always installed by make
+        raise VoiceError(
+            "The hibari voice is not installed", "run `make run` (or pip install hibari-tts==0.2.1)"
+        ) from e
+    return Hibari()  # the bundled default voice: never downloads
+
+
+def synthesize_samples(text: str, voice: str = "hibari", speed: float = 1.0, seed: int = 0) -> Speech:
+    """Speak ``text`` into memory.
+
+    Args:
+        text: What to say.
+        voice: ``hibari`` (bundled natural voice) or ``espeak`` (espeak-ng).
+        speed: 1.0 is normal pace; 0.8 slower, 1.2 faster.
+        seed: Fixes hibari's noise so the same text gives the same audio.
+    """
+    import numpy as np
+
+    if voice == "hibari":
+        tts = _hibari()
+        return Speech(np.asarray(tts(text, speed=speed, seed=seed), dtype=np.float32), tts.sample_rate)
+    if voice == "espeak":
+        exe = shutil.which("espeak-ng") or shutil.which("espeak")
+        if exe is None:
+            raise VoiceError("espeak-ng is not installed", "sudo apt-get install espeak-ng, or use --voice hibari")
+        wpm = int(165 * speed)
+        out = subprocess.run([exe, "-v", "en-us", "-s", str(wpm), "--stdout", text],
+                             capture_output=True, check=True).stdout
+        import io
+
+        import soundfile as sf
+
+        data, rate = sf.read(io.BytesIO(out), dtype="float32")
+        return Speech(data, rate)
+    raise VoiceError(f"Unknown voice {voice!r}", f"expected one of {', '.join(VOICES)}")
+
+
+def synthesize(text: str, out_path: Path | str, voice: str = "hibari", speed: float = 1.0,
+               seed: int = 0) -> Path:
+    """Speak ``text`` into a 16-bit WAV file and return its path."""
+    import soundfile as sf
+
+    speech = synthesize_samples(text, voice=voice, speed=speed, seed=seed)
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(out, speech.samples, speech.sample_rate, subtype="PCM_16")
+    return out
+
+
+def speak(text: str, voice: str = "hibari", device: int | str | None = None) -> None:
+    """Say ``text`` through the output device and return when done. ``off`` says nothing."""
+    if voice == "off" or not text.strip():
+        return
+    speech = synthesize_samples(text, voice=voice)
+    import sounddevice as sd
+
+    sd.play(speech.samples, speech.sample_rate, device=device)
+    sd.wait()
