@@ -8,8 +8,12 @@ what was expected.
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from starcoach.errors import ScenarioError, ScenarioNotFound
 
 #: The STAR steps, in the order a candidate answers them.
 STEP_NAMES: tuple[str, ...] = ("situation", "task", "action", "result", "reflection")
@@ -36,6 +40,9 @@ class Step:
         key_phrases: Phrases of the strong example a good answer conveys.
         coaching: The one-line coaching tip for this step.
         common_mistake: The mistake candidates most often make here.
+        senior_example: Optional senior-level version of the strong example (the seed page shows
+            an "SDE2 Reflection" and a "Senior Reflection" side by side; the SDE2 one is
+            ``strong_example``). Key phrases may come from either.
     """
 
     name: str
@@ -44,6 +51,7 @@ class Step:
     key_phrases: tuple[str, ...]
     coaching: str
     common_mistake: str
+    senior_example: str = ""
 
 
 @dataclass(frozen=True)
@@ -226,3 +234,644 @@ class Scenario:
 DEFAULT_SCENARIO_ID = "learn-and-be-curious-proactive-learning"
 
 # --- loading and validation: load_scenario(path), load_all(), find_scenario(id) below ---
+
+#: Kinds an annotation of the weak answer may have: the analysis finding that should flag it.
+ANNOTATION_KINDS: tuple[str, ...] = (
+    "handoff",
+    "routing",
+    "no-individual-contribution",
+    "no-quantification",
+    "vague-outcome",
+    "assigned",
+    "team-credit",
+    "generic-reflection",
+)
+
+#: Amazon's 16 Leadership Principles, as scenario files must spell them.
+LEADERSHIP_PRINCIPLES: tuple[str, ...] = (
+    "Customer Obsession",
+    "Ownership",
+    "Invent and Simplify",
+    "Are Right, A Lot",
+    "Learn and Be Curious",
+    "Hire and Develop the Best",
+    "Insist on the Highest Standards",
+    "Think Big",
+    "Bias for Action",
+    "Frugality",
+    "Earn Trust",
+    "Dive Deep",
+    "Have Backbone; Disagree and Commit",
+    "Deliver Results",
+    "Strive to be Earth's Best Employer",
+    "Success and Scale Bring Broad Responsibility",
+)
+
+#: Text that marks a value of the ``scenarios new`` template that the author has to replace.
+PLACEHOLDER = "FILL IN"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario file.
+
+    Attributes:
+        path: The file, as it was given.
+        field: Where in the file: ``question``, ``steps[action].target_s``, ``probes[2].question``
+            (probes, quiz questions and annotations count from 1, in file order), or ``(file)``
+            for problems with the file as a whole.
+        message: What is wrong and what was expected.
+        line: Line number, when known (only for malformed TOML).
+    """
+
+    path: Path
+    field: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.message}"
+
+
+class ScenarioInvalid(ScenarioError):
+    """A scenario file fails the schema; ``problems`` lists every problem found in it."""
+
+    def __init__(self, path: Path | None, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        if len(problems) == 1:
+            message = str(problems[0])
+        else:
+            lines = "".join(f"\n  {p}" for p in problems)
+            where = path if path is not None else "the scenario files"
+            message = f"{where} has {len(problems)} problems (format: scenarios/README.md):{lines}"
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class ScenarioLibrary:
+    """What a scan of the scenario folders found.
+
+    Attributes:
+        scenarios: The valid scenarios, sorted by id (for a duplicated id, the first file found).
+        problems: Problems with the other files (invalid files, duplicate ids).
+    """
+
+    scenarios: tuple[Scenario, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def ids(self) -> list[str]:
+        """Ids of the valid scenarios."""
+        return [s.id for s in self.scenarios]
+
+
+# --- the schema, table-driven -------------------------------------------------------------------
+#
+# Each table of the file has a spec: key -> (kind, what is expected, required). The kinds are
+# checked by _Checker.value(); rules across fields (step order, duplicates, ranges) are in _check().
+
+_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+_Spec = dict[str, tuple[str, str, bool]]
+
+_TOP: _Spec = {
+    "id": ("id", "the scenario id: lowercase words joined by hyphens, same as the file name", True),
+    "version": ("text", 'the content version as text, e.g. "1"', True),
+    "title": ("text", "a short title of the story for lists", True),
+    "principles": ("principles", "a list of leadership principles, the primary first", True),
+    "question": ("text", "the interview question as the interviewer asks it", True),
+    "overview": ("text", "the story in one paragraph", True),
+    "takeaways": ("text", "what makes the strong answer strong", True),
+    "disqualifiers": ("texts", "a list of phrases that sink an answer to this question", True),
+    "steps": ("tables", "five [[steps]] tables: situation, task, action, result, reflection", True),
+    "levels": ("tables", "three [[levels]] tables: sde1, sde2, senior", True),
+    "probes": ("tables", "[[probes]] tables, one per follow-up question", True),
+    "weak_answer": ("table", "a [weak_answer] table with text, bar_raiser and annotations", True),
+    "modes": ("tables", "three [[modes]] tables: ownership, dive-deep, deliver-results", True),
+    "quiz": ("tables", "[[quiz]] tables, one per question", True),
+}
+_STEP: _Spec = {
+    "name": ("step", "one of " + ", ".join(STEP_NAMES), True),
+    "target_s": ("seconds", "target seconds, a positive number such as 30", True),
+    "strong_example": ("text", "what a strong answer for this step sounds like", True),
+    "key_phrases": ("texts", "a list of the phrases a good answer conveys", True),
+    "coaching": ("text", "the one-line coaching tip", True),
+    "common_mistake": ("text", "the mistake candidates most often make here", True),
+    "senior_example": ("text", "a senior-level version of the strong example", False),
+}
+_LEVEL: _Spec = {
+    "id": ("level", "one of " + ", ".join(LEVEL_NAMES), True),
+    "guidance": ("text", "how to pitch the story at this level", True),
+    "reflection": ("text", "a model reflection at this level", True),
+    "bar": ("text", "what the bar is at this level", True),
+    "budget_s": ("budget", "[min, max] seconds for the whole answer, e.g. [105, 135]", True),
+    "budget_label": ("text", 'the budget as the walkthrough says it, e.g. "Keep to 2 minutes."', True),
+}
+_PROBE: _Spec = {
+    "question": ("text", "the follow-up question", True),
+    "probes": ("text", "what the question tests", True),
+    "weak_answer": ("text", "a typical weak answer", True),
+    "weak_why": ("text", "why that answer is weak", True),
+    "strong_answer": ("text", "a strong answer", True),
+    "key_line": ("text", "the line of the strong answer that carries it", True),
+}
+_WEAK: _Spec = {
+    "text": ("text", "the weak answer as a candidate says it", True),
+    "bar_raiser": ("text", "what the Bar Raiser thinks of it", True),
+    "annotations": ("tables", "[[weak_answer.annotations]] tables with note, quote and kind", True),
+}
+_ANNOTATION: _Spec = {
+    "note": ("text", "the annotation as written", True),
+    "quote": ("quote", 'words quoted from weak_answer.text, or "" for the whole answer', True),
+    "kind": ("kind", "one of " + ", ".join(ANNOTATION_KINDS), True),
+}
+_MODE: _Spec = {
+    "id": ("mode", "one of " + ", ".join(MODE_NAMES), True),
+    "lead_in": ("text", "how to open the story in this mode", True),
+    "emphasize": ("text", "what to emphasize", True),
+    "downplay": ("text", "what to downplay", True),
+}
+_QUIZ: _Spec = {
+    "question": ("text", "the quiz question", True),
+    "options": ("texts", "a list of at least two different answer options", True),
+    "answer": ("answer", "the number of the right option, counting from 1", True),
+    "why": ("text", "why that option is right and the others are not", True),
+}
+
+_ENUMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "step": ("step", STEP_NAMES),
+    "level": ("level", tuple(LEVEL_NAMES)),
+    "mode": ("mode", tuple(MODE_NAMES)),
+    "kind": ("annotation kind", ANNOTATION_KINDS),
+}
+
+
+def _describe(value: object) -> str:
+    """A value as an error message names it: "text '90s'", "the number -5", "a list"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        short = value if len(value) <= 40 else value[:37] + "..."
+        return f"text {short!r}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _norm(text: str) -> str:
+    """Text compared loosely: lower case, punctuation and extra spaces ignored."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower().replace("&", " and ")).split())
+
+
+class _Checker:
+    """Collects the problems of one file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def add(self, field_: str, message: str) -> None:
+        self.problems.append(Problem(self.path, field_, message))
+
+    def table(self, data: dict, spec: _Spec, where: str) -> dict:
+        """Check every key of ``data`` against ``spec``; returns the keys whose values are valid."""
+        prefix = f"{where}." if where else ""
+        for key in data:
+            if key not in spec:
+                close = difflib.get_close_matches(key, list(spec), n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                self.add(f"{prefix}{key}", f"unknown key: {hint}expected one of {', '.join(spec)}")
+        valid = {}
+        for key, (kind, expect, required) in spec.items():
+            if key not in data:
+                if required:
+                    self.add(f"{prefix}{key}", f"missing: expected {expect}")
+                continue
+            if self.value(data[key], kind, expect, f"{prefix}{key}"):
+                valid[key] = data[key]
+        return valid
+
+    def value(self, value: object, kind: str, expect: str, where: str) -> bool:
+        """Check one value of the given kind; True when it is valid."""
+        before = len(self.problems)
+        if kind in ("text", "id", "quote") or kind in _ENUMS:
+            self.text(value, expect, where, allow_empty=kind == "quote")
+        if kind == "id" and len(self.problems) == before and not _ID_RE.match(value):
+            self.add(where, f"{value!r} is not a valid id: expected {expect}")
+        elif kind in _ENUMS and len(self.problems) == before:
+            label, allowed = _ENUMS[kind]
+            if value not in allowed:
+                self.add(where, f"unknown {label} {value!r}: expected one of {', '.join(allowed)}")
+        elif kind in ("texts", "principles"):
+            self.texts(value, expect, where)
+            if kind == "principles" and len(self.problems) == before:
+                for i, name in enumerate(value, 1):
+                    if name not in LEADERSHIP_PRINCIPLES:
+                        self.add(f"{where}[{i}]", _unknown_principle(name))
+        elif kind == "seconds":
+            self.seconds(value, expect, where)
+        elif kind == "budget":
+            if not (isinstance(value, list) and len(value) == 2 and all(map(_is_number, value))):
+                self.add(where, f"got {_describe(value)}: expected {expect}")
+            elif min(value) <= 0:
+                self.add(where, f"{value} has a number <= 0: expected {expect}")
+            elif value[0] > value[1]:
+                self.add(where, f"min {value[0]} is more than max {value[1]}: expected {expect}")
+        elif kind == "answer":
+            if not isinstance(value, int) or isinstance(value, bool):
+                self.add(where, f"got {_describe(value)}: expected {expect}")
+            elif value == 0:
+                self.add(where, f"not filled in yet: expected {expect}")
+        elif kind == "table" and not isinstance(value, dict):
+            self.add(where, f"got {_describe(value)}: expected {expect}")
+        elif kind == "tables":
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                self.add(where, f"got {_describe(value)}: expected {expect}")
+            elif not value:
+                self.add(where, f"empty: expected {expect}")
+        return len(self.problems) == before
+
+    def text(self, value: object, expect: str, where: str, allow_empty: bool = False) -> None:
+        if not isinstance(value, str):
+            self.add(where, f"got {_describe(value)}: expected {expect}")
+        elif value.strip().startswith(PLACEHOLDER):
+            self.add(where, f"not filled in yet: replace the template text with {expect}")
+        elif not value.strip() and not allow_empty:
+            self.add(where, f"empty: expected {expect}")
+
+    def texts(self, value: object, expect: str, where: str) -> None:
+        if not isinstance(value, list):
+            self.add(where, f"got {_describe(value)}: expected {expect}")
+        elif not value:
+            self.add(where, f"empty: expected {expect}")
+        else:
+            for i, item in enumerate(value, 1):
+                self.text(item, "text", f"{where}[{i}]")
+
+    def seconds(self, value: object, expect: str, where: str) -> None:
+        if not _is_number(value):
+            self.add(where, f"got {_describe(value)}: expected {expect}")
+        elif value < 0:
+            self.add(where, f"{value} is negative: expected {expect}")
+        elif value == 0:
+            self.add(where, f"0 seconds: expected {expect}")
+
+
+def _unknown_principle(name: str) -> str:
+    by_norm = {_norm(p): p for p in LEADERSHIP_PRINCIPLES}
+    close = difflib.get_close_matches(_norm(name), list(by_norm), n=1, cutoff=0.6)
+    hint = f"did you mean '{by_norm[close[0]]}'? " if close else ""
+    return (
+        f"unknown leadership principle {name!r}: {hint}"
+        f"expected one of {', '.join(LEADERSHIP_PRINCIPLES)}"
+    )
+
+
+def _check(data: dict, path: Path) -> list[Problem]:
+    """Every problem of a parsed scenario file (empty when it is valid)."""
+    c = _Checker(path)
+    top = c.table(data, _TOP, "")
+    if "id" in top and top["id"] != path.stem:
+        c.add("id", f"{top['id']!r} does not match the file name {path.name!r}: "
+                    f"expected the file to be called {top['id']}.toml (or change the id)")
+
+    # Steps: all five, once each, in STAR order.
+    names: list[str] = []
+    for i, step in enumerate(top.get("steps", []), 1):
+        name = step.get("name")
+        label = name if isinstance(name, str) and name in STEP_NAMES else str(i)
+        valid = c.table(step, _STEP, f"steps[{label}]")
+        if "name" in valid:
+            names.append(valid["name"])
+    if "steps" in top and len(names) == len(top["steps"]):
+        for name in STEP_NAMES:
+            if name not in names:
+                c.add("steps", f"missing step '{name}': expected all of {', '.join(STEP_NAMES)}, "
+                               "in that order")
+        for name in sorted(set(names), key=STEP_NAMES.index):
+            if names.count(name) > 1:
+                c.add("steps", f"duplicate step '{name}': expected each step once")
+        if sorted(set(names), key=names.index) != sorted(set(names), key=STEP_NAMES.index):
+            c.add("steps", f"steps out of order ({', '.join(names)}): "
+                           f"expected {', '.join(STEP_NAMES)}")
+
+    for key, spec, ids in (("levels", _LEVEL, tuple(LEVEL_NAMES)), ("modes", _MODE, tuple(MODE_NAMES))):
+        found = []
+        for i, table in enumerate(top.get(key, []), 1):
+            id_ = table.get("id")
+            label = id_ if isinstance(id_, str) and id_ in ids else str(i)
+            valid = c.table(table, spec, f"{key}[{label}]")
+            if "id" in valid:
+                found.append(valid["id"])
+        if key in top and len(found) == len(top[key]):
+            for id_ in ids:
+                if id_ not in found:
+                    c.add(key, f"missing {key[:-1]} '{id_}': expected one each of {', '.join(ids)}")
+                elif found.count(id_) > 1:
+                    c.add(key, f"duplicate {key[:-1]} '{id_}': expected one each of {', '.join(ids)}")
+
+    seen: dict[str, int] = {}
+    for i, probe in enumerate(top.get("probes", []), 1):
+        valid = c.table(probe, _PROBE, f"probes[{i}]")
+        if "question" in valid:
+            first = seen.setdefault(_norm(valid["question"]), i)
+            if first != i:
+                c.add(f"probes[{i}].question", f"duplicate probe: same question as probes[{first}]")
+
+    for i, question in enumerate(top.get("quiz", []), 1):
+        valid = c.table(question, _QUIZ, f"quiz[{i}]")
+        options = valid.get("options")
+        if options is not None:
+            if len(options) < 2:
+                c.add(f"quiz[{i}].options", f"only {len(options)} option: expected {_QUIZ['options'][1]}")
+            elif len({_norm(o) for o in options}) < len(options):
+                c.add(f"quiz[{i}].options", f"two options are the same: expected {_QUIZ['options'][1]}")
+        answer = valid.get("answer")
+        if options is not None and answer is not None and not 1 <= answer <= len(options):
+            c.add(f"quiz[{i}].answer", f"{answer} is out of range: expected the number of the right "
+                                       f"option, 1 to {len(options)}")
+
+    weak = c.table(top["weak_answer"], _WEAK, "weak_answer") if "weak_answer" in top else {}
+    for i, note in enumerate(weak.get("annotations", []), 1):
+        valid = c.table(note, _ANNOTATION, f"weak_answer.annotations[{i}]")
+        quote = valid.get("quote")
+        if quote and "text" in weak and _norm(quote) not in _norm(weak["text"]):
+            c.add(f"weak_answer.annotations[{i}].quote",
+                  f"{quote!r} does not appear in weak_answer.text: expected {_ANNOTATION['quote'][1]}")
+
+    # A strong example must not say what the scenario calls a disqualifier.
+    if "disqualifiers" in top and "steps" in top and not c.problems:
+        for step in top["steps"]:
+            for key in ("strong_example", "senior_example"):
+                for phrase in top["disqualifiers"]:
+                    if _norm(phrase) in _norm(step.get(key, "")):
+                        c.add(f"steps[{step['name']}].{key}",
+                              f"contains the disqualifier {phrase!r}: expected a strong example "
+                              "free of this scenario's disqualifiers")
+    return c.problems
+
+
+def _build(data: dict, path: Path) -> Scenario:
+    """The Scenario of a file that passed :func:`_check`."""
+    weak = data["weak_answer"]
+    return Scenario(
+        id=data["id"],
+        version=data["version"],
+        title=data["title"],
+        principles=tuple(data["principles"]),
+        question=data["question"].strip(),
+        overview=data["overview"].strip(),
+        takeaways=data["takeaways"].strip(),
+        steps=tuple(
+            Step(
+                name=s["name"],
+                target_s=float(s["target_s"]),
+                strong_example=s["strong_example"].strip(),
+                key_phrases=tuple(s["key_phrases"]),
+                coaching=s["coaching"].strip(),
+                common_mistake=s["common_mistake"].strip(),
+                senior_example=s.get("senior_example", "").strip(),
+            )
+            for s in data["steps"]
+        ),
+        levels=tuple(
+            Level(
+                id=lv["id"],
+                name=LEVEL_NAMES[lv["id"]],
+                guidance=lv["guidance"].strip(),
+                reflection=lv["reflection"].strip(),
+                bar=lv["bar"].strip(),
+                budget_s=(float(lv["budget_s"][0]), float(lv["budget_s"][1])),
+                budget_label=lv["budget_label"].strip(),
+            )
+            for lv in sorted(data["levels"], key=lambda lv: list(LEVEL_NAMES).index(lv["id"]))
+        ),
+        probes=tuple(
+            Probe(**{k: p[k].strip() for k in _PROBE}) for p in data["probes"]
+        ),
+        weak_answer=WeakAnswer(
+            text=weak["text"].strip(),
+            annotations=tuple(
+                Annotation(note=a["note"].strip(), quote=a["quote"].strip(), kind=a["kind"])
+                for a in weak["annotations"]
+            ),
+            bar_raiser=weak["bar_raiser"].strip(),
+        ),
+        disqualifiers=tuple(data["disqualifiers"]),
+        modes=tuple(
+            Mode(
+                id=m["id"],
+                name=MODE_NAMES[m["id"]],
+                lead_in=m["lead_in"].strip(),
+                emphasize=m["emphasize"].strip(),
+                downplay=m["downplay"].strip(),
+            )
+            for m in sorted(data["modes"], key=lambda m: list(MODE_NAMES).index(m["id"]))
+        ),
+        quiz=tuple(
+            QuizQuestion(
+                question=q["question"].strip(),
+                options=tuple(q["options"]),
+                answer=q["answer"] - 1,
+                why=q["why"].strip(),
+            )
+            for q in data["quiz"]
+        ),
+        path=path,
+    )
+
+
+def _parse(path: Path) -> tuple[dict | None, list[Problem]]:
+    """Read and parse a TOML file: (data, []) or (None, [the problem])."""
+    import tomllib
+
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        return None, [Problem(path, "(file)", f"cannot read it: {e.strerror or e}")]
+    try:
+        return tomllib.loads(raw.decode("utf-8")), []
+    except UnicodeDecodeError as e:
+        return None, [Problem(path, "(file)", f"not UTF-8 text ({e.reason} at byte {e.start})")]
+    except tomllib.TOMLDecodeError as e:
+        # Python 3.11's message ends "(at line 3, column 8)" or "(at end of document)".
+        text = str(e)
+        where = re.search(r"\(at line (\d+), column (\d+)\)$", text)
+        if where:
+            line, col = int(where.group(1)), int(where.group(2))
+            reason = text[: where.start()].strip()
+            return None, [Problem(path, f"line {line}",
+                                  f"malformed TOML: {reason} (line {line}, column {col})", line)]
+        if text.endswith("(at end of document)"):
+            line = raw.decode("utf-8").count("\n") + 1
+            reason = text.removesuffix("(at end of document)").strip()
+            return None, [Problem(path, f"line {line}",
+                                  f"malformed TOML: {reason} (at the end of the file)", line)]
+        return None, [Problem(path, "(file)", f"malformed TOML: {text}")]
+
+
+def check_file(path: str | Path) -> tuple[Scenario | None, list[Problem]]:
+    """Load one file without raising: (the scenario, []) or (None, its problems)."""
+    path = Path(path)
+    data, problems = _parse(path)
+    if data is not None:
+        problems = _check(data, path)
+    if problems:
+        return None, problems
+    return _build(data, path), []
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate one scenario file.
+
+    Raises:
+        ScenarioInvalid: The file cannot be read, is not TOML or fails the schema; the message
+            lists every problem as ``path: field: what was expected``.
+    """
+    scenario, problems = check_file(path)
+    if problems:
+        raise ScenarioInvalid(Path(path), problems)
+    return scenario
+
+
+def _toml_files(dirs: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for folder in dirs:
+        if folder.is_dir():
+            files.extend(sorted(folder.glob("*.toml")))
+    return files
+
+
+def scan(dirs: list[Path] | None = None) -> ScenarioLibrary:
+    """Load every scenario in ``dirs`` (default :func:`starcoach.paths.scenario_dirs`), leniently.
+
+    Invalid files and duplicated ids do not stop the scan; they are returned as problems, so
+    one half-written file of the user's does not hide the others.
+    """
+    if dirs is None:
+        from starcoach.paths import scenario_dirs
+
+        dirs = scenario_dirs()
+    found: dict[str, Scenario] = {}
+    problems: list[Problem] = []
+    for path in _toml_files([Path(d) for d in dirs]):
+        scenario, file_problems = check_file(path)
+        problems.extend(file_problems)
+        if scenario is None:
+            continue
+        if scenario.id in found:
+            problems.append(Problem(path, "id", f"duplicate id {scenario.id!r}: "
+                                    f"{found[scenario.id].path} has it too; ids must be unique"))
+            continue
+        found[scenario.id] = scenario
+    return ScenarioLibrary(tuple(sorted(found.values(), key=lambda s: s.id)), tuple(problems))
+
+
+def load_all(dirs: list[Path] | None = None) -> list[Scenario]:
+    """Every scenario in ``dirs`` (default :func:`starcoach.paths.scenario_dirs`), sorted by id.
+
+    Raises:
+        ScenarioInvalid: A file is invalid or two files share an id (all problems listed).
+    """
+    library = scan(dirs)
+    if library.problems:
+        files = {p.path for p in library.problems}
+        raise ScenarioInvalid(files.pop() if len(files) == 1 else None, list(library.problems))
+    return list(library.scenarios)
+
+
+def validate_files(paths: list[str | Path]) -> list[Problem]:
+    """Every problem in the given files and folders (a folder means its ``*.toml`` files).
+
+    Also reports ids shared by two of the files. An empty list means all are valid.
+    """
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            inside = _toml_files([p])
+            if not inside:
+                problems.append(Problem(p, "(folder)", "no *.toml files in this folder"))
+            files.extend(inside)
+        else:
+            files.append(p)
+    owners: dict[str, Path] = {}
+    for path in files:
+        scenario, file_problems = check_file(path)
+        problems.extend(file_problems)
+        if scenario is not None:
+            if scenario.id in owners and owners[scenario.id].resolve() != path.resolve():
+                problems.append(Problem(path, "id", f"duplicate id {scenario.id!r}: "
+                                        f"{owners[scenario.id]} has it too; ids must be unique"))
+            owners.setdefault(scenario.id, path)
+    return problems
+
+
+def find_scenario(id_or_path: str | Path) -> Scenario:
+    """The scenario with this id (searched in :func:`starcoach.paths.scenario_dirs`), or the
+    scenario in this ``.toml`` file.
+
+    Raises:
+        ScenarioNotFound: No scenario has the id; the message lists close matches and all ids.
+        ScenarioInvalid: The file (given, or the one named after the id) fails the schema.
+    """
+    text = str(id_or_path)
+    if text.endswith(".toml") or "/" in text or Path(text).is_file():
+        path = Path(text).expanduser()
+        if not path.exists():
+            raise ScenarioNotFound(f"No scenario file {text}",
+                                   "check the path, or give a scenario id (starcoach scenarios)")
+        return load_scenario(path)
+    library = scan()
+    for scenario in library.scenarios:
+        if scenario.id == text:
+            return scenario
+    broken = [p for p in library.problems if p.path.stem == text]
+    if broken:
+        raise ScenarioInvalid(broken[0].path, [p for p in broken if p.path == broken[0].path])
+    ids = library.ids
+    close = difflib.get_close_matches(text, ids, n=3, cutoff=0.5)
+    close += [i for i in ids if text.lower() in i and i not in close][: 3 - len(close)]
+    fix = f"did you mean {', '.join(close)}? " if close else ""
+    fix += f"Available: {', '.join(ids)}" if ids else "No scenarios found in the scenario folders"
+    raise ScenarioNotFound(f"No scenario with id {text!r}", fix)
+
+
+def resolve_principle(name: str) -> str:
+    """The leadership principle a loosely written name means.
+
+    Case, hyphens, punctuation and "&" for "and" do not matter ("dive deep", "Dive-Deep"); a
+    unique part also works ("curious" -> "Learn and Be Curious").
+
+    Raises:
+        ScenarioError: No principle or more than one matches; the message lists them.
+    """
+    wanted = _norm(name)
+    by_norm = {_norm(p): p for p in LEADERSHIP_PRINCIPLES}
+    if wanted in by_norm:
+        return by_norm[wanted]
+    partial = [p for n, p in by_norm.items() if wanted and f" {wanted} " in f" {n} "]
+    if len(partial) == 1:
+        return partial[0]
+    if len(partial) > 1:
+        raise ScenarioError(f"Principle {name!r} is ambiguous",
+                            f"it matches {', '.join(partial)}; give more of the name")
+    close = difflib.get_close_matches(wanted, list(by_norm), n=1, cutoff=0.6)
+    fix = f"did you mean {by_norm[close[0]]!r}? " if close else ""
+    raise ScenarioError(f"Unknown leadership principle {name!r}",
+                        fix + f"expected one of {', '.join(LEADERSHIP_PRINCIPLES)}")
+
+
+def with_principle(scenarios: list[Scenario], principle: str) -> list[Scenario]:
+    """The scenarios that target ``principle`` (as primary or secondary), resolved loosely."""
+    wanted = resolve_principle(principle)
+    return [s for s in scenarios if wanted in s.principles]
