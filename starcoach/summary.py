@@ -1,0 +1,456 @@
+"""The end-of-run summary: where the time went, what to fix first, and how a Bar Raiser would lean.
+
+Everything here is drawn from the step analyses (the ``starcoach analyze --json`` objects stored
+in the session) and the probe verdicts; nothing is re-analysed. :func:`summarize` is pure, so it
+is tested on hand-written analyses without loading a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+from starcoach.scenario import STEP_NAMES, Scenario
+from starcoach.session import ProbeResult, StepResult
+
+#: A step within this share of its target (or within :data:`ON_TARGET_MIN_S`) is "on" target.
+ON_TARGET_SHARE = 0.15
+ON_TARGET_MIN_S = 3.0
+
+#: Disqualifier families that sink ownership, and those that sink impact (analysis ``kind`` ids).
+OWNERSHIP_KILLERS = frozenset({"assigned", "handoff", "routing", "team-credit", "no-individual-contribution"})
+IMPACT_KILLERS = frozenset({"vague-outcome", "no-quantification"})
+
+
+@dataclass
+class TimelineEntry:
+    """One bar of the timeline.
+
+    Attributes:
+        step: The STAR step.
+        duration_s: Time spoken (0 when the step was not answered).
+        target_s: The scenario's target.
+        delta_s: ``duration_s - target_s`` (positive means over).
+        status: ``under``, ``on``, ``over`` or ``missing``.
+    """
+
+    step: str
+    duration_s: float
+    target_s: float
+    delta_s: float
+    status: str
+
+
+@dataclass
+class Fix:
+    """One thing to fix, ranked by how much it costs the answer.
+
+    Attributes:
+        step: Where it happened (a STAR step, ``probe-N``, or ``answer`` for the whole answer).
+        kind: The finding family (``handoff``, ``no-quantification``, ``timing``, ...).
+        text: What was said (or what is missing), shown to the candidate.
+        coaching: What to do instead.
+        weight: Rank key; higher first.
+    """
+
+    step: str
+    kind: str
+    text: str
+    coaching: str
+    weight: float
+
+
+@dataclass
+class ReflectionBar:
+    """The level's bar for the reflection and whether the answer reached it.
+
+    Attributes:
+        level: Level display name.
+        bar: What the bar is at this level.
+        model_reflection: The scenario's model reflection at this level.
+        met: True when the reflection was specific (and organisational where the level asks).
+        why: One line saying why it was or was not met.
+    """
+
+    level: str
+    bar: str
+    model_reflection: str
+    met: bool
+    why: str
+
+
+@dataclass
+class BarRaiserRead:
+    """A Bar Raiser style read for the scenario's principle.
+
+    Attributes:
+        lean: ``leaning hire`` or ``leaning no hire``.
+        headline: One sentence in the walkthrough's style.
+        for_: Evidence for, drawn from the findings.
+        against: Evidence against, drawn from the findings.
+    """
+
+    lean: str
+    headline: str
+    for_: list[str] = field(default_factory=list)
+    against: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    """The summary shown at the end of a run and stored in ``session.summary``.
+
+    Attributes:
+        timeline: One entry per STAR step, in order.
+        total_s: Sum of the counted steps' durations.
+        budget_s: Upper end of the level's budget.
+        budget_range_s: The level's (min, max) budget.
+        budget_status: ``under``, ``within`` or ``over`` the budget range.
+        top_fixes: The three costliest problems, worst first.
+        reflection_bar: The level's reflection bar and whether it was met.
+        bar_raiser: Leaning hire / no hire with reasons.
+        probes: Count of probe verdicts (``strong``, ``mixed``, ``weak``, ``skipped``).
+        complete: False when some planned step has no answer.
+    """
+
+    timeline: list[TimelineEntry]
+    total_s: float
+    budget_s: float
+    budget_range_s: tuple[float, float]
+    budget_status: str
+    top_fixes: list[Fix]
+    reflection_bar: ReflectionBar
+    bar_raiser: BarRaiserRead
+    probes: dict[str, int]
+    complete: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (``bar_raiser.for_`` is written as ``for``)."""
+        data = asdict(self)
+        data["budget_range_s"] = list(self.budget_range_s)
+        data["bar_raiser"]["for"] = data["bar_raiser"].pop("for_")
+        return data
+
+
+def timing_status(duration_s: float, target_s: float) -> str:
+    """``under``, ``on`` or ``over``: within 15% of the target (at least 3 s) counts as on."""
+    slack = max(ON_TARGET_MIN_S, ON_TARGET_SHARE * target_s)
+    if duration_s > target_s + slack:
+        return "over"
+    if duration_s < target_s - slack:
+        return "under"
+    return "on"
+
+
+def summarize(
+    scenario: Scenario,
+    level: str,
+    steps: Iterable[StepResult],
+    probes: Iterable[ProbeResult] = (),
+    planned: Iterable[str] = STEP_NAMES,
+) -> RunSummary:
+    """Summarize a run from its counted step results and probe verdicts.
+
+    Args:
+        scenario: The scenario answered.
+        level: Level id (``sde1``, ``sde2``, ``senior``).
+        steps: The counted take of each answered step.
+        probes: Probe results (verdicts already judged).
+        planned: The steps the run asked for (``--only`` narrows it); others are not "missing".
+    """
+    by_step = {s.step: s for s in steps}
+    probes = list(probes)
+    planned = [p for p in STEP_NAMES if p in set(planned)]
+    lvl = scenario.level(level)
+
+    timeline = []
+    for step in scenario.steps:
+        if step.name not in planned and step.name not in by_step:
+            continue
+        result = by_step.get(step.name)
+        duration = round(result.duration_s, 1) if result else 0.0
+        status = timing_status(duration, step.target_s) if result else "missing"
+        timeline.append(TimelineEntry(step.name, duration, step.target_s, round(duration - step.target_s, 1), status))
+
+    total = round(sum(s.duration_s for s in by_step.values()), 1)
+    lo, hi = lvl.budget_s
+    budget_status = "over" if total > hi else "under" if total < lo else "within"
+
+    fixes = _fixes(scenario, level, by_step, probes, planned, timeline)
+    reflection = _reflection_bar(scenario, level, by_step.get("reflection"))
+    read = _bar_raiser(scenario, by_step, probes, planned, reflection)
+    tally = {v: 0 for v in ("strong", "mixed", "weak", "skipped")}
+    for p in probes:
+        tally[p.verdict] = tally.get(p.verdict, 0) + 1
+    return RunSummary(
+        timeline=timeline,
+        total_s=total,
+        budget_s=hi,
+        budget_range_s=(lo, hi),
+        budget_status=budget_status,
+        top_fixes=fixes[:3],
+        reflection_bar=reflection,
+        bar_raiser=read,
+        probes=tally,
+        complete=all(p in by_step for p in planned),
+    )
+
+
+# --- reading the analysis JSON ---------------------------------------------------------------
+
+
+def _items(analysis: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = analysis.get(key) or []
+    return [v if isinstance(v, dict) else {"text": str(v)} for v in value]
+
+
+def _kind(item: dict[str, Any]) -> str:
+    for key in ("kind", "family", "type"):
+        if item.get(key):
+            return str(item[key])
+    return ""
+
+
+def _coaching(item: dict[str, Any], default: str = "") -> str:
+    return str(item.get("coaching") or item.get("fix") or default)
+
+
+def _findings(analysis: dict[str, Any], *kinds: str) -> list[dict[str, Any]]:
+    wanted = set(kinds)
+    return [f for f in _items(analysis, "findings") if _kind(f) in wanted or f.get("type") in wanted]
+
+
+def quantified_results(analysis: dict[str, Any]) -> list[dict[str, Any]]:
+    """The quantified results of a step (a delta or a number with a unit)."""
+    return _items(analysis, "quantified")
+
+
+def first_person_share(analysis: dict[str, Any]) -> tuple[int, int]:
+    """(I-statements, all agent statements) in one step's analysis."""
+    i = len(_items(analysis, "i_statements"))
+    others = sum(len(_items(analysis, k)) for k in ("we_statements", "other_statements", "passive_statements"))
+    return i, i + others
+
+
+def scope_boundary_stated(analysis: dict[str, Any]) -> bool:
+    """Whether the Task step said the work was outside the candidate's scope / unasked."""
+    if _findings(analysis, "scope-boundary-missing", "missing-scope-boundary", "no-scope-boundary"):
+        return False
+    for f in _findings(analysis, "scope-boundary"):
+        return True
+    checks = analysis.get("checks") or {}
+    if isinstance(checks, dict) and "scope_boundary" in checks:
+        value = checks["scope_boundary"]
+        return bool(value.get("ok") if isinstance(value, dict) else value)
+    return bool((analysis.get("key_phrases") or {}).get("found"))
+
+
+def reflection_specific(analysis: dict[str, Any]) -> bool:
+    """Whether the reflection is story-specific (no generic-reflection finding)."""
+    if any(_kind(d) == "generic-reflection" for d in _items(analysis, "disqualifiers")):
+        return False
+    if _findings(analysis, "generic-reflection", "reflection-generic"):
+        return False
+    checks = analysis.get("checks") or {}
+    if isinstance(checks, dict) and "reflection_specific" in checks:
+        value = checks["reflection_specific"]
+        return bool(value.get("ok") if isinstance(value, dict) else value)
+    return bool((analysis.get("key_phrases") or {}).get("found"))
+
+
+def organisational_insight(analysis: dict[str, Any]) -> bool:
+    """Whether the reflection names an organisational insight (the Senior bar)."""
+    if _findings(analysis, "no-org-insight", "missing-org-insight", "organisational-insight-missing"):
+        return False
+    if _findings(analysis, "org-insight", "organisational-insight"):
+        return True
+    checks = analysis.get("checks") or {}
+    if isinstance(checks, dict):
+        for key in ("org_insight", "organisational_insight", "organizational_insight"):
+            if key in checks:
+                value = checks[key]
+                return bool(value.get("ok") if isinstance(value, dict) else value)
+    text = str(analysis.get("transcript", "")).lower()
+    return any(w in text for w in ("organi", "across teams", "cross-team", "systemic", "process", "slo"))
+
+
+# --- ranking fixes -----------------------------------------------------------------------------
+
+_DISQUALIFIER_WEIGHT = {
+    "assigned": 10.0,
+    "handoff": 10.0,
+    "routing": 9.5,
+    "team-credit": 8.5,
+    "no-individual-contribution": 9.0,
+    "vague-outcome": 8.0,
+    "no-quantification": 8.0,
+    "generic-reflection": 6.5,
+}
+
+_DEFAULT_COACHING = {
+    "handoff": "Say what you did yourself; bring a fix, not a message to someone else.",
+    "routing": "Routing a problem is not ownership: say what you built or changed.",
+    "assigned": "Show the work was self-initiated: nobody asked you, you chose to.",
+    "team-credit": "Say 'I' for what you did; the interviewer hires you, not the team.",
+    "vague-outcome": "Replace 'things got better' with a number: before, after, per week.",
+    "no-quantification": "Give the metric delta and the business impact in numbers.",
+    "generic-reflection": "Name a lesson only this story could teach, not 'communication is important'.",
+    "scope-boundary": "State the scope boundary: not your team, no ticket, nobody asked.",
+    "agency": "Make every Action sentence an 'I' sentence with a concrete verb.",
+    "org-insight": "At this level, name the organisational gap the story revealed.",
+    "timing": "Keep to the step's target; cut background, keep the decisions.",
+    "fillers": "Pause instead of filling: drop 'um', 'like', 'you know'.",
+    "hedges": "Say what you did without 'I think' or 'kind of'.",
+    "probe": "Answer follow-ups with your own actions and the evidence.",
+    "missing-step": "Cover every STAR step, even in one sentence.",
+}
+
+
+def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
+    fixes: list[Fix] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(step: str, kind: str, text: str, coaching: str, weight: float) -> None:
+        if (step, kind) in seen:
+            return
+        seen.add((step, kind))
+        fixes.append(Fix(step, kind, text, coaching or _DEFAULT_COACHING.get(kind, ""), weight))
+
+    order = {name: i for i, name in enumerate(STEP_NAMES)}
+    for name in planned:
+        if name not in by_step:
+            add(name, "missing-step", f"No answer for {name}", _DEFAULT_COACHING["missing-step"], 9.0)
+    for name, result in sorted(by_step.items(), key=lambda kv: order.get(kv[0], 9)):
+        analysis = result.analysis or {}
+        step = scenario.step(name) if name in order else None
+        for d in _items(analysis, "disqualifiers"):
+            kind = _kind(d) or "disqualifier"
+            add(name, kind, d.get("text", ""), _coaching(d, step.common_mistake if step else ""),
+                _DISQUALIFIER_WEIGHT.get(kind, 7.0))
+        for h in _items(analysis, "handoffs"):
+            add(name, "handoff", h.get("text", ""), _coaching(h), 9.5)
+        if name == "result" and not quantified_results(analysis):
+            add(name, "no-quantification", "No number in the result",
+                step.coaching if step else "", 8.0)
+        if name == "task" and not scope_boundary_stated(analysis):
+            add(name, "scope-boundary", "The scope boundary is not stated",
+                step.coaching if step else "", 7.0)
+        if name == "action":
+            i, total = first_person_share(analysis)
+            if total and i / total < 0.6:
+                we = _items(analysis, "we_statements") + _items(analysis, "other_statements") + _items(analysis, "passive_statements")
+                add(name, "agency", f"Only {i} of {total} action statements are 'I' statements"
+                    + (f" (e.g. \"{we[0].get('text', '')}\")" if we else ""),
+                    step.coaching if step else "", 7.5)
+        if name == "reflection" and not reflection_specific(analysis):
+            add(name, "generic-reflection", "The reflection is generic", step.coaching if step else "", 6.5)
+        fillers = _items(analysis, "fillers")
+        hedges = _items(analysis, "hedges")
+        words = max(1, len(str(analysis.get("transcript", "")).split()))
+        if len(fillers) >= 3 and len(fillers) / words > 0.03:
+            add(name, "fillers", f"{len(fillers)} fillers (" + ", ".join(sorted({f.get('text', '') for f in fillers})) + ")",
+                "", 3.0 + min(2.0, len(fillers) / 5))
+        if len(hedges) >= 2:
+            add(name, "hedges", f"{len(hedges)} hedges (" + ", ".join(sorted({h.get('text', '') for h in hedges})) + ")",
+                "", 2.5 + min(2.0, len(hedges) / 4))
+    for entry in timeline:
+        if entry.status == "over" and entry.delta_s > 0:
+            step = scenario.step(entry.step)
+            share = entry.delta_s / max(1.0, entry.target_s)
+            add(entry.step, "timing", f"{entry.duration_s:.0f}s against a {entry.target_s:.0f}s target",
+                step.common_mistake if entry.step == "situation" else "", 3.0 + min(4.0, 4 * share))
+    for p in probes:
+        if p.verdict == "weak":
+            add(f"probe-{p.index}", "probe", f"\"{p.question}\": {'; '.join(p.reasons[:2]) or 'weak answer'}",
+                f"Model: {p.key_line}" if p.key_line else "", 6.0)
+    if level == "senior" and "reflection" in by_step and not organisational_insight(by_step["reflection"].analysis or {}):
+        add("reflection", "org-insight", "No organisational insight in the reflection",
+            _DEFAULT_COACHING["org-insight"], 5.5)
+    fixes.sort(key=lambda f: (-f.weight, order.get(f.step, 9)))
+    return fixes
+
+
+def _reflection_bar(scenario: Scenario, level: str, result: StepResult | None) -> ReflectionBar:
+    lvl = scenario.level(level)
+    if result is None:
+        return ReflectionBar(lvl.name, lvl.bar, lvl.reflection, False, "No reflection was given")
+    analysis = result.analysis or {}
+    if not reflection_specific(analysis):
+        return ReflectionBar(lvl.name, lvl.bar, lvl.reflection, False, "The reflection is generic, not drawn from this story")
+    if level == "senior" and not organisational_insight(analysis):
+        return ReflectionBar(lvl.name, lvl.bar, lvl.reflection, False,
+                             "Specific, but the Senior bar asks for an organisational insight")
+    return ReflectionBar(lvl.name, lvl.bar, lvl.reflection, True, "Specific to this story"
+                         + (" with an organisational insight" if level == "senior" else ""))
+
+
+def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -> BarRaiserRead:
+    principle = scenario.principle
+    for_: list[str] = []
+    against: list[str] = []
+    ownership_hit = impact_hit = False
+
+    def quote(item: dict[str, Any]) -> str:
+        return f"\"{item.get('text', '').strip()}\""
+
+    for name in STEP_NAMES:
+        result = by_step.get(name)
+        if result is None:
+            if name in planned:
+                against.append(f"No {name} step")
+                if name in ("action", "result"):
+                    ownership_hit = ownership_hit or name == "action"
+                    impact_hit = impact_hit or name == "result"
+            continue
+        analysis = result.analysis or {}
+        for d in _items(analysis, "disqualifiers") + [dict(h, kind="handoff") for h in _items(analysis, "handoffs")]:
+            kind = _kind(d)
+            if kind in OWNERSHIP_KILLERS:
+                ownership_hit = True
+                against.append(f"{kind.replace('-', ' ').capitalize()} in {name}: {quote(d)}")
+            elif kind in IMPACT_KILLERS:
+                impact_hit = True
+                against.append(f"{kind.replace('-', ' ').capitalize()} in {name}: {quote(d)}")
+            elif kind and kind != "generic-reflection":
+                against.append(f"Disqualifier in {name}: {quote(d)}")
+        if name == "task":
+            if scope_boundary_stated(analysis):
+                for_.append("States the scope boundary, so the ownership was self-initiated")
+            else:
+                against.append("Never says the work was outside their scope or unasked")
+        if name == "action":
+            i, total = first_person_share(analysis)
+            if total and i / total >= 0.6:
+                for_.append(f"Action told in 'I' statements ({i} of {total})")
+            elif total:
+                ownership_hit = True
+                against.append(f"Individual contribution unclear: {i} of {total} action statements are 'I'")
+            else:
+                ownership_hit = True
+                against.append("No individual action described")
+        if name == "result":
+            quantified = quantified_results(analysis)
+            if quantified:
+                for_.append("Quantified result: " + ", ".join(quote(q) for q in quantified[:2]))
+            else:
+                impact_hit = True
+                against.append("Result not quantified")
+    if "reflection" in by_step:
+        (for_ if reflection.met else against).append(f"Reflection: {reflection.why.lower()}")
+    weak = [p for p in probes if p.verdict == "weak"]
+    strong = [p for p in probes if p.verdict == "strong"]
+    if strong:
+        for_.append(f"Strong on {len(strong)} follow-up probe{'s' * (len(strong) > 1)}")
+    for p in weak:
+        against.append(f"Weak follow-up on \"{p.question}\"" + (f": {p.reasons[0]}" if p.reasons else ""))
+
+    hire = not ownership_hit and not impact_hit and len(weak) <= max(0, len(probes) // 3) and len(for_) >= len(against)
+    lean = "leaning hire" if hire else "leaning no hire"
+    if hire:
+        headline = f"Clear individual ownership with measurable impact; leaning Hire for {principle}."
+    else:
+        gaps = [w for w, hit in (("ownership", ownership_hit), ("impact", impact_hit)) if hit]
+        if not gaps:
+            gaps = ["the follow-ups"] if weak else ["depth"]
+        headline = f"Sounds competent but falls short on {' and '.join(gaps)}; leaning No Hire for {principle}."
+    return BarRaiserRead(lean, headline, for_, against)
