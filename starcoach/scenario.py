@@ -267,6 +267,8 @@ LEADERSHIP_PRINCIPLES: tuple[str, ...] = (
     "Success and Scale Bring Broad Responsibility",
 )
 
+_PRINCIPLE_LIST = ", ".join(repr(p) for p in LEADERSHIP_PRINCIPLES)
+
 #: Text that marks a value of the ``scenarios new`` template that the author has to replace.
 PLACEHOLDER = "FILL IN"
 
@@ -490,7 +492,7 @@ class _Checker:
             if not isinstance(value, int) or isinstance(value, bool):
                 self.add(where, f"got {_describe(value)}: expected {expect}")
             elif value == 0:
-                self.add(where, f"not filled in yet: expected {expect}")
+                self.add(where, f"still 0 from the template: fill in {expect}")
         elif kind == "table" and not isinstance(value, dict):
             self.add(where, f"got {_describe(value)}: expected {expect}")
         elif kind == "tables":
@@ -504,7 +506,7 @@ class _Checker:
         if not isinstance(value, str):
             self.add(where, f"got {_describe(value)}: expected {expect}")
         elif value.strip().startswith(PLACEHOLDER):
-            self.add(where, f"not filled in yet: replace the template text with {expect}")
+            self.add(where, f"still the template text: fill in {expect}")
         elif not value.strip() and not allow_empty:
             self.add(where, f"empty: expected {expect}")
 
@@ -515,7 +517,7 @@ class _Checker:
             self.add(where, f"empty: expected {expect}")
         else:
             for i, item in enumerate(value, 1):
-                self.text(item, "text", f"{where}[{i}]")
+                self.text(item, expect, f"{where}[{i}]")
 
     def seconds(self, value: object, expect: str, where: str) -> None:
         if not _is_number(value):
@@ -532,8 +534,25 @@ def _unknown_principle(name: str) -> str:
     hint = f"did you mean '{by_norm[close[0]]}'? " if close else ""
     return (
         f"unknown leadership principle {name!r}: {hint}"
-        f"expected one of {', '.join(LEADERSHIP_PRINCIPLES)}"
+        f"expected one of {_PRINCIPLE_LIST}"
     )
+
+
+def _check_by_id(c: _Checker, top: dict, key: str, spec: _Spec, ids: tuple[str, ...]) -> None:
+    """Check the [[levels]] or [[modes]] tables: one each of ``ids``, in any order."""
+    found = []
+    for i, table in enumerate(top.get(key, []), 1):
+        id_ = table.get("id")
+        label = id_ if isinstance(id_, str) and id_ in ids else str(i)
+        valid = c.table(table, spec, f"{key}[{label}]")
+        if "id" in valid:
+            found.append(valid["id"])
+    if key in top and len(found) == len(top[key]):
+        for id_ in ids:
+            if id_ not in found:
+                c.add(key, f"missing {key[:-1]} '{id_}': expected one each of {', '.join(ids)}")
+            elif found.count(id_) > 1:
+                c.add(key, f"duplicate {key[:-1]} '{id_}': expected one each of {', '.join(ids)}")
 
 
 def _check(data: dict, path: Path) -> list[Problem]:
@@ -564,20 +583,7 @@ def _check(data: dict, path: Path) -> list[Problem]:
             c.add("steps", f"steps out of order ({', '.join(names)}): "
                            f"expected {', '.join(STEP_NAMES)}")
 
-    for key, spec, ids in (("levels", _LEVEL, tuple(LEVEL_NAMES)), ("modes", _MODE, tuple(MODE_NAMES))):
-        found = []
-        for i, table in enumerate(top.get(key, []), 1):
-            id_ = table.get("id")
-            label = id_ if isinstance(id_, str) and id_ in ids else str(i)
-            valid = c.table(table, spec, f"{key}[{label}]")
-            if "id" in valid:
-                found.append(valid["id"])
-        if key in top and len(found) == len(top[key]):
-            for id_ in ids:
-                if id_ not in found:
-                    c.add(key, f"missing {key[:-1]} '{id_}': expected one each of {', '.join(ids)}")
-                elif found.count(id_) > 1:
-                    c.add(key, f"duplicate {key[:-1]} '{id_}': expected one each of {', '.join(ids)}")
+    _check_by_id(c, top, "levels", _LEVEL, tuple(LEVEL_NAMES))
 
     seen: dict[str, int] = {}
     for i, probe in enumerate(top.get("probes", []), 1):
@@ -586,6 +592,16 @@ def _check(data: dict, path: Path) -> list[Problem]:
             first = seen.setdefault(_norm(valid["question"]), i)
             if first != i:
                 c.add(f"probes[{i}].question", f"duplicate probe: same question as probes[{first}]")
+
+    weak = c.table(top["weak_answer"], _WEAK, "weak_answer") if "weak_answer" in top else {}
+    for i, note in enumerate(weak.get("annotations", []), 1):
+        valid = c.table(note, _ANNOTATION, f"weak_answer.annotations[{i}]")
+        quote = valid.get("quote")
+        if quote and "text" in weak and _norm(quote) not in _norm(weak["text"]):
+            c.add(f"weak_answer.annotations[{i}].quote",
+                  f"{quote!r} does not appear in weak_answer.text: expected {_ANNOTATION['quote'][1]}")
+
+    _check_by_id(c, top, "modes", _MODE, tuple(MODE_NAMES))
 
     for i, question in enumerate(top.get("quiz", []), 1):
         valid = c.table(question, _QUIZ, f"quiz[{i}]")
@@ -599,14 +615,6 @@ def _check(data: dict, path: Path) -> list[Problem]:
         if options is not None and answer is not None and not 1 <= answer <= len(options):
             c.add(f"quiz[{i}].answer", f"{answer} is out of range: expected the number of the right "
                                        f"option, 1 to {len(options)}")
-
-    weak = c.table(top["weak_answer"], _WEAK, "weak_answer") if "weak_answer" in top else {}
-    for i, note in enumerate(weak.get("annotations", []), 1):
-        valid = c.table(note, _ANNOTATION, f"weak_answer.annotations[{i}]")
-        quote = valid.get("quote")
-        if quote and "text" in weak and _norm(quote) not in _norm(weak["text"]):
-            c.add(f"weak_answer.annotations[{i}].quote",
-                  f"{quote!r} does not appear in weak_answer.text: expected {_ANNOTATION['quote'][1]}")
 
     # A strong example must not say what the scenario calls a disqualifier.
     if "disqualifiers" in top and "steps" in top and not c.problems:
@@ -789,21 +797,23 @@ def load_all(dirs: list[Path] | None = None) -> list[Scenario]:
     return list(library.scenarios)
 
 
+def scenario_files(paths: list[str | Path]) -> list[Path]:
+    """The files ``paths`` name: each file as given, each folder's ``*.toml`` files sorted."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        files.extend(_toml_files([p]) if p.is_dir() else [p])
+    return files
+
+
 def validate_files(paths: list[str | Path]) -> list[Problem]:
     """Every problem in the given files and folders (a folder means its ``*.toml`` files).
 
-    Also reports ids shared by two of the files. An empty list means all are valid.
+    Also reports ids shared by two of the files, and folders without scenario files. An empty
+    list means all are valid.
     """
-    files: list[Path] = []
-    problems: list[Problem] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            inside = _toml_files([p])
-            if not inside:
-                problems.append(Problem(p, "(folder)", "no *.toml files in this folder"))
-            files.extend(inside)
-        else:
-            files.append(p)
+    problems = [Problem(Path(p), "(folder)", "no *.toml files in this folder")
+                for p in paths if Path(p).is_dir() and not _toml_files([Path(p)])]
+    files = scenario_files(paths)
     owners: dict[str, Path] = {}
     for path in files:
         scenario, file_problems = check_file(path)
@@ -868,10 +878,170 @@ def resolve_principle(name: str) -> str:
     close = difflib.get_close_matches(wanted, list(by_norm), n=1, cutoff=0.6)
     fix = f"did you mean {by_norm[close[0]]!r}? " if close else ""
     raise ScenarioError(f"Unknown leadership principle {name!r}",
-                        fix + f"expected one of {', '.join(LEADERSHIP_PRINCIPLES)}")
+                        fix + f"expected one of {_PRINCIPLE_LIST}")
 
 
 def with_principle(scenarios: list[Scenario], principle: str) -> list[Scenario]:
     """The scenarios that target ``principle`` (as primary or secondary), resolved loosely."""
     wanted = resolve_principle(principle)
     return [s for s in scenarios if wanted in s.principles]
+
+
+_TEMPLATE = '''\
+# Scenario {id}: one behavioural question with everything starcoach needs to coach it.
+# Replace every "FILL IN" text, then check with:  starcoach scenarios validate {file}
+# The format, field by field, is in scenarios/README.md; the seed scenario
+# learn-and-be-curious-proactive-learning.toml is a complete example.
+# Long texts may use """triple-quoted""" strings; a backslash at a line end joins the lines.
+
+id = "{id}"          # must match the file name ({id}.toml)
+version = "1"        # bump when you change the content; sessions record it
+title = "FILL IN: a short title of the story, for lists"
+# Amazon's Leadership Principles this question targets, the primary first, spelled as in
+# starcoach.scenario.LEADERSHIP_PRINCIPLES (e.g. "Learn and Be Curious", "Ownership").
+principles = ["FILL IN: the primary leadership principle"]
+question = "FILL IN: the interview question, as the interviewer asks it"
+overview = "FILL IN: the story in one paragraph, in the first person"
+takeaways = "FILL IN: what makes the strong answer strong (the walkthrough's summary)"
+# Phrases that sink an answer to THIS question (hand-offs, assignments, "we" credit...).
+# A strong example must not contain any of them.
+disqualifiers = ["FILL IN: a phrase that sinks this answer"]
+
+# The five STAR steps, in this order: situation, task, action, result, reflection.
+# target_s is the target speaking time in seconds (the seed uses 30/20/90/20/15).
+[[steps]]
+name = "situation"
+target_s = 30
+strong_example = "FILL IN: what a strong situation sounds like"
+key_phrases = ["FILL IN: a phrase of the strong example a good answer conveys"]
+coaching = "FILL IN: the one-line coaching tip for this step"
+common_mistake = "FILL IN: the mistake candidates most often make here"
+
+[[steps]]
+name = "task"
+target_s = 20
+strong_example = "FILL IN: what a strong task sounds like (state the scope boundary)"
+key_phrases = ["FILL IN: a key phrase"]
+coaching = "FILL IN: the coaching tip"
+common_mistake = "FILL IN: the common mistake"
+
+[[steps]]
+name = "action"
+target_s = 90
+strong_example = "FILL IN: what you did, one 'I' sentence per action"
+key_phrases = ["FILL IN: a key phrase, e.g. an 'I ...' verb"]
+coaching = "FILL IN: the coaching tip"
+common_mistake = "FILL IN: the common mistake"
+
+[[steps]]
+name = "result"
+target_s = 20
+strong_example = "FILL IN: the result with a metric delta, business impact and second-order effect"
+key_phrases = ["FILL IN: a key phrase with a number"]
+coaching = "FILL IN: the coaching tip"
+common_mistake = "FILL IN: the common mistake"
+
+[[steps]]
+name = "reflection"
+target_s = 15
+strong_example = "FILL IN: a specific, story-related reflection"
+# senior_example = "an optional senior-level version of the strong example"
+key_phrases = ["FILL IN: a key phrase"]
+coaching = "FILL IN: the coaching tip"
+common_mistake = "FILL IN: the common mistake"
+
+# One table per level: sde1, sde2, senior. budget_s is [min, max] seconds for the whole answer.
+[[levels]]
+id = "sde1"
+guidance = "FILL IN: how to pitch the story at SDE1"
+reflection = "FILL IN: a model SDE1 reflection"
+bar = "FILL IN: the SDE1 bar"
+budget_s = [105, 135]
+budget_label = "Keep to 2 minutes."
+
+[[levels]]
+id = "sde2"
+guidance = "FILL IN: how to pitch the story at SDE2"
+reflection = "FILL IN: a model SDE2 reflection"
+bar = "FILL IN: the SDE2 bar"
+budget_s = [120, 150]
+budget_label = "About 2-2.5 minutes."
+
+[[levels]]
+id = "senior"
+guidance = "FILL IN: how to pitch the story at Senior SDE"
+reflection = "FILL IN: a model Senior SDE reflection"
+bar = "FILL IN: the Senior SDE bar"
+budget_s = [150, 180]
+budget_label = "2.5-3 minutes."
+
+# Follow-up probes, in the order the interviewer asks them (copy the table for more; the
+# question bank has at least three per scenario). Questions must differ.
+[[probes]]
+question = "FILL IN: the follow-up question"
+probes = "FILL IN: what the question tests"
+weak_answer = "FILL IN: a typical weak answer"
+weak_why = "FILL IN: why it is weak"
+strong_answer = "FILL IN: a strong answer"
+key_line = "FILL IN: the line that carries the strong answer"
+
+# The annotated weak answer and what the Bar Raiser thinks of it.
+[weak_answer]
+text = "FILL IN: the weak answer, as a candidate would say it"
+bar_raiser = "FILL IN: the Bar Raiser's read"
+
+# One table per annotation. quote: words copied from weak_answer.text, or "" when the note is
+# about the whole answer. kind: the finding that should flag it, one of
+# {kinds}.
+[[weak_answer.annotations]]
+note = "FILL IN: the annotation"
+quote = ""
+kind = "FILL IN: the annotation kind"
+
+# The three preparation modes: ownership, dive-deep, deliver-results.
+[[modes]]
+id = "ownership"
+lead_in = "FILL IN: how to open the story when leading with Ownership"
+emphasize = "FILL IN: what to emphasize"
+downplay = "FILL IN: what to downplay"
+
+[[modes]]
+id = "dive-deep"
+lead_in = "FILL IN: how to open the story when leading with Dive Deep"
+emphasize = "FILL IN: what to emphasize"
+downplay = "FILL IN: what to downplay"
+
+[[modes]]
+id = "deliver-results"
+lead_in = "FILL IN: how to open the story when leading with Deliver Results"
+emphasize = "FILL IN: what to emphasize"
+downplay = "FILL IN: what to downplay"
+
+# Quiz questions (copy the table for more). answer is the number of the right option, from 1.
+[[quiz]]
+question = "FILL IN: the quiz question"
+options = [
+    "FILL IN: option 1",
+    "FILL IN: option 2",
+    "FILL IN: option 3",
+    "FILL IN: option 4",
+]
+answer = 0
+why = "FILL IN: why the right option is right and the others are not"
+'''
+
+
+def template(scenario_id: str) -> str:
+    """A commented scenario file for ``scenario_id`` to fill in.
+
+    Every text to write reads "FILL IN: ..." and the quiz answer is 0, so the file fails
+    validation ("not filled in yet") until the author has replaced them all.
+
+    Raises:
+        ScenarioError: ``scenario_id`` is not lowercase words joined by hyphens.
+    """
+    if not _ID_RE.match(scenario_id):
+        raise ScenarioError(f"Invalid scenario id {scenario_id!r}",
+                            "use lowercase words joined by hyphens, e.g. dive-deep-latency-spike")
+    return _TEMPLATE.format(id=scenario_id, file=f"{scenario_id}.toml",
+                            kinds=", ".join(ANNOTATION_KINDS))
