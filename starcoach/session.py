@@ -164,6 +164,8 @@ class Session:
         budget_range_s: The level's (min, max) budget.
         summary: The run summary (timeline, top fixes, Bar Raiser read...).
         notes: Coach notes.
+        plan: What the run asked, in order: step names (or ``answer`` in whole-answer mode) and
+            ``probe-N``; a resumed run continues at the first label without an answer.
         format: :data:`SESSION_FORMAT`.
     """
 
@@ -187,6 +189,7 @@ class Session:
     budget_range_s: tuple[float, float] = (0.0, 0.0)
     summary: dict[str, Any] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
+    plan: list[str] = field(default_factory=list)
     format: int = SESSION_FORMAT
 
     def to_dict(self) -> dict[str, Any]:
