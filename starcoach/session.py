@@ -164,8 +164,8 @@ class Session:
         budget_range_s: The level's (min, max) budget.
         summary: The run summary (timeline, top fixes, Bar Raiser read...).
         notes: Coach notes.
-        plan: What the run asked, in order: step names (or ``answer`` in whole-answer mode) and
-            ``probe-N``; a resumed run continues at the first label without an answer.
+        plan: What the run asked, in order: step names, then ``probe-N``; a resumed run
+            continues at the first one without an answer.
         format: :data:`SESSION_FORMAT`.
     """
 
