@@ -175,7 +175,7 @@ def _units(words: list[dict[str, Any]]) -> list[_Unit]:
             current = []
         current.append(w)
         token = w["word"].strip()
-        if token.endswith((".", "?", "!")) and not re.fullmatch(r"\$?\d+(\.\d+)?\.?", token[:-1] + "."):
+        if token.endswith((".", "?", "!")):
             units.append(_Unit(current))
             current = []
     if current:
