@@ -1,0 +1,657 @@
+"""The coach: one spoken mock run, from the first step to the summary, as a library.
+
+:class:`MockRun` owns the order of things — steps (or one whole answer), follow-up probes, the
+summary — and everything a run produces goes into a :class:`starcoach.session.Session` saved after
+every take, so an interrupted run loses nothing. It never prints and never reads the keyboard; the
+world comes in as parameters:
+
+- ``source_factory(label)`` returns the audio source for ``situation`` … ``reflection``,
+  ``answer`` (whole-answer mode) or ``probe-N`` — a microphone, a file, or a file played at
+  real-time pace (:mod:`starcoach.capture`); ``None`` for a probe means "not answered".
+- ``voice(text)`` reads a probe aloud (the CLI passes :func:`starcoach.voice.speak` or nothing).
+- ``on_event(event)`` receives :class:`RunEvent` objects (progress while recording, feedback,
+  verdicts); the CLI's live view draws from them.
+- ``clock`` measures latencies (stop to feedback).
+
+Models load in a background thread from :meth:`MockRun.start`, while the candidate reads the
+question; audio is fed to a streaming transcriber while it is recorded, so at stop only the tail
+is left to transcribe.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from starcoach.errors import StarcoachError
+from starcoach.scenario import STEP_NAMES, Scenario
+from starcoach.session import ProbeResult, Session, StepResult, Take, new_session_id, now_iso
+
+#: Sample rate every take is recorded at.
+SAMPLE_RATE = 16000
+
+
+class RunInterrupted(StarcoachError):
+    """The run was stopped (Ctrl-C); everything recorded so far is saved in ``session``."""
+
+    code = "E600"
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(
+            f"Run {session.session_id} stopped before the end",
+            f"resume with `starcoach run --resume {session.session_id}` or review it with "
+            f"`starcoach review {session.session_id}`",
+        )
+        self.session = session
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run asks.
+
+    Attributes:
+        scenario: The question and its model answer.
+        mode: Preparation mode id (``ownership``, ``dive-deep``, ``deliver-results``).
+        level: Level id (``sde1``, ``sde2``, ``senior``).
+        steps: The STAR steps to answer, in STAR order (``--only`` narrows it).
+        probes: 1-based indexes of the follow-up probes to ask (default: all).
+        continuous: Whole-answer mode: one recording split into steps afterwards.
+    """
+
+    scenario: Scenario
+    mode: str
+    level: str
+    steps: tuple[str, ...] = STEP_NAMES
+    probes: tuple[int, ...] | None = None
+    continuous: bool = False
+
+    @property
+    def probe_indexes(self) -> tuple[int, ...]:
+        """The probes to ask, validated against the scenario."""
+        count = len(self.scenario.probes)
+        if self.probes is None:
+            return tuple(range(1, count + 1))
+        return tuple(i for i in self.probes if 1 <= i <= count)
+
+    def labels(self) -> list[str]:
+        """What the plan asks, in order: its steps, then ``probe-N`` for each probe."""
+        return list(self.steps) + [f"probe-{i}" for i in self.probe_indexes]
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunEvent:
+    """Base of everything :class:`MockRun` reports while it works."""
+
+
+@dataclass
+class ModelsReady(RunEvent):
+    """The speech and language models finished loading (``seconds`` after :meth:`MockRun.start`)."""
+
+    seconds: float
+
+
+@dataclass
+class TakeStarted(RunEvent):
+    """Recording of ``label`` (a step, ``answer`` or ``probe-N``) began."""
+
+    label: str
+    take: int
+    target_s: float
+
+
+@dataclass
+class Progress(RunEvent):
+    """A block of audio arrived: elapsed seconds, input level (0..1), speech heard yet."""
+
+    label: str
+    elapsed_s: float
+    level: float
+    speaking: bool = False
+
+
+@dataclass
+class TakeStopped(RunEvent):
+    """Recording stopped; transcription of the tail and the analysis follow."""
+
+    label: str
+    take: int
+    duration_s: float
+    stopped_by: str
+
+
+@dataclass
+class StepFeedback(RunEvent):
+    """A step's feedback is ready ``latency_s`` after the recording stopped."""
+
+    result: StepResult
+    take: Take
+    latency_s: float
+
+
+@dataclass
+class ProbeAsked(RunEvent):
+    """The interviewer asks a follow-up (shown before it is read aloud)."""
+
+    index: int
+    question: str
+
+
+@dataclass
+class ProbeJudged(RunEvent):
+    """A probe answer was transcribed and judged ``latency_s`` after it stopped."""
+
+    result: ProbeResult
+    latency_s: float
+
+
+@dataclass
+class RunFinished(RunEvent):
+    """The summary is ready and the session saved as complete."""
+
+    session: Session
+
+
+# --- recordings --------------------------------------------------------------------------------
+
+
+@dataclass
+class Recording:
+    """One finished recording, before analysis.
+
+    Attributes:
+        path: The WAV in the session's ``audio/`` folder.
+        audio: That path relative to the session folder.
+        started_at: ISO time recording began.
+        duration_s: Elapsed seconds from the recorder's clock.
+        stopped_by: ``key``, ``silence``, ``max-length``, ``end-of-file`` or ``interrupt``.
+        stopped_at: ``clock()`` when the recording stopped (feedback latency is measured from it).
+        transcript: The transcript (``starcoach.transcribe.Transcript``), None when interrupted.
+    """
+
+    path: Path
+    audio: str
+    started_at: str
+    duration_s: float
+    stopped_by: str
+    stopped_at: float
+    transcript: Any = None
+
+
+SourceFactory = Callable[[str], Any]
+Voice = Callable[[str], None]
+
+
+class MockRun:
+    """A spoken mock interview in progress.
+
+    Args:
+        plan: What to ask.
+        source_factory: ``label -> audio source`` (see the module docs); ``None`` skips a probe.
+        voice: Reads probes aloud; ``None`` keeps the interviewer silent.
+        on_event: Receives :class:`RunEvent` objects; called from the recording thread.
+        clock: Monotonic seconds, for latencies.
+        model: Whisper model name or path (``None``: the default resolution).
+        session: A saved, incomplete session to resume (its scenario must match ``plan``).
+        source_kind: Stored in the session: ``microphone``, ``files`` or ``demo``.
+        silence_stop_s: Stop a take after this much silence once speech started (``None``: never).
+        max_take_s: Stop a take after this many seconds (``None``: twice the target plus a minute).
+    """
+
+    def __init__(
+        self,
+        plan: RunPlan,
+        source_factory: SourceFactory,
+        *,
+        voice: Voice | None = None,
+        on_event: Callable[[RunEvent], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        model: str | None = None,
+        session: Session | None = None,
+        source_kind: str = "microphone",
+        silence_stop_s: float | None = None,
+        max_take_s: float | None = None,
+    ) -> None:
+        self.plan = plan
+        self.scenario = plan.scenario
+        self.source_factory = source_factory
+        self.voice = voice
+        self.on_event = on_event or (lambda event: None)
+        self.clock = clock
+        self.model = model
+        self.silence_stop_s = silence_stop_s
+        self.max_take_s = max_take_s
+        self._resumed = session is not None
+        self.session = session or Session(
+            session_id=new_session_id(plan.scenario.id),
+            scenario=plan.scenario.id,
+            scenario_version=plan.scenario.version,
+            question=plan.scenario.question,
+            principle=plan.scenario.principle,
+            mode=plan.mode,
+            level=plan.level,
+            started_at=now_iso(),
+            continuous=plan.continuous,
+            source=source_kind,
+            plan=plan.labels(),
+        )
+        if session is not None and session.scenario != plan.scenario.id:
+            raise StarcoachError(
+                f"Session {session.session_id} is for scenario '{session.scenario}', not '{plan.scenario.id}'",
+                f"resume without naming a scenario: `starcoach run --resume {session.session_id}`",
+            )
+        lvl = plan.scenario.level(plan.level)
+        self.session.budget_s = lvl.budget_s[1]
+        self.session.budget_range_s = tuple(lvl.budget_s)
+        self._models_ready = threading.Event()
+        self._models_error: BaseException | None = None
+        self._loader: threading.Thread | None = None
+        self._cancel = threading.Event()
+        self._active_stop: threading.Event | None = None
+        self._started = 0.0
+
+    # --- life cycle ----------------------------------------------------------------------------
+
+    @property
+    def session_dir(self) -> Path:
+        from starcoach.store import session_dir
+
+        return session_dir(self.session.session_id, create=True)
+
+    def start(self) -> Session:
+        """Save the new (or resumed) session and start loading the models in the background."""
+        from starcoach.store import save_session
+
+        self.session.complete = False
+        self.session.ended_at = ""
+        save_session(self.session)
+        self._started = self.clock()
+        self._loader = threading.Thread(target=self._load_models, name="starcoach-models", daemon=True)
+        self._loader.start()
+        return self.session
+
+    def _load_models(self) -> None:
+        try:
+            from starcoach.analysis import analyze_answer
+            from starcoach.transcribe import load_whisper
+
+            load_whisper(self.model)
+            # Warm spaCy (and the analysis data files) so the first feedback is as fast as the rest.
+            analyze_answer("I traced the failure and wrote a fix.", "action", self.scenario, level=self.plan.level)
+        except BaseException as e:  # noqa: BLE001 - surfaced in wait_for_models on the caller's thread
+            self._models_error = e
+        finally:
+            self._models_ready.set()
+            if self._models_error is None:
+                self.on_event(ModelsReady(round(self.clock() - self._started, 2)))
+
+    def wait_for_models(self, timeout: float | None = None) -> bool:
+        """Block until the models are loaded; re-raise a loading error here."""
+        if self._loader is None:
+            self.start()
+        ready = self._models_ready.wait(timeout)
+        if self._models_error is not None:
+            raise self._models_error
+        return ready
+
+    @property
+    def models_ready(self) -> bool:
+        """True once the models are loaded."""
+        return self._models_ready.is_set() and self._models_error is None
+
+    def pending(self) -> list[str]:
+        """Labels of the plan not answered yet, in order (what a resumed run still asks)."""
+        done_steps = {s.step for s in self.session.steps}
+        done_probes = {p.index for p in self.session.probes}
+        out = []
+        answered = any(t.step == "answer" and t.stopped_by != "interrupt" for t in self.session.takes)
+        if self.plan.continuous and not answered:
+            out.append("answer")
+        for label in self.plan.labels():
+            if label.startswith("probe-"):
+                if int(label.split("-")[1]) not in done_probes:
+                    out.append(label)
+            elif label not in done_steps and not self.plan.continuous:
+                out.append(label)
+        return out
+
+    def cancel(self) -> None:
+        """Stop the recording in progress (from another thread); the take is kept, marked interrupted."""
+        self._cancel.set()
+        if self._active_stop is not None:
+            self._active_stop.set()
+
+    def interrupt(self) -> Session:
+        """Mark the session incomplete and save it (after Ctrl-C); returns it."""
+        from starcoach.store import save_session
+
+        self.cancel()
+        self.session.complete = False
+        self.session.ended_at = now_iso()
+        self._refresh_totals()
+        save_session(self.session)
+        return self.session
+
+    def finish(self) -> Session:
+        """Write the summary, mark the session complete and save it."""
+        from starcoach.store import save_session
+        from starcoach.summary import summarize
+
+        self._refresh_totals()
+        summary = summarize(self.scenario, self.plan.level, self.session.steps, self.session.probes,
+                            planned=self.plan.steps)
+        self.session.summary = summary.to_dict()
+        self.session.complete = True
+        self.session.ended_at = now_iso()
+        save_session(self.session)
+        self.on_event(RunFinished(self.session))
+        return self.session
+
+    def run(self) -> Session:
+        """Answer everything pending without a keyboard (scripted, demo), then summarize.
+
+        Raises:
+            RunInterrupted: on Ctrl-C; the session is saved as incomplete first.
+        """
+        if self._loader is None:
+            self.start()
+        try:
+            for label in self.pending():
+                if label == "answer":
+                    self.record_answer()
+                elif label.startswith("probe-"):
+                    self.ask_probe(int(label.split("-")[1]))
+                else:
+                    self.record_step(label)
+            return self.finish()
+        except KeyboardInterrupt:
+            raise RunInterrupted(self.interrupt()) from None
+        except RunInterrupted:
+            self.interrupt()
+            raise
+
+    # --- steps ---------------------------------------------------------------------------------
+
+    def record_step(self, step: str, stop: threading.Event | None = None) -> StepResult:
+        """Record one take of ``step``, transcribe and analyse it; the new take counts.
+
+        Args:
+            step: A STAR step name.
+            stop: Set it (from another thread) to stop recording, as the stop key does.
+
+        Raises:
+            RunInterrupted: when :meth:`cancel` stopped the take (the audio is kept).
+        """
+        target = self.scenario.step(step).target_s
+        take_no = self.session.next_take_number(step)
+        rec = self._record(step, take_no, target, stop)
+        if rec.stopped_by == "interrupt":
+            self._keep_interrupted(step, take_no, rec)
+            raise RunInterrupted(self.interrupt())
+        analysis = self._analyze(rec.transcript.text, step, rec.transcript, rec.duration_s, rec.path)
+        take = Take(step=step, take=take_no, audio=rec.audio, started_at=rec.started_at,
+                    duration_s=round(rec.duration_s, 2), stopped_by=rec.stopped_by,
+                    transcript=rec.transcript.to_dict(), analysis=analysis)
+        result = StepResult(step=step, duration_s=take.duration_s, target_s=target, transcript=rec.transcript.text,
+                            analysis=analysis, take=take_no, audio=rec.audio)
+        self.session.takes.append(take)
+        self._count(result)
+        self._save()
+        self.on_event(StepFeedback(result, take, round(self.clock() - rec.stopped_at, 3)))
+        return result
+
+    def record_answer(self, stop: threading.Event | None = None) -> list[StepResult]:
+        """Whole-answer mode: record one answer, split it into steps, analyse each step."""
+        from starcoach.segment import split_answer
+
+        take_no = self.session.next_take_number("answer")
+        target = sum(self.scenario.step(s).target_s for s in self.plan.steps)
+        rec = self._record("answer", take_no, target, stop)
+        if rec.stopped_by == "interrupt":
+            self._keep_interrupted("answer", take_no, rec)
+            raise RunInterrupted(self.interrupt())
+        transcript = rec.transcript
+        self.session.takes.append(Take(step="answer", take=take_no, audio=rec.audio, started_at=rec.started_at,
+                                       duration_s=round(rec.duration_s, 2), stopped_by=rec.stopped_by,
+                                       transcript=transcript.to_dict()))
+        segments = split_answer(transcript.words, self.scenario, self.plan.steps, duration_s=rec.duration_s)
+        samples = _read_samples(rec.path)
+        results = []
+        for seg in segments:
+            sub = _sub_transcript(transcript, seg)
+            clip = samples[int(seg.start_s * SAMPLE_RATE):int(seg.end_s * SAMPLE_RATE)] if samples is not None else None
+            analysis = self._analyze(seg.text, seg.step, sub, seg.duration_s, None, samples=clip)
+            target = self.scenario.step(seg.step).target_s
+            step_take = self.session.next_take_number(seg.step)
+            take = Take(step=seg.step, take=step_take, audio=rec.audio, started_at=rec.started_at,
+                        duration_s=round(seg.duration_s, 2), stopped_by=rec.stopped_by,
+                        transcript=sub.to_dict(), analysis=analysis)
+            result = StepResult(step=seg.step, duration_s=take.duration_s, target_s=target, transcript=seg.text,
+                                analysis=analysis, take=step_take, audio=rec.audio, offset_s=round(seg.start_s, 2))
+            self.session.takes.append(take)
+            self._count(result)
+            results.append(result)
+            self.on_event(StepFeedback(result, take, round(self.clock() - rec.stopped_at, 3)))
+        # steps the answer never reached lose any earlier counted take from a previous attempt
+        reached = {seg.step for seg in segments}
+        self.session.steps = [s for s in self.session.steps if s.step in reached or s.step not in self.plan.steps]
+        self._save()
+        return results
+
+    # --- probes --------------------------------------------------------------------------------
+
+    def ask_probe(self, index: int, stop: threading.Event | None = None) -> ProbeResult:
+        """Ask follow-up probe ``index`` (1-based) aloud, record the answer and judge it."""
+        from starcoach.analysis import judge_probe
+
+        probe = self.scenario.probes[index - 1]
+        label = f"probe-{index}"
+        self.on_event(ProbeAsked(index, probe.question))
+        if self.voice is not None:
+            self.voice(probe.question)
+        try:
+            has_source = self.source_factory(label) is not None
+        except StarcoachError:
+            raise
+        if not has_source:
+            result = ProbeResult(index=index, question=probe.question, transcript="", verdict="skipped",
+                                 reasons=["not answered"], key_line=probe.key_line)
+            self._count_probe(result)
+            self._save()
+            self.on_event(ProbeJudged(result, 0.0))
+            return result
+        take_no = sum(1 for t in self.session.takes if t.step == label) + 1
+        rec = self._record(label, take_no, 30.0, stop)
+        if rec.stopped_by == "interrupt":
+            self._keep_interrupted(label, take_no, rec)
+            raise RunInterrupted(self.interrupt())
+        self.wait_for_models()
+        verdict = judge_probe(rec.transcript.text, probe, self.scenario, transcript=rec.transcript)
+        transcript = rec.transcript.to_dict()
+        analysis = _to_dict(getattr(verdict, "analysis", None))
+        result = ProbeResult(index=index, question=probe.question, transcript=rec.transcript.text,
+                             verdict=verdict.verdict, reasons=list(verdict.reasons),
+                             key_line=getattr(verdict, "key_line", "") or probe.key_line, audio=rec.audio,
+                             duration_s=round(rec.duration_s, 2), words=transcript.get("words", []),
+                             analysis=analysis)
+        self.session.takes.append(Take(step=label, take=take_no, audio=rec.audio, started_at=rec.started_at,
+                                       duration_s=round(rec.duration_s, 2), stopped_by=rec.stopped_by,
+                                       transcript=transcript, analysis=analysis))
+        self._count_probe(result)
+        self._save()
+        self.on_event(ProbeJudged(result, round(self.clock() - rec.stopped_at, 3)))
+        return result
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _record(self, label: str, take_no: int, target_s: float, stop: threading.Event | None) -> Recording:
+        from starcoach.capture import record_take
+        from starcoach.transcribe import StreamingTranscriber, load_whisper
+
+        source = self.source_factory(label)
+        if source is None:
+            raise StarcoachError(f"No audio source for '{label}'", "answer every step (or narrow the run with --only)")
+        stop = stop or threading.Event()
+        self._active_stop = stop
+        if self._cancel.is_set():
+            stop.set()
+        audio = f"audio/{label}-{take_no}.wav"
+        path = self.session_dir / audio
+        stream = _LateStream(self._models_ready, lambda: StreamingTranscriber(model=load_whisper(self.model)))
+        self.on_event(TakeStarted(label, take_no, target_s))
+        started_at = now_iso()
+        max_s = self.max_take_s if self.max_take_s is not None else 2 * target_s + 60
+
+        def on_block(samples, status) -> None:
+            stream.feed(samples)
+            self.on_event(Progress(label, status.elapsed_s, status.level, status.speaking))
+
+        try:
+            take = record_take(source, path, stop=stop, on_block=on_block,
+                               silence_stop_s=self.silence_stop_s, max_s=max_s)
+        except KeyboardInterrupt:
+            self._cancel.set()
+            stop.set()
+            duration = _wav_duration(path)
+            self._active_stop = None
+            return Recording(path, audio, started_at, duration, "interrupt", self.clock())
+        finally:
+            self._active_stop = None
+        stopped_at = self.clock()
+        stopped_by = "interrupt" if self._cancel.is_set() else take.stopped_by
+        rec = Recording(path, audio, started_at, take.duration_s, stopped_by, stopped_at)
+        self.on_event(TakeStopped(label, take_no, round(take.duration_s, 2), stopped_by))
+        if stopped_by == "interrupt":
+            return rec
+        self.wait_for_models()
+        rec.transcript = stream.finish(path)
+        return rec
+
+    def _keep_interrupted(self, label: str, take_no: int, rec: Recording) -> None:
+        if rec.path.exists():
+            self.session.takes.append(Take(step=label, take=take_no, audio=rec.audio, started_at=rec.started_at,
+                                           duration_s=round(rec.duration_s, 2), stopped_by="interrupt"))
+
+    def _analyze(self, text: str, step: str, transcript: Any, duration_s: float, path: Path | None,
+                 samples: Any = None) -> dict[str, Any]:
+        from starcoach.analysis import analyze_answer
+
+        self.wait_for_models()
+        if samples is None and path is not None:
+            samples = _read_samples(path)
+        analysis = analyze_answer(text, step, self.scenario, level=self.plan.level, transcript=transcript,
+                                  duration_s=duration_s, samples=samples, sample_rate=SAMPLE_RATE)
+        return _to_dict(analysis)
+
+    def _count(self, result: StepResult) -> None:
+        steps = [s for s in self.session.steps if s.step != result.step] + [result]
+        order = {name: i for i, name in enumerate(STEP_NAMES)}
+        self.session.steps = sorted(steps, key=lambda s: order.get(s.step, 99))
+
+    def _count_probe(self, result: ProbeResult) -> None:
+        probes = [p for p in self.session.probes if p.index != result.index] + [result]
+        self.session.probes = sorted(probes, key=lambda p: p.index)
+
+    def _refresh_totals(self) -> None:
+        self.session.total_s = round(sum(s.duration_s for s in self.session.steps), 2)
+
+    def _save(self) -> None:
+        from starcoach.store import save_session
+
+        self._refresh_totals()
+        save_session(self.session)
+
+
+class _LateStream:
+    """Feeds a streaming transcriber once the models are loaded, buffering audio until then."""
+
+    def __init__(self, ready: threading.Event, make: Callable[[], Any]) -> None:
+        self._ready = ready
+        self._make = make
+        self._stream = None
+        self._backlog: list[Any] = []
+
+    def feed(self, samples) -> None:
+        if self._stream is None:
+            if not self._ready.is_set():
+                self._backlog.append(samples.copy())
+                return
+            self._start()
+        self._stream.feed(samples)
+
+    def _start(self) -> None:
+        self._stream = self._make()
+        for block in self._backlog:
+            self._stream.feed(block)
+        self._backlog = []
+
+    def finish(self, path: Path):
+        self._ready.wait()
+        if self._stream is None:
+            self._start()
+        return self._stream.finish()
+
+
+def _to_dict(obj: Any) -> dict[str, Any]:
+    if obj is None:
+        return {}
+    if isinstance(obj, dict):
+        return obj
+    return obj.to_dict()
+
+
+def _read_samples(path: Path):
+    import soundfile as sf
+
+    try:
+        data, _ = sf.read(str(path), dtype="float32", always_2d=False)
+    except Exception:  # noqa: BLE001 - delivery measures are optional; the analysis works on text
+        return None
+    return data
+
+
+def _wav_duration(path: Path) -> float:
+    import soundfile as sf
+
+    try:
+        return float(sf.info(str(path)).duration)
+    except Exception:  # noqa: BLE001 - a header not yet flushed reads as 0
+        return 0.0
+
+
+def _sub_transcript(transcript: Any, seg: Any) -> Any:
+    """The part of a whole-answer transcript that belongs to one step (times stay absolute)."""
+    import dataclasses
+
+    from starcoach.transcribe import Word
+
+    words = [Word(w["word"], w["start"], w["end"], w.get("probability", 1.0)) for w in seg.words]
+    pauses = [p for p in getattr(transcript, "pauses", []) if seg.start_s <= p.start and p.end <= seg.end_s]
+    speech = max(0.0, seg.duration_s - sum(p.end - p.start for p in pauses))
+    return dataclasses.replace(transcript, text=seg.text, words=words, duration_s=round(seg.duration_s, 2),
+                               speech_s=round(speech, 2), pauses=pauses)
+
+
+def steps_from_only(only: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Parse ``--only situation,task`` into STAR-ordered step names (raises on unknown names)."""
+    if not only:
+        return STEP_NAMES
+    names = [n.strip().lower() for n in (only.split(",") if isinstance(only, str) else only) if n.strip()]
+    bad = [n for n in names if n not in STEP_NAMES]
+    if bad:
+        raise StarcoachError(f"Unknown step '{bad[0]}' in --only", f"expected one of {', '.join(STEP_NAMES)}")
+    return tuple(s for s in STEP_NAMES if s in names)
+
+
+def plan_from_session(session: Session, scenario: Scenario) -> RunPlan:
+    """The plan of a saved session, so ``--resume`` asks exactly what the run still owes."""
+    labels = session.plan or list(STEP_NAMES) + [f"probe-{i}" for i in range(1, len(scenario.probes) + 1)]
+    steps = tuple(s for s in STEP_NAMES if s in labels) or STEP_NAMES
+    probes = tuple(int(label.split("-")[1]) for label in labels if label.startswith("probe-"))
+    return RunPlan(scenario, session.mode, session.level, steps=steps, probes=probes,
+                   continuous=session.continuous)
