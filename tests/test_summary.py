@@ -1,0 +1,135 @@
+"""The run summary from hand-written analyses (pure logic, no models)."""
+
+from __future__ import annotations
+
+import pytest
+
+from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
+from starcoach.session import ProbeResult, StepResult
+from starcoach.summary import summarize, timing_status
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return find_scenario(DEFAULT_SCENARIO_ID)
+
+
+def _step(name, duration, target, transcript="", **analysis) -> StepResult:
+    base = {"step": name, "transcript": transcript, "i_statements": [], "we_statements": [],
+            "other_statements": [], "passive_statements": [], "handoffs": [], "quantified": [],
+            "disqualifiers": [], "fillers": [], "hedges": [], "key_phrases": {"found": [], "missing": []},
+            "findings": []}
+    base.update(analysis)
+    return StepResult(name, duration, target, transcript, base)
+
+
+def strong_steps():
+    return [
+        _step("situation", 28, 30, "I noticed a 0.3% webhook drop rate.", key_phrases={"found": [{"text": "I noticed"}], "missing": []}),
+        _step("task", 18, 20, "Not my team, no ticket, nobody asked.",
+              key_phrases={"found": [{"text": "not my team"}, {"text": "no ticket"}], "missing": []}),
+        _step("action", 85, 90, "I pulled... I traced... I wrote...",
+              i_statements=[{"text": t} for t in ("I pulled", "I traced", "I wrote", "I added", "I submitted")]),
+        _step("result", 22, 20, "The drop rate went to zero; $8K per week.",
+              quantified=[{"text": "went to zero"}, {"text": "$8K per week"}]),
+        _step("reflection", 14, 15, "the lack of a shared webhook reliability SLO was an organizational gap",
+              key_phrases={"found": [{"text": "organizational gap"}], "missing": []}),
+    ]
+
+
+def weak_steps():
+    return [
+        _step("situation", 95, 30, "Our system has a lot of services..."),
+        _step("task", 5, 20, "My manager asked me to look into it.",
+              disqualifiers=[{"text": "My manager asked me to", "kind": "assigned"}]),
+        _step("action", 20, 90, "I did escalate it - I sent them a Slack message and they handled it.",
+              i_statements=[{"text": "I did escalate it"}], other_statements=[{"text": "they handled it"}],
+              we_statements=[{"text": "we figured out the root cause together"}],
+              handoffs=[{"text": "sent them a Slack message"}],
+              disqualifiers=[{"text": "I did escalate it", "kind": "handoff"}]),
+        _step("result", 6, 20, "Things got better and the team was happy.",
+              disqualifiers=[{"text": "the team was happy", "kind": "vague-outcome"}]),
+        _step("reflection", 5, 15, "I learned communication is important.",
+              disqualifiers=[{"text": "communication is important", "kind": "generic-reflection"}]),
+    ]
+
+
+def test_timing_status_tolerance():
+    assert timing_status(30, 30) == "on"
+    assert timing_status(34, 30) == "on"       # within 15% / 3 s
+    assert timing_status(36, 30) == "over"
+    assert timing_status(20, 30) == "under"
+    assert timing_status(100, 90) == "on"      # 15% of 90 is 13.5 s
+    assert timing_status(104, 90) == "over"
+
+
+def test_strong_answer_leans_hire(scenario):
+    probes = [ProbeResult(1, "How did you ensure...", "I brought a fix", "strong"),
+              ProbeResult(2, "What motivated you...", "I noticed", "strong")]
+    s = summarize(scenario, "senior", strong_steps(), probes)
+    assert s.bar_raiser.lean == "leaning hire"
+    assert "Learn and Be Curious" in s.bar_raiser.headline
+    assert any("scope boundary" in r for r in s.bar_raiser.for_)
+    assert any("'I' statements (5 of 5)" in r for r in s.bar_raiser.for_)
+    assert any("$8K per week" in r for r in s.bar_raiser.for_)
+    assert s.bar_raiser.against == []
+    assert s.reflection_bar.met and s.reflection_bar.level == "Senior SDE"
+    assert s.total_s == 167 and s.budget_s == 180 and s.budget_status == "within"
+    assert [e.status for e in s.timeline] == ["on", "on", "on", "on", "on"]
+    assert s.probes == {"strong": 2, "mixed": 0, "weak": 0, "skipped": 0}
+    assert s.complete
+    assert all(f.kind not in ("handoff", "assigned", "no-quantification") for f in s.top_fixes)
+
+
+def test_weak_answer_leans_no_hire_with_reasons_from_findings(scenario):
+    probes = [ProbeResult(1, "How did you ensure your fix was accepted?", "I sent them a Slack message", "weak",
+                          reasons=["hand-off: sent them a Slack message"], key_line="I brought a solution, not just a problem.")]
+    s = summarize(scenario, "sde2", weak_steps(), probes)
+    read = s.bar_raiser
+    assert read.lean == "leaning no hire"
+    assert "ownership and impact" in read.headline
+    against = "\n".join(read.against)
+    assert '"My manager asked me to"' in against
+    assert "sent them a Slack message" in against
+    assert "Result not quantified" in against
+    assert "the team was happy" in against
+    assert "Weak follow-up" in against
+    kinds = [f.kind for f in s.top_fixes]
+    assert len(kinds) == 3
+    assert set(kinds) <= {"assigned", "handoff", "routing", "no-quantification", "vague-outcome", "missing-step"}
+    assert kinds[0] in ("assigned", "handoff")
+    assert all(f.coaching for f in s.top_fixes)
+    assert not s.reflection_bar.met and "generic" in s.reflection_bar.why
+    statuses = {e.step: e.status for e in s.timeline}
+    assert statuses == {"situation": "over", "task": "under", "action": "under", "result": "under", "reflection": "under"}
+    assert s.total_s == 131 and s.budget_status == "within"  # in budget, and still no hire
+
+
+def test_missing_steps_and_only(scenario):
+    steps = strong_steps()[:2]
+    s = summarize(scenario, "sde2", steps, planned=("situation", "task"))
+    assert s.complete and [e.step for e in s.timeline] == ["situation", "task"]
+    s = summarize(scenario, "sde2", steps)
+    assert not s.complete
+    assert [e.status for e in s.timeline][2:] == ["missing"] * 3
+    assert "No action step" in s.bar_raiser.against
+    assert s.bar_raiser.lean == "leaning no hire"
+
+
+def test_senior_reflection_needs_an_organisational_insight(scenario):
+    steps = strong_steps()[:4] + [_step("reflection", 14, 15, "I learned how to debug webhook retries in their code.",
+                                        key_phrases={"found": [{"text": "webhook"}], "missing": []})]
+    assert summarize(scenario, "sde2", steps).reflection_bar.met
+    senior = summarize(scenario, "senior", steps)
+    assert not senior.reflection_bar.met
+    assert "organisational" in senior.reflection_bar.why
+    assert senior.top_fixes[0].kind == "org-insight"
+    assert all(f.kind != "org-insight" for f in summarize(scenario, "sde2", steps).top_fixes)
+
+
+def test_summary_json_shape(scenario):
+    data = summarize(scenario, "sde1", strong_steps()).to_dict()
+    assert set(data) >= {"timeline", "total_s", "budget_s", "top_fixes", "reflection_bar", "bar_raiser"}
+    assert set(data["bar_raiser"]) == {"lean", "headline", "for", "against"}
+    assert data["budget_range_s"] == [105.0, 135.0]
+    assert data["budget_status"] == "over"
