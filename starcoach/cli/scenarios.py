@@ -102,7 +102,7 @@ def _list(args: argparse.Namespace) -> int:
             for s in scenarios
         ])
         return 0
-    from rich.table import Table
+    from rich.padding import Padding
     from rich.text import Text
 
     from starcoach.cli._output import console
@@ -112,16 +112,12 @@ def _list(args: argparse.Namespace) -> int:
         what = f" for {resolve_principle(args.principle)}" if args.principle else ""
         out.print(Text(f"No scenarios{what} yet. Write one: starcoach scenarios new ID"))
         return 0
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    table.add_column("ID", no_wrap=True, style="cyan")
-    table.add_column("Principle")
-    table.add_column("Question")
     for s in scenarios:
-        principles = Text(s.principle)
+        line = Text.assemble((s.id, "bold cyan"), "  ", s.principle)
         if len(s.principles) > 1:
-            principles.append(" + " + ", ".join(s.principles[1:]), style="dim")
-        table.add_row(Text(s.id), principles, Text(s.question))
-    out.print(table)
+            line.append(" + " + ", ".join(s.principles[1:]), style="dim")
+        out.print(line)
+        out.print(Padding(Text(s.question), (0, 0, 0, 4)))
     n = len(scenarios)
     out.print(Text(f"\n{n} scenario{'s' if n != 1 else ''}. "
                    "Walk through one: starcoach scenarios show ID", style="dim"))
