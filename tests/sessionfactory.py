@@ -1,0 +1,327 @@
+"""Realistic saved sessions for the review, replay and export tests.
+
+Each step is spoken by the bundled voice (``say`` fixture), written into the session folder as a
+16 kHz mono WAV the way the recorder writes it, transcribed by the real Whisper model
+(:func:`starcoach.transcribe.transcribe_file`, word timings from the audio), and analysed by small explicit
+rules below that produce the analysis JSON of the analysis issue (``findings`` with character
+offsets, seconds, kinds and coaching lines). The rules are deliberately simple and deterministic:
+these tests check how sessions are stored, shown and exported, not how answers are judged.
+The summary comes from the real :func:`starcoach.summary.summarize` on the seed scenario.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
+from starcoach.session import Note, ProbeResult, Session, StepResult, Take, new_session_id
+from starcoach.store import save_session, session_dir
+
+SAMPLE_RATE = 16000
+
+#: A short strong answer (the seed's, trimmed so tests stay fast).
+STRONG = {
+    "situation": "I noticed a webhook drop rate of three percent in the Platform team logs.",
+    "task": "It was not my team and there was no ticket, but I decided to take ownership.",
+    "action": "I traced the failure to a race condition. I wrote a fix and I added an alert.",
+    "result": "The drop rate went to zero and we recovered eight thousand dollars per week.",
+    "reflection": "I learned that a shared reliability goal across teams prevents silent failures.",
+}
+
+#: A short weak answer: fillers, team credit, a hand-off, a vague ending.
+WEAK = {
+    "situation": "Um, so basically our system had some issues with webhooks.",
+    "task": "My manager asked me to look into it.",
+    "action": "We figured it out together. I sent them a Slack message and they handled it.",
+    "result": "Things got better and the team was happy.",
+    "reflection": "I learned that communication is important.",
+}
+
+PROBES = [
+    ("How did you ensure your fix was accepted by the Platform team?",
+     "I brought a complete fix with tests to their tech lead.", "strong"),
+]
+
+_RULES: list[tuple[str, str, str, str]] = [
+    # (list key, kind, regex, coaching)
+    ("fillers", "filler", r"\b(um|uh|basically|you know)\b", "Pause instead of filling."),
+    ("hedges", "hedge", r"\b(i think|kind of|sort of|maybe|probably)\b", "Say it without hedging."),
+    ("we_statements", "team-credit", r"\bwe (figured|fixed|found|decided|worked)\w*( it out together)?",
+     "Say 'I' for what you did."),
+    ("handoffs", "handoff", r"\b(sent them a slack message|they handled it|escalated it)\b",
+     "Bring a fix, not a message to someone else."),
+    ("disqualifiers", "assigned", r"\bmy manager asked me\b", "Show the work was self-initiated."),
+    ("disqualifiers", "vague-outcome", r"\b(things got better|the team was happy)\b",
+     "Replace it with a number: before, after, per week."),
+    ("disqualifiers", "generic-reflection", r"\bcommunication is important\b",
+     "Name a lesson only this story could teach."),
+]
+_QUANTITY = r"(\b\d+(\.\d+)?\s?(%|percent)|\$\s?\d[\d,]*k?|\b(three|eight|zero) (percent|thousand dollars)|\bper week\b|\bwent to zero\b)"
+_I_STATEMENT = r"\bI (noticed|decided|traced|wrote|added|learned|brought|sent)\b"
+
+
+def resample(samples, rate: int, to: int = SAMPLE_RATE):
+    """Linear resampling (enough for test speech)."""
+    import numpy as np
+
+    if rate == to:
+        return samples.astype("float32")
+    n = int(round(len(samples) * to / rate))
+    x_old = np.arange(len(samples)) / rate
+    x_new = np.arange(n) / to
+    return np.interp(x_new, x_old, samples).astype("float32")
+
+
+def read_mono(path: Path):
+    import soundfile as sf
+
+    data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    return resample(data.mean(axis=1), rate)
+
+
+def transcribe(path: Path) -> dict[str, Any]:
+    """Transcript JSON of ``path`` by the real Whisper model (word timings from the audio)."""
+    from starcoach.transcribe import transcribe_file
+
+    return transcribe_file(path).to_dict()
+
+
+def analyse(step: str, transcript: dict[str, Any], duration_s: float, target_s: float | None,
+            key_phrases: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The analysis JSON for one step's transcript (explicit rules, see module docstring)."""
+    text = transcript.get("text", "").strip()
+    words = transcript.get("words") or []
+    spans = _word_spans(text, words)
+
+    def item(m: re.Match, kind: str = "", coaching: str = "") -> dict[str, Any]:
+        s, e = m.span()
+        covered = [w for w, (c0, c1) in zip(words, spans) if c0 >= 0 and c0 < e and c1 > s]
+        out: dict[str, Any] = {"text": m.group(0), "start": s, "end": e}
+        if covered:
+            out.update(start_s=covered[0]["start"], end_s=covered[-1]["end"])
+        if kind:
+            out.update(kind=kind, type=kind, coaching=coaching)
+        return out
+
+    result: dict[str, Any] = {key: [] for key in (
+        "i_statements", "we_statements", "other_statements", "passive_statements", "handoffs",
+        "quantified", "disqualifiers", "fillers", "hedges", "findings")}
+    for key, kind, pattern, coaching in _RULES:
+        for m in re.finditer(pattern, text, re.I):
+            found = item(m, kind, coaching)
+            result[key].append(found)
+            result["findings"].append(found)
+    result["i_statements"] = [item(m) for m in re.finditer(_I_STATEMENT, text)]
+    result["quantified"] = [item(m) for m in re.finditer(_QUANTITY, text, re.I)]
+    lower = text.lower()
+    found = [p for p in key_phrases if p.lower().split()[0] in lower]
+    speech = transcript.get("speech_s") or duration_s
+    result.update(
+        step=step, transcript=text, duration_s=round(duration_s, 2), target_s=target_s,
+        wpm=round(len(text.split()) / (speech / 60), 1) if speech else None,
+        key_phrases={"found": [{"text": p} for p in found],
+                     "missing": [{"text": p} for p in key_phrases if p not in found]},
+    )
+    return result
+
+
+def _word_spans(text: str, words: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    spans, cursor, lower = [], 0, text.lower()
+    for w in words:
+        tok = str(w.get("word", "")).strip().lower()
+        at = lower.find(tok, cursor) if tok else -1
+        spans.append((at, at + len(tok)) if at >= 0 else (-1, -1))
+        if at >= 0:
+            cursor = at + len(tok)
+    return spans
+
+
+def build_session(
+    say: Callable[..., Path],
+    texts: dict[str, str] | None = None,
+    *,
+    when: datetime | None = None,
+    level: str = "sde2",
+    mode: str = "ownership",
+    probes: list[tuple[str, str, str]] | None = None,
+    complete: bool = True,
+    continuous: bool = False,
+    notes: list[Note] = (),
+    redo: dict[str, str] | None = None,
+    edit: Callable[[Session], None] | None = None,
+    save: bool = True,
+) -> Session:
+    """Speak, transcribe, analyse and save a session; returns it.
+
+    Args:
+        say: The ``say`` fixture (text -> WAV path, cached).
+        texts: Answer per step (default :data:`STRONG`); steps left out were not answered.
+        when: Start time (default: now); the id derives from it.
+        level: Level id.
+        mode: Preparation mode id.
+        probes: (question, answer, verdict) per probe (default :data:`PROBES`; [] for none).
+        complete: False marks the run interrupted (the summary is left empty).
+        continuous: Whole-answer mode: one ``answer-1.wav`` with step offsets.
+        notes: Coach notes to store.
+        redo: A first take per step that was redone (the ``texts`` answer counts).
+        edit: Called on the session before saving (to inject odd content).
+        save: Write it to the store.
+    """
+    import soundfile as sf
+
+    texts = STRONG if texts is None else texts
+    probes = PROBES if probes is None else probes
+    scenario = find_scenario(DEFAULT_SCENARIO_ID)
+    when = when or datetime.now().replace(microsecond=0)
+    session = Session(
+        session_id=new_session_id(scenario.id, when), scenario=scenario.id,
+        scenario_version=scenario.version, question=scenario.question, principle=scenario.principle,
+        mode=mode, level=level, started_at=when.astimezone().isoformat(timespec="seconds"),
+        complete=complete, continuous=continuous, source="files",
+        budget_range_s=scenario.level(level).budget_s, budget_s=scenario.level(level).budget_s[1],
+    )
+    folder = session_dir(session.session_id, create=True)
+    clips = {step: read_mono(say(text)) for step, text in texts.items()}
+    if continuous:
+        import numpy as np
+
+        offsets, t = {}, 0.0
+        for step in clips:
+            offsets[step] = t
+            t += len(clips[step]) / SAMPLE_RATE
+        sf.write(folder / "audio" / "answer-1.wav", np.concatenate(list(clips.values())), SAMPLE_RATE, subtype="PCM_16")
+    for step, text in texts.items():
+        target = scenario.step(step).target_s
+        number = 1
+        if redo and step in redo:
+            first = folder / "audio" / f"{step}-1.wav"
+            sf.write(first, read_mono(say(redo[step])), SAMPLE_RATE, subtype="PCM_16")
+            transcript = transcribe(first)
+            session.takes.append(Take(step, 1, f"audio/{step}-1.wav", _iso(when), transcript["duration_s"], "key",
+                                      transcript, analyse(step, transcript, transcript["duration_s"], target)))
+            number = 2
+        rel = f"audio/{step}-{number}.wav"
+        path = folder / rel
+        sf.write(path, clips[step], SAMPLE_RATE, subtype="PCM_16")
+        transcript = transcribe(path)
+        duration = len(clips[step]) / SAMPLE_RATE
+        offset = 0.0
+        if continuous:
+            offset = offsets[step]
+            rel = "audio/answer-1.wav"
+            transcript = {**transcript, "words": [
+                {**w, "start": round(w["start"] + offset, 3), "end": round(w["end"] + offset, 3)}
+                for w in transcript["words"]]}
+            path.unlink()
+        analysis = analyse(step, transcript, duration, target, scenario.step(step).key_phrases)
+        session.takes.append(Take(step, number, rel, _iso(when), round(duration, 2), "silence", transcript, analysis))
+        session.steps.append(StepResult(step, round(duration, 2), target, transcript["text"].strip(), analysis,
+                                        take=number, audio=rel, offset_s=round(offset, 3)))
+    for index, (question, answer, verdict) in enumerate(probes, start=1):
+        rel = f"audio/probe-{index}-1.wav"
+        sf.write(folder / rel, read_mono(say(answer)), SAMPLE_RATE, subtype="PCM_16")
+        transcript = transcribe(folder / rel)
+        session.probes.append(ProbeResult(
+            index, question, transcript["text"].strip(), verdict,
+            reasons=["brought a fix, not a hand-off"] if verdict == "strong" else ["handed the problem off"],
+            key_line="I brought a solution, not just a problem.", audio=rel,
+            duration_s=round(transcript["duration_s"], 2), words=transcript["words"],
+            analysis=analyse(f"probe-{index}", transcript, transcript["duration_s"], None)))
+    session.total_s = round(sum(s.duration_s for s in session.steps), 2)
+    if complete:
+        from starcoach.summary import summarize
+
+        session.summary = summarize(scenario, level, session.steps, session.probes).to_dict()
+        session.ended_at = _iso(when + timedelta(seconds=session.total_s + 30))
+    session.notes = list(notes)
+    if edit:
+        edit(session)
+    if save:
+        save_session(session)
+    return session
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone().isoformat(timespec="seconds")
+
+
+def with_script_transcript(session: Session, step: str = "situation") -> None:
+    """Put HTML into one step's transcript words, as a hostile or unlucky transcript would."""
+    take = next(t for t in session.takes if t.step == step)
+    words = take.transcript["words"]
+    words[1] = {**words[1], "word": " <script>window.__pwned=1</script>"}
+    words[2] = {**words[2], "word": " <b>bold</b>&amp;"}
+    text = "".join(w["word"] for w in words).strip()
+    take.transcript["text"] = text
+    for s in session.steps:
+        if s.step == step:
+            s.transcript = text
+            s.analysis = {**s.analysis, "transcript": text}
+
+
+class SessionBank:
+    """Sessions built once per test run, copied into each test's own data directory.
+
+    Speaking and transcribing a session takes a few seconds; the bank builds each kind once
+    (under its own ``STARCOACH_HOME``) and :meth:`install` copies the folder into the current one.
+    """
+
+    def __init__(self, root: Path, say: Callable[..., Path]) -> None:
+        self.root = root
+        self.say = say
+        self._built: dict[str, Path] = {}
+
+    def folder(self, name: str, **kwargs: Any) -> Path:
+        """The template folder of session kind ``name`` (built on first use with ``kwargs``)."""
+        if name not in self._built:
+            import os
+
+            home = self.root / name
+            old = os.environ.get("STARCOACH_HOME")
+            os.environ["STARCOACH_HOME"] = str(home)
+            try:
+                session = build_session(self.say, **kwargs)
+            finally:
+                if old is None:
+                    os.environ.pop("STARCOACH_HOME", None)
+                else:
+                    os.environ["STARCOACH_HOME"] = old
+            self._built[name] = home / "sessions" / session.session_id
+        return self._built[name]
+
+    def install(self, name: str, **kwargs: Any) -> Session:
+        """Copy session kind ``name`` (:data:`KINDS`, or built with ``kwargs``) into the current
+        data directory; returns it as loaded."""
+        import shutil
+
+        from starcoach.paths import sessions_dir
+        from starcoach.store import load_session
+
+        source = self.folder(name, **(kwargs or KINDS.get(name, {})))
+        shutil.copytree(source, sessions_dir() / source.name)
+        return load_session(source.name)
+
+
+#: The kinds of session most tests use, by name: keyword arguments of :func:`build_session`.
+KINDS: dict[str, dict[str, Any]] = {
+    "strong": {"when": datetime(2026, 3, 2, 9, 30, 0), "redo": {"action": "Um, we fixed the retry logic, I think."}},
+    "weak": {"texts": WEAK, "when": datetime(2026, 3, 9, 18, 5, 0), "level": "senior",
+             "probes": [(PROBES[0][0], "I sent them a Slack message and they handled it.", "weak")]},
+    "continuous": {"when": datetime(2026, 3, 16, 12, 0, 0), "continuous": True, "probes": []},
+    "interrupted": {"texts": {k: STRONG[k] for k in ("situation", "task")}, "complete": False,
+                    "probes": [], "when": datetime(2026, 3, 20, 7, 45, 0)},
+}
+
+
+@pytest.fixture(scope="session")
+def bank(tmp_path_factory, say) -> SessionBank:
+    """Session-wide :class:`SessionBank` (import it into a test module to use it)."""
+    return SessionBank(tmp_path_factory.mktemp("session-bank"), say)
+
+
+__all__ = ["KINDS", "PROBES", "STRONG", "WEAK", "SessionBank", "analyse", "bank", "build_session", "with_script_transcript"]
