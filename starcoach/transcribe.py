@@ -222,7 +222,8 @@ def _packaged_model_dir() -> Path | None:
 def resolve_model(model: str | None = None) -> ModelSource:
     """Find the Whisper model to use, without loading it.
 
-    Order: ``model`` (a folder path, ``hub:NAME``, or a NAME), ``STARCOACH_MODEL``, the folder
+    Order: ``model`` (a folder path, ``hub:NAME``, or a NAME), ``STARCOACH_MODEL``,
+    ``[speech] model`` in config.toml; then a NAME is looked up as the folder
     ``models/NAME/`` (:func:`starcoach.paths.models_dir`), then the packaged tiny.en when NAME is
     tiny.en or nothing was asked for.
 
@@ -234,6 +235,10 @@ def resolve_model(model: str | None = None) -> ModelSource:
     origin = "--model"
     if not model:
         model, origin = os.environ.get("STARCOACH_MODEL") or None, "STARCOACH_MODEL"
+    if not model:
+        from starcoach.config import load_config
+
+        model, origin = (load_config().get("speech") or {}).get("model") or None, "config.toml"
     if not model:
         model, origin = DEFAULT_MODEL, "default"
     model = model.strip()
@@ -268,6 +273,19 @@ def resolve_model(model: str | None = None) -> ModelSource:
         "put a CTranslate2 model folder (model.bin, config.json, tokenizer.json) there "
         "(see models/README.md), or use --model hub:NAME to download it once",
     )
+
+
+def resolve_model_path(model: str | None = None) -> Path:
+    """The folder of the model :func:`resolve_model` picks (for ``starcoach doctor``).
+
+    Raises:
+        ModelNotFound: as :func:`resolve_model`; also for a hub model not downloaded yet.
+    """
+    source = resolve_model(model)
+    if source.download:
+        raise ModelNotFound(f"Whisper model {source.name!r} is not downloaded yet",
+                            f"run `starcoach transcribe FILE --model hub:{source.name}` once")
+    return Path(source.location)
 
 
 def load_whisper(model: str | None = None) -> Whisper:
