@@ -20,6 +20,7 @@ is left to transcribe.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -635,6 +636,78 @@ def _sub_transcript(transcript: Any, seg: Any) -> Any:
     speech = max(0.0, seg.duration_s - sum(p.end - p.start for p in pauses))
     return dataclasses.replace(transcript, text=seg.text, words=words, duration_s=round(seg.duration_s, 2),
                                speech_s=round(speech, 2), pauses=pauses)
+
+
+#: Files in an answers folder with these extensions are not audio (notes, stamps, transcripts).
+_NOT_AUDIO = frozenset({".txt", ".json", ".md", ".toml", ".csv", ".html", ".srt", ".vtt"})
+_LABEL_RE = re.compile(r"^(situation|task|action|result|reflection|answer|probe-[1-9][0-9]*)$")
+
+
+def find_answer_files(folder: Path | str) -> dict[str, Path]:
+    """The answer files of a scripted run: ``situation.wav``, ``task.mp3``, ``probe-1.flac``, ...
+
+    Any audio extension is accepted (whatever FFmpeg decodes); ``answer.*`` is the whole answer
+    for ``--continuous``. Other files are ignored.
+
+    Raises:
+        AudioError: the folder does not exist, or two files answer the same step.
+    """
+    from starcoach.errors import AudioError
+
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise AudioError(f"Answers folder {folder} does not exist",
+                         "give a folder holding situation.wav, task.wav, action.wav, result.wav, reflection.wav")
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.name.startswith(".") or path.suffix.lower() in _NOT_AUDIO:
+            continue
+        label = path.stem.lower()
+        if not _LABEL_RE.match(label):
+            continue
+        if label in found:
+            raise AudioError(f"Two answers for '{label}' in {folder}: {found[label].name} and {path.name}",
+                             "keep one file per step")
+        found[label] = path
+    return found
+
+
+def check_answer_files(files: dict[str, Path], plan: RunPlan, folder: Path | str) -> None:
+    """Raise when a planned step has no file (probes without a file are skipped)."""
+    from starcoach.errors import AudioError
+
+    needed = ["answer"] if plan.continuous else list(plan.steps)
+    missing = [label for label in needed if label not in files]
+    if missing:
+        have = ", ".join(sorted(files)) or "no answer files"
+        raise AudioError(
+            f"No audio for {', '.join(missing)} in {folder} (found: {have})",
+            "name files after the steps (situation.wav, task.m4a, ...; answer.wav for --continuous)"
+            " or narrow the run with --only",
+        )
+
+
+def answers_source_factory(files: dict[str, Path], realtime: bool = False) -> SourceFactory:
+    """Audio sources reading answer files: at full speed, or at real-time pace like a microphone."""
+    from starcoach import capture
+
+    def factory(label: str):
+        path = files.get(label)
+        if path is None:
+            return None
+        return capture.RealtimeFileSource(path) if realtime else capture.FileSource(path)
+
+    return factory
+
+
+def microphone_source_factory(device: str | int | None = None) -> SourceFactory:
+    """Every recording comes from the microphone (``device``: name or index, ``None``: default)."""
+    from starcoach import capture
+
+    def factory(label: str):
+        return capture.MicrophoneSource(device)
+
+    return factory
 
 
 def steps_from_only(only: str | Iterable[str] | None) -> tuple[str, ...]:

@@ -1,0 +1,874 @@
+"""``starcoach run`` and ``starcoach demo``: the spoken mock interview, live or scripted.
+
+The coach itself is :class:`starcoach.run.MockRun`; this module is its face: prompts, the live
+recording view (elapsed against target, input level), keys, feedback, probes read aloud, and the
+summary. Everything a person sees is rendered here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from typing import Any, Callable
+
+STEP_TITLES = {"situation": "Situation", "task": "Task", "action": "Action", "result": "Result",
+               "reflection": "Reflection", "answer": "Whole answer"}
+
+#: Seconds of silence (after speech started) that end a live take; 0 turns it off.
+DEFAULT_SILENCE_S = 4.0
+
+
+def register(subparsers) -> None:
+    """Add the ``run`` and ``demo`` commands."""
+    run = subparsers.add_parser(
+        "run",
+        help="a timed spoken mock interview: STAR steps, feedback, follow-up probes, summary",
+        description=(
+            "A spoken mock interview. Each STAR step is timed against its target; feedback appears "
+            "about a second after you stop; the interviewer then asks follow-up probes aloud. "
+            "Every take is saved. Keys while recording: Enter or space stops. Ctrl-C stops the run "
+            "and keeps everything (resume with --resume ID)."
+        ),
+    )
+    run.add_argument("scenario", nargs="?", help="scenario id (default: the seed scenario; see `starcoach scenarios`)")
+    _common(run)
+    run.add_argument("--continuous", action="store_true",
+                     help="whole-answer mode: answer in one go; the answer is split into STAR steps afterwards")
+    run.add_argument("--answers", metavar="DIR",
+                     help="scripted run: DIR holds situation.*, task.*, action.*, result.*, reflection.* "
+                          "(any audio format; answer.* for --continuous) and optionally probe-1.*, probe-2.*")
+    run.add_argument("--no-input", action="store_true", help="never read the keyboard (use with --answers)")
+    run.add_argument("--input-device", metavar="NAME|INDEX", help="microphone to record from (see `starcoach devices`)")
+    run.add_argument("--silence", type=float, default=None, metavar="S",
+                     help=f"live takes stop after S seconds of silence once you have spoken (default {DEFAULT_SILENCE_S:g}; 0: off)")
+    run.add_argument("--resume", metavar="ID", help="continue an interrupted session at its first unanswered step")
+    run.add_argument("--or-demo", action="store_true",
+                     help="start the live run when a microphone and a terminal exist, else run the demo (make run)")
+    run.set_defaults(func=run_command)
+
+    demo = subparsers.add_parser(
+        "demo",
+        help="watch a synthetic candidate (strong, then weak) go through a full run",
+        description=(
+            "A synthetic candidate — the bundled voice — answers the scenario twice: first with the "
+            "strong examples, then with the mistakes the scenario warns about. Both answers go through "
+            "transcription, timing, analysis, probes and the summary, and both sessions are saved."
+        ),
+    )
+    demo.add_argument("scenario", nargs="?", help="scenario id (default: the seed scenario)")
+    _common(demo)
+    demo.set_defaults(func=demo_command)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mode", help="preparation mode: ownership, dive-deep, deliver-results (prompted when missing)")
+    p.add_argument("--level", help="level: sde1, sde2, senior (prompted when missing)")
+    p.add_argument("--only", metavar="STEPS", help="answer only these steps, e.g. --only situation,task")
+    p.add_argument("--probes", metavar="N|LIST", default=None,
+                   help="follow-up probes to ask: a count (0 for none) or a list like 1,3 (default: all)")
+    p.add_argument("--voice", choices=("hibari", "espeak", "off"), default=None,
+                   help="how the interviewer reads probes aloud (default hibari; off in scripted runs)")
+    p.add_argument("--realtime", action="store_true",
+                   help="feed answer files at real-time pace through the microphone path")
+    p.add_argument("--model", metavar="PATH|NAME", help="Whisper model (default tiny.en, packaged)")
+    p.add_argument("--json", action="store_true", help="print the saved session as one JSON object")
+
+
+# --------------------------------------------------------------------------------- commands
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """``starcoach run``."""
+    from starcoach.run import (
+        MockRun, RunInterrupted, RunPlan, answers_source_factory, check_answer_files, find_answer_files,
+        microphone_source_factory, plan_from_session, steps_from_only,
+    )
+    from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
+
+    interactive = sys.stdin.isatty() and not args.no_input and not args.answers and not args.json
+    if args.or_demo:
+        reason = _no_live_reason(args)
+        if reason:
+            print(f"starcoach: {reason}; running the demo instead (`starcoach demo`).", flush=True)
+            return demo_command(args)
+
+    session = None
+    if args.resume:
+        from starcoach.store import load_session
+
+        session = load_session(args.resume)
+        if session.complete:
+            from starcoach.errors import StarcoachError
+
+            raise StarcoachError(f"Session {session.session_id} is already complete",
+                                 f"review it with `starcoach review {session.session_id}` or start a new run")
+        scenario = find_scenario(session.scenario)
+        plan = plan_from_session(session, scenario)
+    else:
+        scenario = find_scenario(args.scenario or DEFAULT_SCENARIO_ID)
+        mode, level = _choose_mode_level(args, scenario, interactive)
+        plan = RunPlan(scenario, mode, level, steps=steps_from_only(args.only),
+                       probes=_probe_indexes(args.probes, len(scenario.probes)), continuous=args.continuous)
+
+    if args.answers:
+        files = find_answer_files(args.answers)
+        check_answer_files(files, plan, args.answers)
+        factory = answers_source_factory(files, realtime=args.realtime)
+        source_kind = "files"
+    else:
+        factory = microphone_source_factory(_device(args.input_device))
+        source_kind = "microphone"
+        if not interactive:
+            from starcoach.errors import StarcoachError
+
+            raise StarcoachError(
+                "A live run needs a terminal to read the start and stop keys",
+                "run it in a terminal, or give recorded answers with --answers DIR --no-input",
+            )
+
+    voice_name = args.voice or ("hibari" if interactive else "off")
+    silence = DEFAULT_SILENCE_S if args.silence is None else args.silence
+    if args.json:
+        run = MockRun(plan, factory, voice=_voice(voice_name, None), model=args.model, session=session,
+                      source_kind=source_kind)
+        try:
+            session = run.run()
+        except RunInterrupted as e:
+            _print_interrupted(_console(stderr=True), e.session)
+            return 130
+        from starcoach.cli._output import print_json
+
+        print_json(session.to_dict())
+        return 0
+
+    console = _console()
+    if not interactive:
+        view = ScriptedView(console)
+        run = MockRun(plan, factory, voice=_voice(voice_name, console), on_event=view.on_event, model=args.model,
+                      session=session, source_kind=source_kind)
+        view.intro(plan, resumed=session is not None)
+        try:
+            session = run.run()
+        except RunInterrupted as e:
+            _print_interrupted(console, e.session)
+            return 130
+        console.print(render_summary(session, scenario))
+        _print_saved(console, session)
+        return 0
+
+    live = LiveRun(console, plan, factory, voice_name=voice_name, model=args.model, session=session,
+                   silence_s=silence or None, source_kind=source_kind)
+    return live.run()
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    """``starcoach demo`` (also ``run --or-demo`` without a microphone)."""
+    from starcoach.demo import run_demo
+    from starcoach.paths import data_dir
+    from starcoach.run import RunInterrupted, steps_from_only
+    from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
+
+    scenario = find_scenario(getattr(args, "scenario", None) or DEFAULT_SCENARIO_ID)
+    mode, level = _choose_mode_level(args, scenario, interactive=False)
+    steps = steps_from_only(getattr(args, "only", None))
+    probes = _probe_indexes(getattr(args, "probes", None), len(scenario.probes))
+    console = _console(stderr=bool(args.json))
+    voice = _voice(getattr(args, "voice", None) or "off", console)
+    view = ScriptedView(console, quiet=bool(args.json))
+    from starcoach.run import RunPlan
+
+    def on_candidate(candidate) -> None:
+        view.candidate(candidate, RunPlan(scenario, mode, level, steps=steps, probes=probes))
+
+    try:
+        result = run_demo(scenario, mode, level, data_dir() / "demo", voice=voice, on_event=view.on_event,
+                          on_candidate=on_candidate, realtime=bool(getattr(args, "realtime", False)),
+                          steps=steps, probes=probes, model=getattr(args, "model", None))
+    except RunInterrupted as e:
+        _print_interrupted(console, e.session)
+        return 130
+    if args.json:
+        from starcoach.cli._output import print_json
+
+        print_json({"strong": result.strong.to_dict(), "weak": result.weak.to_dict()})
+        return 0
+    for name, session in (("Strong candidate", result.strong), ("Weak candidate", result.weak)):
+        console.rule(f"[bold]{name}: summary")
+        console.print(render_summary(session, scenario))
+    console.print()
+    console.print(render_demo_comparison(result.strong, result.weak))
+    for session in (result.strong, result.weak):
+        _print_saved(console, session)
+    return 0
+
+
+# --------------------------------------------------------------------------------- choices
+
+
+def _choose_mode_level(args, scenario, interactive: bool) -> tuple[str, str]:
+    from starcoach.errors import StarcoachError
+    from starcoach.scenario import LEVEL_NAMES
+
+    modes = [m.id for m in scenario.modes]
+    levels = [lvl.id for lvl in scenario.levels]
+    mode = _normalise(getattr(args, "mode", None))
+    level = _normalise(getattr(args, "level", None))
+    aliases = {"senior-sde": "senior", "sr": "senior", "sde-1": "sde1", "sde-2": "sde2"}
+    level = aliases.get(level, level) if level else level
+    if mode and mode not in modes:
+        raise StarcoachError(f"Unknown mode '{args.mode}'", f"expected one of {', '.join(modes)}")
+    if level and level not in levels:
+        raise StarcoachError(f"Unknown level '{args.level}'", f"expected one of {', '.join(levels)}")
+    if interactive and (not mode or not level):
+        from rich.prompt import Prompt
+
+        console = _console()
+        if not mode:
+            for m in scenario.modes:
+                console.print(f"  [bold]{m.id}[/]: {m.lead_in}")
+            mode = Prompt.ask("Preparation mode", choices=modes, default=modes[0], console=console)
+        if not level:
+            console.print("  " + ", ".join(f"[bold]{lid}[/] ({LEVEL_NAMES.get(lid, lid)})" for lid in levels))
+            level = Prompt.ask("Level", choices=levels, default="sde2" if "sde2" in levels else levels[0],
+                               console=console)
+    return mode or modes[0], level or ("sde2" if "sde2" in levels else levels[0])
+
+
+def _normalise(value: str | None) -> str | None:
+    return value.strip().lower().replace(" ", "-").replace("_", "-") if value else None
+
+
+def _probe_indexes(value: str | None, count: int) -> tuple[int, ...] | None:
+    from starcoach.errors import StarcoachError
+
+    if value is None or value == "all":
+        return None
+    value = value.strip()
+    try:
+        if "," in value or "-" in value and not value.isdigit():
+            indexes = tuple(sorted({int(v) for v in value.split(",") if v.strip()}))
+        else:
+            return tuple(range(1, min(int(value), count) + 1))
+    except ValueError:
+        raise StarcoachError(f"--probes '{value}' is not a number or a list",
+                             f"give a count (0..{count}) or probe numbers like 1,3") from None
+    bad = [i for i in indexes if not 1 <= i <= count]
+    if bad:
+        raise StarcoachError(f"No probe {bad[0]} in this scenario", f"it has probes 1..{count}")
+    return indexes
+
+
+def _device(value: str | None):
+    value = value or os.environ.get("STARCOACH_INPUT_DEVICE")
+    if value and value.isdigit():
+        return int(value)
+    return value or None
+
+
+def _no_live_reason(args) -> str:
+    """Why a live run cannot start here ("" when it can)."""
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        return "not running in a terminal"
+    try:
+        from starcoach.capture import default_input_device
+    except ImportError:  # pragma: no cover - capture always present
+        return "no audio capture available"
+    try:
+        default_input_device(_device(getattr(args, "input_device", None)))
+    except Exception as e:  # noqa: BLE001 - any reason the device is unusable means "demo"
+        return f"no microphone found ({getattr(e, 'message', str(e)).rstrip('.')})"
+    return ""
+
+
+def _voice(name: str, console) -> Callable[[str], None] | None:
+    """The interviewer's voice: speaks through the speakers; falls back to text only, once."""
+    if name == "off":
+        return None
+    state = {"ok": True}
+
+    def speak(text: str) -> None:
+        if not state["ok"]:
+            return
+        from starcoach.voice import speak as say
+
+        try:
+            say(text, voice=name)
+        except Exception as e:  # noqa: BLE001 - no speaker must not end the interview
+            state["ok"] = False
+            if console is not None:
+                console.print(f"[dim](cannot play the interviewer's voice: {getattr(e, 'message', e)}; "
+                              "questions are shown as text)[/]")
+
+    return speak
+
+
+def _console(stderr: bool = False):
+    from starcoach.cli._output import console
+
+    return console(stderr=stderr)
+
+
+# --------------------------------------------------------------------------------- rendering
+
+
+def timing_colour(elapsed: float, target: float) -> str:
+    """Green well before the target, yellow from 80% of it, red once past it."""
+    if target <= 0 or elapsed < 0.8 * target:
+        return "green"
+    if elapsed <= target:
+        return "yellow"
+    return "red"
+
+
+def level_meter(level: float, width: int = 24) -> str:
+    """An input level bar from a 0..1 level (drawn on a dB scale, -60 dBFS to 0)."""
+    import math
+
+    db = 20 * math.log10(max(level, 1e-6))
+    fill = max(0, min(width, round((db + 60) / 60 * width)))
+    return "█" * fill + "░" * (width - fill)
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def render_intro(plan) -> Any:
+    """The question, the mode's emphasis, the level and its budget."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    sc = plan.scenario
+    mode = sc.mode(plan.mode)
+    level = sc.level(plan.level)
+    body = Text()
+    body.append(sc.question + "\n\n", style="bold")
+    body.append(f"Mode: {mode.name}. ", style="cyan")
+    body.append(mode.lead_in + "\n")
+    body.append("  Emphasize: ", style="green")
+    body.append(mode.emphasize + "\n")
+    body.append("  Downplay:  ", style="yellow")
+    body.append(mode.downplay + "\n")
+    body.append(f"Level: {level.name}. ", style="cyan")
+    body.append(f"{level.guidance} Budget: {level.budget_label}\n")
+    steps = " · ".join(f"{STEP_TITLES[s.name]} {s.target_s:.0f}s" for s in sc.steps if s.name in plan.steps)
+    body.append(("Answer in one go: " if plan.continuous else "Steps: ") + steps, style="dim")
+    return Group(Panel(body, title=f"[bold]{sc.principle}[/] · {sc.title}", border_style="blue"))
+
+
+def render_step_prompt(plan, step: str, number: int, total: int) -> Any:
+    from rich.panel import Panel
+    from rich.text import Text
+
+    s = plan.scenario.step(step)
+    body = Text()
+    body.append(f"Target {s.target_s:.0f}s. ", style="bold")
+    body.append(s.coaching + "\n")
+    body.append("Avoid: ", style="yellow")
+    body.append(s.common_mistake)
+    return Panel(body, title=f"[bold]{number}/{total} {STEP_TITLES[step]}", border_style="cyan")
+
+
+def _spans(transcript: str, analysis: dict[str, Any]) -> list[tuple[int, int, str]]:
+    """(start, end, style) of flagged words in the transcript."""
+    styles = {"fillers": "magenta", "hedges": "yellow", "handoffs": "bold red", "disqualifiers": "bold red",
+              "we_statements": "red", "other_statements": "red", "passive_statements": "red",
+              "quantified": "bold green", "i_statements": "green"}
+    lower = transcript.lower()
+    spans = []
+    for key, style in styles.items():
+        for item in analysis.get(key) or []:
+            if not isinstance(item, dict):
+                continue
+            start, end = item.get("start"), item.get("end")
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(transcript):
+                spans.append((start, end, style))
+                continue
+            text = str(item.get("text", "")).strip().lower()
+            pos = lower.find(text) if text else -1
+            if pos >= 0:
+                spans.append((pos, pos + len(text), style))
+    return spans
+
+
+def render_transcript(transcript: str, analysis: dict[str, Any]):
+    """The transcript with flagged words highlighted (red: agency problems, magenta: fillers...)."""
+    from rich.text import Text
+
+    text = Text(transcript or "(no speech detected)")
+    for start, end, style in _spans(transcript, analysis):
+        text.stylize(style, start, end)
+    return text
+
+
+def render_feedback(result, scenario) -> Any:
+    """A step's feedback: time against target, findings with coaching, highlighted transcript."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    from starcoach.summary import timing_status
+
+    status = timing_status(result.duration_s, result.target_s)
+    colour = {"under": "yellow", "on": "green", "over": "red"}[status]
+    delta = result.duration_s - result.target_s
+    head = Text()
+    head.append(f"{_clock(result.duration_s)} against {_clock(result.target_s)} ", style="bold")
+    head.append(f"({status} target, {delta:+.0f}s)", style=colour)
+    if result.take > 1:
+        head.append(f"  take {result.take}", style="dim")
+    parts: list[Any] = [head]
+    rendered = _report_feedback(result.analysis)
+    if rendered is not None:
+        parts.append(rendered)
+    else:
+        parts.extend(_findings_lines(result.analysis, scenario.step(result.step) if result.step in STEP_TITLES else None))
+        parts.append(Text(""))
+        parts.append(render_transcript(result.transcript, result.analysis))
+    return Panel(Group(*parts), title=f"[bold]{STEP_TITLES.get(result.step, result.step)}: feedback",
+                 border_style=colour)
+
+
+def _report_feedback(analysis: dict[str, Any]):
+    """The analysis issue's renderer, when it is installed and accepts the JSON."""
+    try:
+        from starcoach.report.feedback import render_analysis
+    except ImportError:
+        return None
+    try:
+        return render_analysis(analysis)
+    except (TypeError, AttributeError, KeyError):
+        return None
+
+
+def _findings_lines(analysis: dict[str, Any], step) -> list[Any]:
+    from rich.text import Text
+
+    lines = []
+    findings = [f for f in analysis.get("findings") or [] if isinstance(f, dict)]
+    for f in findings[:8]:
+        line = Text("• ")
+        kind = f.get("type") or f.get("kind") or "finding"
+        line.append(f"{kind}: ", style="bold")
+        if f.get("text"):
+            line.append(f"\"{f['text']}\" ")
+        if f.get("coaching"):
+            line.append(f"— {f['coaching']}", style="dim")
+        lines.append(line)
+    quantified = analysis.get("quantified") or []
+    if quantified:
+        lines.append(Text("✓ quantified: " + ", ".join(str(q.get("text", q)) for q in quantified[:4]), style="green"))
+    kp = analysis.get("key_phrases") or {}
+    if kp.get("missing"):
+        missing = [m.get("text", m) if isinstance(m, dict) else m for m in kp["missing"]]
+        lines.append(Text("Missing key phrases: " + ", ".join(f'"{m}"' for m in missing[:5]), style="yellow"))
+    if not findings and not lines:
+        lines.append(Text("No problems found.", style="green"))
+    return lines
+
+
+def render_probe(result) -> Any:
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    colour = {"strong": "green", "mixed": "yellow", "weak": "red"}.get(result.verdict, "dim")
+    head = Text()
+    head.append(f"Verdict: {result.verdict}", style=f"bold {colour}")
+    parts: list[Any] = [head]
+    for reason in result.reasons[:4]:
+        parts.append(Text(f"• {reason}"))
+    if result.key_line:
+        parts.append(Text(f"Model line: {result.key_line}", style="cyan"))
+    if result.transcript:
+        parts.append(Text(""))
+        parts.append(render_transcript(result.transcript, result.analysis or {}))
+    return Panel(Group(*parts), title=f"[bold]Probe {result.index}: {result.question}", border_style=colour)
+
+
+def render_summary(session, scenario) -> Any:
+    """Timeline bars, total against budget, top three fixes, reflection bar, Bar Raiser read."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    summary = session.summary or {}
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="right", style="bold")
+    table.add_column()
+    table.add_column(justify="right")
+    longest = max([e["duration_s"] for e in summary.get("timeline", [])] + [e["target_s"] for e in summary.get("timeline", [])] + [1])
+    width = 36
+    for e in summary.get("timeline", []):
+        colour = {"under": "yellow", "on": "green", "over": "red", "missing": "dim"}[e["status"]]
+        fill = round(e["duration_s"] / longest * width)
+        mark = round(e["target_s"] / longest * width)
+        bar = Text()
+        for i in range(width):
+            if i == mark:
+                bar.append("│", style="bold")
+            elif i < fill:
+                bar.append("█", style=colour)
+            else:
+                bar.append(" ")
+        label = f"{_clock(e['duration_s'])}/{_clock(e['target_s'])} {e['status']}"
+        table.add_row(STEP_TITLES.get(e["step"], e["step"]), bar, Text(label, style=colour))
+    parts: list[Any] = [table]
+    lo, hi = summary.get("budget_range_s", [0, 0])
+    budget_colour = {"within": "green", "under": "yellow", "over": "red"}.get(summary.get("budget_status", ""), "white")
+    parts.append(Text(f"Total {_clock(summary.get('total_s', 0))} against the {session.level} budget "
+                      f"{_clock(lo)}–{_clock(hi)}: {summary.get('budget_status', '?')}", style=budget_colour))
+    fixes = summary.get("top_fixes", [])
+    if fixes:
+        parts.append(Text("\nTop things to fix", style="bold"))
+        for i, f in enumerate(fixes, 1):
+            line = Text(f"{i}. [{STEP_TITLES.get(f['step'], f['step'])}] ")
+            line.append(f["text"])
+            if f.get("coaching"):
+                line.append(f" — {f['coaching']}", style="dim")
+            parts.append(line)
+    rb = summary.get("reflection_bar")
+    if rb:
+        parts.append(Text(f"\nReflection bar ({rb['level']}): {rb['bar']}", style="bold"))
+        parts.append(Text(("✓ " if rb["met"] else "✗ ") + rb["why"], style="green" if rb["met"] else "red"))
+        parts.append(Text(f"Model: {rb['model_reflection']}", style="dim"))
+    br = summary.get("bar_raiser")
+    if br:
+        hire = br["lean"] == "leaning hire"
+        parts.append(Text(f"\nBar Raiser: {br['headline']}", style="bold green" if hire else "bold red"))
+        for r in br.get("for", [])[:4]:
+            parts.append(Text(f"  + {r}", style="green"))
+        for r in br.get("against", [])[:5]:
+            parts.append(Text(f"  − {r}", style="red"))
+    probes = summary.get("probes") or {}
+    if any(probes.values()):
+        parts.append(Text("Probes: " + ", ".join(f"{v} {k}" for k, v in probes.items() if v), style="dim"))
+    return Panel(Group(*parts), title=f"[bold]Summary · {scenario.principle}", border_style="blue")
+
+
+def render_demo_comparison(strong, weak) -> Any:
+    from rich.table import Table
+
+    table = Table(title="Demo: the same question, two candidates")
+    table.add_column("")
+    table.add_column("Strong")
+    table.add_column("Weak")
+    for label, key in (("Bar Raiser", "lean"),):
+        table.add_row(label, strong.summary["bar_raiser"][key], weak.summary["bar_raiser"][key])
+    table.add_row("Total", f"{strong.total_s:.0f}s", f"{weak.total_s:.0f}s")
+    for name in ("strong", "mixed", "weak"):
+        table.add_row(f"Probes {name}", str(strong.summary["probes"].get(name, 0)), str(weak.summary["probes"].get(name, 0)))
+    top = lambda s: "\n".join(f["text"][:50] for f in s.summary.get("top_fixes", [])) or "—"  # noqa: E731
+    table.add_row("Top fixes", top(strong), top(weak))
+    return table
+
+
+def _print_saved(console, session) -> None:
+    console.print(f"Saved session [bold]{session.session_id}[/] — review it with "
+                  f"`starcoach review {session.session_id}`")
+
+
+def _print_interrupted(console, session) -> None:
+    takes = len(session.takes)
+    console.print(
+        f"\nStopped. Everything recorded so far ({takes} take{'s' * (takes != 1)}) is saved in session "
+        f"[bold]{session.session_id}[/] (incomplete).\n"
+        f"  Resume:  starcoach run --resume {session.session_id}\n"
+        f"  Review:  starcoach review {session.session_id}"
+    )
+
+
+# --------------------------------------------------------------------------------- scripted view
+
+
+class ScriptedView:
+    """Prints a scripted or demo run as it goes: feedback per step, verdicts per probe."""
+
+    def __init__(self, console, quiet: bool = False) -> None:
+        self.console = console
+        self.quiet = quiet
+        self.plan = None
+
+    def intro(self, plan, resumed: bool = False) -> None:
+        self.plan = plan
+        if not self.quiet:
+            self.console.print(render_intro(plan))
+            if resumed:
+                self.console.print("[dim]Resuming the interrupted session.[/]")
+
+    def candidate(self, candidate, plan) -> None:
+        self.plan = plan
+        if self.quiet:
+            return
+        self.console.rule(f"[bold]Demo: the {candidate.name} candidate")
+        self.console.print(render_intro(plan))
+
+    def on_event(self, event) -> None:
+        from starcoach import run as r
+
+        if self.quiet:
+            return
+        if isinstance(event, r.StepFeedback):
+            self.console.print(render_feedback(event.result, self.plan.scenario))
+            self.console.print(f"[dim]feedback {event.latency_s:.2f}s after the answer ended[/]")
+        elif isinstance(event, r.ProbeAsked):
+            self.console.print(f"\n[bold cyan]Interviewer:[/] {event.question}")
+        elif isinstance(event, r.ProbeJudged):
+            self.console.print(render_probe(event.result))
+
+
+# --------------------------------------------------------------------------------- live run
+
+
+class KeyReader:
+    """Single key presses from the terminal (cbreak mode: Ctrl-C still interrupts)."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stdin
+        self.fd = self.stream.fileno()
+        self._saved = None
+
+    def __enter__(self) -> "KeyReader":
+        import termios
+        import tty
+
+        try:
+            self._saved = termios.tcgetattr(self.fd)
+            tty.setcbreak(self.fd)
+        except termios.error:
+            self._saved = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import termios
+
+        if self._saved is not None:
+            termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+
+    def read(self, timeout: float | None = None) -> str | None:
+        """One key, or None after ``timeout`` seconds."""
+        import select
+
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return None
+        data = os.read(self.fd, 1)
+        if not data:
+            raise EOFError
+        return data.decode(errors="replace")
+
+    def wait(self, keys: str) -> str:
+        """Block until one of ``keys`` is pressed (Enter arrives as ``\\n``)."""
+        while True:
+            key = self.read(None)
+            key = "\n" if key == "\r" else key
+            if key and key.lower() in keys:
+                return key.lower()
+
+    def drain(self) -> None:
+        while self.read(0) is not None:
+            pass
+
+
+class RecordingView:
+    """The live panel: elapsed against target (colour turns), input level meter, what stops it."""
+
+    def __init__(self, title: str, target_s: float, silence_s: float | None, clock=time.monotonic) -> None:
+        self.title = title
+        self.target_s = target_s
+        self.silence_s = silence_s
+        self.clock = clock
+        self.elapsed = 0.0
+        self.level = 0.0
+        self.speaking = False
+        self.state = "recording"
+        self.models_ready = False
+        self._stopped_at: float | None = None
+
+    def update(self, event) -> None:
+        from starcoach import run as r
+
+        if isinstance(event, r.Progress):
+            self.elapsed, self.level, self.speaking = event.elapsed_s, event.level, event.speaking
+        elif isinstance(event, r.TakeStopped):
+            self.state = f"stopped ({event.stopped_by}) — transcribing and analysing…"
+            self.elapsed = event.duration_s
+            self._stopped_at = self.clock()
+        elif isinstance(event, r.ModelsReady):
+            self.models_ready = True
+
+    def __rich__(self):
+        from rich.panel import Panel
+        from rich.text import Text
+
+        colour = timing_colour(self.elapsed, self.target_s)
+        body = Text()
+        body.append("● " if self.state == "recording" else "■ ", style="bold red" if self.state == "recording" else "dim")
+        body.append(f"{_clock(self.elapsed)}", style=f"bold {colour}")
+        body.append(f" / {_clock(self.target_s)} target", style="dim")
+        if self.elapsed > self.target_s:
+            body.append(f"  +{self.elapsed - self.target_s:.0f}s over", style="red")
+        body.append("\nlevel ")
+        body.append(level_meter(self.level), style="green" if self.speaking else "cyan")
+        body.append("\n")
+        if self.state == "recording":
+            hint = "Enter or space: stop"
+            if self.silence_s:
+                hint += f" · stops after {self.silence_s:g}s of silence"
+            body.append(hint, style="dim")
+            if not self.models_ready:
+                body.append("  (loading models…)", style="dim")
+        else:
+            body.append(self.state, style="yellow")
+        return Panel(body, title=f"[bold]{self.title}", border_style=colour)
+
+
+class LiveRun:
+    """The interactive run: prompts, keys, the live view, feedback, probes, summary."""
+
+    def __init__(self, console, plan, factory, *, voice_name: str, model: str | None, session,
+                 silence_s: float | None, source_kind: str) -> None:
+        from starcoach.run import MockRun
+
+        self.console = console
+        self.plan = plan
+        self.silence_s = silence_s
+        self.view: RecordingView | None = None
+        self.models_ready = False
+        self.run_ = MockRun(plan, factory, voice=_voice(voice_name, console), on_event=self._on_event,
+                            model=model, session=session, source_kind=source_kind, silence_stop_s=silence_s)
+
+    def _on_event(self, event) -> None:
+        from starcoach import run as r
+
+        if isinstance(event, r.ModelsReady):
+            self.models_ready = True
+        view = self.view
+        if view is not None:
+            view.update(event)
+
+    def run(self) -> int:
+        from starcoach.run import RunInterrupted
+
+        console = self.console
+        console.print(render_intro(self.plan))
+        self.run_.start()  # models load while the candidate reads the question
+        try:
+            with KeyReader() as keys:
+                self.keys = keys
+                self._loop()
+        except (KeyboardInterrupt, EOFError):
+            _print_interrupted(console, self.run_.interrupt())
+            return 130
+        except RunInterrupted as e:
+            _print_interrupted(console, e.session)
+            return 130
+        session = self.run_.finish()
+        console.print(render_summary(session, self.plan.scenario))
+        _print_saved(console, session)
+        return 0
+
+    def _loop(self) -> None:
+        pending = self.run_.pending()
+        steps = [p for p in pending if not p.startswith("probe-")]
+        for number, label in enumerate(steps, 1):
+            if label == "answer":
+                self._answer()
+            else:
+                self._step(label, number, len(steps))
+        probes = [p for p in pending if p.startswith("probe-")]
+        if probes:
+            self.console.rule("[bold]Follow-up questions")
+            self.console.print("The interviewer asks; answer aloud when the question ends. Enter or space stops.")
+        for label in probes:
+            self._probe(int(label.split("-")[1]))
+
+    def _step(self, step: str, number: int, total: int) -> None:
+        console = self.console
+        while True:
+            console.print(render_step_prompt(self.plan, step, number, total))
+            console.print("[bold]Enter[/] to start speaking · [bold]q[/] to stop the run here")
+            self.keys.drain()
+            if self.keys.wait("\n q") == "q":
+                raise KeyboardInterrupt
+            target = self.plan.scenario.step(step).target_s
+            result = self._record(f"{STEP_TITLES[step]} · target {target:.0f}s", target,
+                                  lambda stop: self.run_.record_step(step, stop))
+            console.print(render_feedback(result, self.plan.scenario))
+            console.print("[bold]Enter[/] next · [bold]r[/] redo this step (every take is kept) · [bold]q[/] stop here")
+            self.keys.drain()
+            key = self.keys.wait("\nrq ")
+            if key == "q":
+                raise KeyboardInterrupt
+            if key != "r":
+                return
+
+    def _answer(self) -> None:
+        console = self.console
+        while True:
+            target = sum(self.plan.scenario.step(s).target_s for s in self.plan.steps)
+            console.print(f"Answer the whole question in one go (about {_clock(target)}). "
+                          "[bold]Enter[/] to start · [bold]q[/] to stop the run here")
+            self.keys.drain()
+            if self.keys.wait("\n q") == "q":
+                raise KeyboardInterrupt
+            results = self._record(f"Whole answer · target {_clock(target)}", target,
+                                   lambda stop: self.run_.record_answer(stop))
+            for result in results:
+                console.print(render_feedback(result, self.plan.scenario))
+            missing = [s for s in self.plan.steps if s not in {r.step for r in results}]
+            if missing:
+                console.print(f"[yellow]Not heard: {', '.join(STEP_TITLES[m] for m in missing)}[/]")
+            console.print("[bold]Enter[/] continue · [bold]r[/] answer again (kept) · [bold]q[/] stop here")
+            self.keys.drain()
+            key = self.keys.wait("\nrq ")
+            if key == "q":
+                raise KeyboardInterrupt
+            if key != "r":
+                return
+
+    def _probe(self, index: int) -> None:
+        probe = self.plan.scenario.probes[index - 1]
+        self.console.print(f"\n[bold cyan]Interviewer:[/] {probe.question}")
+        result = self._record(f"Probe {index} · answer aloud", 30.0, lambda stop: self.run_.ask_probe(index, stop))
+        self.console.print(render_probe(result))
+
+    def _record(self, title: str, target: float, work: Callable[[threading.Event], Any]):
+        """Run ``work(stop)`` in a worker thread while the live view shows elapsed and level."""
+        from rich.live import Live
+
+        stop = threading.Event()
+        box: dict[str, Any] = {}
+
+        def target_fn() -> None:
+            try:
+                box["result"] = work(stop)
+            except BaseException as e:  # noqa: BLE001 - re-raised on the main thread
+                box["error"] = e
+
+        self.view = RecordingView(title, target, self.silence_s)
+        self.view.models_ready = self.models_ready
+        worker = threading.Thread(target=target_fn, name="starcoach-take", daemon=True)
+        self.keys.drain()
+        worker.start()
+        try:
+            with Live(self.view, console=self.console, refresh_per_second=10, transient=True):
+                while worker.is_alive():
+                    key = self.keys.read(0.05)
+                    if key in ("\n", "\r", " "):
+                        stop.set()
+        except KeyboardInterrupt:
+            self.run_.cancel()
+            worker.join(10)
+            raise
+        finally:
+            self.view = None
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
