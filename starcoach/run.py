@@ -185,6 +185,9 @@ class Recording:
 
 
 SourceFactory = Callable[[str], Any]
+
+#: The recorder's stop reasons, as the session records them.
+_STOPPED_BY = {"stop": "key", "max_length": "max-length", "end_of_source": "end-of-file"}
 Voice = Callable[[str], None]
 
 
@@ -229,7 +232,7 @@ class MockRun:
         self.max_take_s = max_take_s
         self._resumed = session is not None
         self.session = session or Session(
-            session_id=new_session_id(plan.scenario.id),
+            session_id=_unique_session_id(plan.scenario.id),
             scenario=plan.scenario.id,
             scenario_version=plan.scenario.version,
             question=plan.scenario.question,
@@ -455,11 +458,8 @@ class MockRun:
         self.on_event(ProbeAsked(index, probe.question))
         if self.voice is not None:
             self.voice(probe.question)
-        try:
-            has_source = self.source_factory(label) is not None
-        except StarcoachError:
-            raise
-        if not has_source:
+        source = self.source_factory(label)
+        if source is None:
             result = ProbeResult(index=index, question=probe.question, transcript="", verdict="skipped",
                                  reasons=["not answered"], key_line=probe.key_line)
             self._count_probe(result)
@@ -467,7 +467,7 @@ class MockRun:
             self.on_event(ProbeJudged(result, 0.0))
             return result
         take_no = sum(1 for t in self.session.takes if t.step == label) + 1
-        rec = self._record(label, take_no, 30.0, stop)
+        rec = self._record(label, take_no, 30.0, stop, source=source)
         if rec.stopped_by == "interrupt":
             self._keep_interrupted(label, take_no, rec)
             raise RunInterrupted(self.interrupt())
@@ -490,11 +490,12 @@ class MockRun:
 
     # --- internals -----------------------------------------------------------------------------
 
-    def _record(self, label: str, take_no: int, target_s: float, stop: threading.Event | None) -> Recording:
-        from starcoach.capture import record_take
+    def _record(self, label: str, take_no: int, target_s: float, stop: threading.Event | None,
+                source: Any = None) -> Recording:
+        from starcoach.capture import RecordingInterrupted, record_take
         from starcoach.transcribe import StreamingTranscriber, load_whisper
 
-        source = self.source_factory(label)
+        source = source if source is not None else self.source_factory(label)
         if source is None:
             raise StarcoachError(f"No audio source for '{label}'", "answer every step (or narrow the run with --only)")
         stop = stop or threading.Event()
@@ -513,18 +514,16 @@ class MockRun:
             self.on_event(Progress(label, status.elapsed_s, status.level, status.speaking))
 
         try:
-            take = record_take(source, path, stop=stop, on_block=on_block,
+            take = record_take(source, path, stop_event=stop, on_block=on_block,
                                silence_stop_s=self.silence_stop_s, max_s=max_s)
-        except KeyboardInterrupt:
+        except RecordingInterrupted as e:
             self._cancel.set()
             stop.set()
-            duration = _wav_duration(path)
-            self._active_stop = None
-            return Recording(path, audio, started_at, duration, "interrupt", self.clock())
+            return Recording(path, audio, started_at, e.take.duration_s, "interrupt", self.clock())
         finally:
             self._active_stop = None
         stopped_at = self.clock()
-        stopped_by = "interrupt" if self._cancel.is_set() else take.stopped_by
+        stopped_by = "interrupt" if self._cancel.is_set() else _STOPPED_BY.get(take.stopped_by, take.stopped_by)
         rec = Recording(path, audio, started_at, take.duration_s, stopped_by, stopped_at)
         self.on_event(TakeStopped(label, take_no, round(take.duration_s, 2), stopped_by))
         if stopped_by == "interrupt":
@@ -598,6 +597,18 @@ class _LateStream:
         return self._stream.finish()
 
 
+def _unique_session_id(scenario_id: str) -> str:
+    """A new session id; runs started in the same second get ``-2``, ``-3`` … appended."""
+    from starcoach.paths import sessions_dir
+
+    base = new_session_id(scenario_id)
+    candidate, n = base, 1
+    while (sessions_dir() / candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
 def _to_dict(obj: Any) -> dict[str, Any]:
     if obj is None:
         return {}
@@ -614,15 +625,6 @@ def _read_samples(path: Path):
     except Exception:  # noqa: BLE001 - delivery measures are optional; the analysis works on text
         return None
     return data
-
-
-def _wav_duration(path: Path) -> float:
-    import soundfile as sf
-
-    try:
-        return float(sf.info(str(path)).duration)
-    except Exception:  # noqa: BLE001 - a header not yet flushed reads as 0
-        return 0.0
 
 
 def _sub_transcript(transcript: Any, seg: Any) -> Any:
@@ -695,7 +697,7 @@ def answers_source_factory(files: dict[str, Path], realtime: bool = False) -> So
         path = files.get(label)
         if path is None:
             return None
-        return capture.RealtimeFileSource(path) if realtime else capture.FileSource(path)
+        return capture.FileSource(path, realtime=realtime)
 
     return factory
 

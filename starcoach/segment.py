@@ -117,7 +117,8 @@ class StepSegment:
         start_s: When the step starts in the recording (first word's start).
         end_s: When it ends (the next step's first word, or the last word's end).
         text: What was said in this step.
-        words: Word timings of the step, as dicts (``word``, ``start``, ``end``, ``probability``).
+        words: Word timings of the step, as dicts (``word`` without surrounding spaces, ``start``,
+            ``end``, ``probability``).
         cues: The cue phrases that placed units in this step (for explaining the split).
     """
 
@@ -140,7 +141,7 @@ class _Unit:
 
     @property
     def text(self) -> str:
-        return "".join(w["word"] for w in self.words).strip()
+        return _join(self.words)
 
 
 def _word_dict(word: Any) -> dict[str, Any]:
@@ -150,7 +151,7 @@ def _word_dict(word: Any) -> dict[str, Any]:
         d = {k: getattr(word, k) for k in ("word", "start", "end") if hasattr(word, k)}
         d["probability"] = getattr(word, "probability", 1.0)
     d.setdefault("probability", 1.0)
-    d["word"] = str(d.get("word", ""))
+    d["word"] = str(d.get("word", "")).strip()
     d["start"] = float(d.get("start", 0.0))
     d["end"] = float(d.get("end", d["start"]))
     return d
@@ -161,7 +162,7 @@ def words_from_text(text: str, wps: float = 2.5) -> list[dict[str, Any]]:
     out = []
     for i, token in enumerate(text.split()):
         start = i / wps
-        out.append({"word": (" " if i else "") + token, "start": round(start, 3),
+        out.append({"word": token, "start": round(start, 3),
                     "end": round(start + 0.8 / wps, 3), "probability": 1.0})
     return out
 
@@ -192,13 +193,11 @@ def _split_at_cues(unit: _Unit) -> list[_Unit]:
     cuts = [m.end() for m in _SPLIT_CUE.finditer(text)]
     if not cuts:
         return [unit]
-    # map character offsets to word indices
+    # map character offsets (in the space-joined text) to word indices
     offsets, pos = [], 0
-    joined = "".join(w["word"] for w in unit.words)
-    lead = len(joined) - len(joined.lstrip())
     for w in unit.words:
-        offsets.append(pos - lead)
-        pos += len(w["word"])
+        offsets.append(pos)
+        pos += len(w["word"]) + 1
     pieces, start = [], 0
     for cut in cuts:
         idx = next((i for i, off in enumerate(offsets) if off >= cut - 1), None)
@@ -208,6 +207,10 @@ def _split_at_cues(unit: _Unit) -> list[_Unit]:
         start = idx
     pieces.append(_Unit(unit.words[start:]))
     return [p for p in pieces if p.words]
+
+
+def _join(words: list[dict[str, Any]]) -> str:
+    return " ".join(w["word"] for w in words if w["word"])
 
 
 def _content_tokens(text: str) -> set[str]:
@@ -253,7 +256,7 @@ def split_answer(
 
     Args:
         words: The answer's words in order, as :class:`starcoach.transcribe.Word` or dicts with
-            ``word`` (with its leading space, as Whisper gives it), ``start`` and ``end``.
+            ``word``, ``start`` and ``end`` (surrounding spaces are ignored).
         scenario: When given, similarity to its strong examples helps place units.
         steps: The steps the answer is expected to cover (STAR order is kept).
         duration_s: Length of the recording; the last step ends here when given.
@@ -290,7 +293,7 @@ def split_answer(
         else:
             segments.append(StepSegment(name, unit.words[0]["start"], unit.words[-1]["end"], "", list(unit.words), list(cues[k])))
     for i, seg in enumerate(segments):
-        seg.text = "".join(w["word"] for w in seg.words).strip()
+        seg.text = _join(seg.words)
         if i + 1 < len(segments):
             seg.end_s = segments[i + 1].words[0]["start"]
         else:

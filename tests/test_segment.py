@@ -60,7 +60,7 @@ def test_steps_are_timed_from_word_timestamps():
                       ("Errors went to zero after my fix.", 0.2),
                       ("I learned to look at other teams' dashboards.", 0.0)):
         for i, token in enumerate(text.split()):
-            words.append({"word": (" " if words else "") + token, "start": round(t, 2), "end": round(t + 0.3, 2)})
+            words.append({"word": token, "start": round(t, 2), "end": round(t + 0.3, 2)})
             t += 0.4
         t += gap
     segments = split_answer(words, duration_s=t + 2.0)

@@ -119,8 +119,6 @@ def run_command(args: argparse.Namespace) -> int:
         factory = answers_source_factory(files, realtime=args.realtime)
         source_kind = "files"
     else:
-        factory = microphone_source_factory(_device(args.input_device))
-        source_kind = "microphone"
         if not interactive:
             from starcoach.errors import StarcoachError
 
@@ -128,9 +126,19 @@ def run_command(args: argparse.Namespace) -> int:
                 "A live run needs a terminal to read the start and stop keys",
                 "run it in a terminal, or give recorded answers with --answers DIR --no-input",
             )
+        from starcoach.capture import resolve_input_device
+
+        resolve_input_device(_device(args.input_device))  # a missing microphone fails here, in one line
+        factory = microphone_source_factory(_device(args.input_device))
+        source_kind = "microphone"
 
     voice_name = args.voice or ("hibari" if interactive else "off")
-    silence = DEFAULT_SILENCE_S if args.silence is None else args.silence
+    if args.silence is None:
+        from starcoach.config import silence_stop_default
+
+        silence = silence_stop_default(DEFAULT_SILENCE_S)
+    else:
+        silence = args.silence
     if args.json:
         run = MockRun(plan, factory, voice=_voice(voice_name, None), model=args.model, session=session,
                       source_kind=source_kind)
@@ -262,8 +270,8 @@ def _probe_indexes(value: str | None, count: int) -> tuple[int, ...] | None:
 
 
 def _device(value: str | None):
-    value = value or os.environ.get("STARCOACH_INPUT_DEVICE")
-    if value and value.isdigit():
+    """``--input-device`` as given (None: the configured default, see :mod:`starcoach.config`)."""
+    if value and value.strip().isdigit():
         return int(value)
     return value or None
 
@@ -272,12 +280,10 @@ def _no_live_reason(args) -> str:
     """Why a live run cannot start here ("" when it can)."""
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         return "not running in a terminal"
+    from starcoach.capture import resolve_input_device
+
     try:
-        from starcoach.capture import default_input_device
-    except ImportError:  # pragma: no cover - capture always present
-        return "no audio capture available"
-    try:
-        default_input_device(_device(getattr(args, "input_device", None)))
+        resolve_input_device(_device(getattr(args, "input_device", None)))
     except Exception as e:  # noqa: BLE001 - any reason the device is unusable means "demo"
         return f"no microphone found ({getattr(e, 'message', str(e)).rstrip('.')})"
     return ""
