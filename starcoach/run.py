@@ -423,7 +423,8 @@ class MockRun:
         self.session.takes.append(Take(step="answer", take=take_no, audio=rec.audio, started_at=rec.started_at,
                                        duration_s=round(rec.duration_s, 2), stopped_by=rec.stopped_by,
                                        transcript=transcript.to_dict()))
-        segments = split_answer(transcript.words, self.scenario, self.plan.steps, duration_s=rec.duration_s)
+        segments = split_answer(transcript.words, self.scenario, self.plan.steps, duration_s=rec.duration_s,
+                                 text=transcript.text)
         samples = _read_samples(rec.path)
         results = []
         for seg in segments:

@@ -210,7 +210,23 @@ def _split_at_cues(unit: _Unit) -> list[_Unit]:
 
 
 def _join(words: list[dict[str, Any]]) -> str:
-    return " ".join(w["word"] for w in words if w["word"])
+    out = []
+    for i, w in enumerate(words):
+        if w["word"]:
+            out.append(("" if not out else w.get("_sep", " ")) + w["word"])
+    return "".join(out)
+
+
+def _attach_separators(words: list[dict[str, Any]], text: str) -> None:
+    """Record whether each word follows a space in ``text`` ("0.3%" is three Whisper words)."""
+    pos = 0
+    for w in words:
+        found = text.find(w["word"], pos) if w["word"] else -1
+        if found < 0:
+            w["_sep"] = " "
+            continue
+        w["_sep"] = " " if found == 0 or text[found - 1].isspace() or found > pos + 1 else ""
+        pos = found + len(w["word"])
 
 
 def _content_tokens(text: str) -> set[str]:
@@ -251,6 +267,7 @@ def split_answer(
     scenario: Scenario | None = None,
     steps: Sequence[str] = STEP_NAMES,
     duration_s: float | None = None,
+    text: str | None = None,
 ) -> list[StepSegment]:
     """Split one whole answer into STAR steps, in order, each timed from word timestamps.
 
@@ -260,6 +277,8 @@ def split_answer(
         scenario: When given, similarity to its strong examples helps place units.
         steps: The steps the answer is expected to cover (STAR order is kept).
         duration_s: Length of the recording; the last step ends here when given.
+        text: The transcript's text; when given, step texts keep its spacing ("0.3%" rather
+            than the words joined with spaces).
 
     Returns:
         One segment per step the answer reaches, in STAR order. Steps the answer never enters
@@ -267,6 +286,8 @@ def split_answer(
     """
     steps = [s for s in STEP_NAMES if s in set(steps)]
     word_list = [_word_dict(w) for w in words]
+    if text:
+        _attach_separators(word_list, text)
     units = _units(word_list)
     if not units or not steps:
         return []
@@ -294,6 +315,7 @@ def split_answer(
             segments.append(StepSegment(name, unit.words[0]["start"], unit.words[-1]["end"], "", list(unit.words), list(cues[k])))
     for i, seg in enumerate(segments):
         seg.text = _join(seg.words)
+        seg.words = [{k: v for k, v in w.items() if k != "_sep"} for w in seg.words]
         if i + 1 < len(segments):
             seg.end_s = segments[i + 1].words[0]["start"]
         else:

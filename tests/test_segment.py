@@ -107,3 +107,14 @@ def test_a_long_pause_ends_a_unit_without_punctuation():
 def test_empty_answer_gives_no_segments():
     assert split_answer([]) == []
     assert split_answer(words_from_text("   ")) == []
+
+
+def test_step_text_keeps_the_transcript_spacing():
+    # Whisper splits "0.3%" into three words; the step text must read as the transcript does.
+    text = "I noticed a 0.3% drop rate. Nobody had asked me to look at it."
+    tokens = ["I", "noticed", "a", "0", ".3", "%", "drop", "rate.", "Nobody", "had", "asked", "me", "to",
+              "look", "at", "it."]
+    words = [{"word": t, "start": i * 0.4, "end": i * 0.4 + 0.3} for i, t in enumerate(tokens)]
+    segments = split_answer(words, steps=("situation", "task"), text=text)
+    assert [s.text for s in segments] == ["I noticed a 0.3% drop rate.", "Nobody had asked me to look at it."]
+    assert all("_sep" not in w for s in segments for w in s.words)
