@@ -232,16 +232,25 @@ def first_person_share(analysis: dict[str, Any]) -> tuple[int, int]:
     return i, i + others
 
 
+def _check(analysis: dict[str, Any], *names: str) -> bool | None:
+    """The analysis' step check ``name`` (``{"ok": ...}``), or None when it has none."""
+    checks = analysis.get("checks") or {}
+    if not isinstance(checks, dict):
+        return None
+    for name in names:
+        if name in checks:
+            value = checks[name]
+            return bool(value.get("ok") if isinstance(value, dict) else value)
+    return None
+
+
 def scope_boundary_stated(analysis: dict[str, Any]) -> bool:
     """Whether the Task step said the work was outside the candidate's scope / unasked."""
-    if _findings(analysis, "scope-boundary-missing", "missing-scope-boundary", "no-scope-boundary"):
+    checked = _check(analysis, "scope_boundary")
+    if checked is not None:
+        return checked
+    if _findings(analysis, "scope-boundary-missing"):
         return False
-    for f in _findings(analysis, "scope-boundary"):
-        return True
-    checks = analysis.get("checks") or {}
-    if isinstance(checks, dict) and "scope_boundary" in checks:
-        value = checks["scope_boundary"]
-        return bool(value.get("ok") if isinstance(value, dict) else value)
     return bool((analysis.get("key_phrases") or {}).get("found"))
 
 
@@ -249,29 +258,23 @@ def reflection_specific(analysis: dict[str, Any]) -> bool:
     """Whether the reflection is story-specific (no generic-reflection finding)."""
     if any(_kind(d) == "generic-reflection" for d in _items(analysis, "disqualifiers")):
         return False
-    if _findings(analysis, "generic-reflection", "reflection-generic"):
+    checked = _check(analysis, "reflection_specific")
+    if checked is not None:
+        return checked
+    if _findings(analysis, "generic-reflection"):
         return False
-    checks = analysis.get("checks") or {}
-    if isinstance(checks, dict) and "reflection_specific" in checks:
-        value = checks["reflection_specific"]
-        return bool(value.get("ok") if isinstance(value, dict) else value)
     return bool((analysis.get("key_phrases") or {}).get("found"))
 
 
 def organisational_insight(analysis: dict[str, Any]) -> bool:
     """Whether the reflection names an organisational insight (the Senior bar)."""
-    if _findings(analysis, "no-org-insight", "missing-org-insight", "organisational-insight-missing"):
+    checked = _check(analysis, "org_insight")
+    if checked is not None:
+        return checked
+    if _findings(analysis, "no-org-insight"):
         return False
-    if _findings(analysis, "org-insight", "organisational-insight"):
-        return True
-    checks = analysis.get("checks") or {}
-    if isinstance(checks, dict):
-        for key in ("org_insight", "organisational_insight", "organizational_insight"):
-            if key in checks:
-                value = checks[key]
-                return bool(value.get("ok") if isinstance(value, dict) else value)
     text = str(analysis.get("transcript", "")).lower()
-    return any(w in text for w in ("organi", "across teams", "cross-team", "systemic", "process", "slo"))
+    return any(w in text for w in ("organi", "across teams", "cross-team", "systemic", "slo"))
 
 
 # --- ranking fixes -----------------------------------------------------------------------------
@@ -298,6 +301,9 @@ _DEFAULT_COACHING = {
     "scope-boundary": "State the scope boundary: not your team, no ticket, nobody asked.",
     "agency": "Make every Action sentence an 'I' sentence with a concrete verb.",
     "org-insight": "At this level, name the organisational gap the story revealed.",
+    "no-org-insight": "At this level, name the organisational gap the story revealed.",
+    "scope-boundary-missing": "State the scope boundary: not your team, no ticket, nobody asked.",
+    "first-person-low": "Make every Action sentence an 'I' sentence with a concrete verb.",
     "timing": "Keep to the step's target; cut background, keep the decisions.",
     "fillers": "Pause instead of filling: drop 'um', 'like', 'you know'.",
     "hedges": "Say what you did without 'I think' or 'kind of'.",
@@ -306,15 +312,44 @@ _DEFAULT_COACHING = {
 }
 
 
+#: Rank of an analysis finding by severity, plus a bonus for the families that sink an answer.
+_SEVERITY_WEIGHT = {"high": 8.0, "medium": 5.0, "low": 2.5}
+_KIND_BONUS = {
+    "assigned": 2.0, "handoff": 2.0, "routing": 1.5, "no-individual-contribution": 1.5, "team-credit": 1.0,
+    "no-quantification": 1.5, "vague-outcome": 1.2, "scope-boundary-missing": 1.2, "first-person-low": 1.0,
+    "scenario": 1.0, "generic-reflection": 0.5, "no-org-insight": 0.5, "no-business-impact": 0.4,
+    "timing": 0.2,
+}
+#: What to show for a finding about something missing (its ``text`` is empty).
+_MISSING_TEXT = {
+    "no-quantification": "No number in the result",
+    "no-individual-contribution": "No individual contribution described",
+    "scope-boundary-missing": "The scope boundary is not stated",
+    "generic-reflection": "The reflection is generic",
+    "no-org-insight": "No organisational insight in the reflection",
+    "no-business-impact": "No business impact in the result",
+    "no-second-order": "No lasting or second-order effect",
+    "first-person-low": "Too few 'I' statements",
+}
+
+
+def _finding_kind(f: dict[str, Any]) -> str:
+    """The family a fix is filed under: a disqualifier's family, else the finding type."""
+    if f.get("type") in ("disqualifier", "handoff") and f.get("kind"):
+        return str(f["kind"])
+    return str(f.get("type") or f.get("kind") or "finding")
+
+
 def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
     fixes: list[Fix] = []
     seen: set[tuple[str, str]] = set()
 
     def add(step: str, kind: str, text: str, coaching: str, weight: float) -> None:
-        if (step, kind) in seen:
+        key = (step, "handoff" if kind == "routing" else kind)
+        if key in seen:
             return
-        seen.add((step, kind))
-        fixes.append(Fix(step, kind, text, coaching or _DEFAULT_COACHING.get(kind, ""), weight))
+        seen.add(key)
+        fixes.append(Fix(step, kind, text, coaching or _DEFAULT_COACHING.get(kind, ""), round(weight, 2)))
 
     order = {name: i for i, name in enumerate(STEP_NAMES)}
     for name in planned:
@@ -323,36 +358,10 @@ def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
     for name, result in sorted(by_step.items(), key=lambda kv: order.get(kv[0], 9)):
         analysis = result.analysis or {}
         step = scenario.step(name) if name in order else None
-        for d in _items(analysis, "disqualifiers"):
-            kind = _kind(d) or "disqualifier"
-            add(name, kind, d.get("text", ""), _coaching(d, step.common_mistake if step else ""),
-                _DISQUALIFIER_WEIGHT.get(kind, 7.0))
-        for h in _items(analysis, "handoffs"):
-            add(name, "handoff", h.get("text", ""), _coaching(h), 9.5)
-        if name == "result" and not quantified_results(analysis):
-            add(name, "no-quantification", "No number in the result",
-                step.coaching if step else "", 8.0)
-        if name == "task" and not scope_boundary_stated(analysis):
-            add(name, "scope-boundary", "The scope boundary is not stated",
-                step.coaching if step else "", 7.0)
-        if name == "action":
-            i, total = first_person_share(analysis)
-            if total and i / total < 0.6:
-                we = _items(analysis, "we_statements") + _items(analysis, "other_statements") + _items(analysis, "passive_statements")
-                add(name, "agency", f"Only {i} of {total} action statements are 'I' statements"
-                    + (f" (e.g. \"{we[0].get('text', '')}\")" if we else ""),
-                    step.coaching if step else "", 7.5)
-        if name == "reflection" and not reflection_specific(analysis):
-            add(name, "generic-reflection", "The reflection is generic", step.coaching if step else "", 6.5)
-        fillers = _items(analysis, "fillers")
-        hedges = _items(analysis, "hedges")
-        words = max(1, len(str(analysis.get("transcript", "")).split()))
-        if len(fillers) >= 3 and len(fillers) / words > 0.03:
-            add(name, "fillers", f"{len(fillers)} fillers (" + ", ".join(sorted({f.get('text', '') for f in fillers})) + ")",
-                "", 3.0 + min(2.0, len(fillers) / 5))
-        if len(hedges) >= 2:
-            add(name, "hedges", f"{len(hedges)} hedges (" + ", ".join(sorted({h.get('text', '') for h in hedges})) + ")",
-                "", 2.5 + min(2.0, len(hedges) / 4))
+        if isinstance(analysis.get("findings"), list):
+            _fixes_from_findings(add, name, analysis)
+        else:
+            _fixes_derived(add, name, analysis, step)
     for entry in timeline:
         if entry.status == "over" and entry.delta_s > 0:
             step = scenario.step(entry.step)
@@ -364,10 +373,57 @@ def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
             add(f"probe-{p.index}", "probe", f"\"{p.question}\": {'; '.join(p.reasons[:2]) or 'weak answer'}",
                 f"Model: {p.key_line}" if p.key_line else "", 6.0)
     if level == "senior" and "reflection" in by_step and not organisational_insight(by_step["reflection"].analysis or {}):
-        add("reflection", "org-insight", "No organisational insight in the reflection",
-            _DEFAULT_COACHING["org-insight"], 5.5)
+        add("reflection", "no-org-insight", _MISSING_TEXT["no-org-insight"], _DEFAULT_COACHING["org-insight"], 5.5)
     fixes.sort(key=lambda f: (-f.weight, order.get(f.step, 9)))
     return fixes
+
+
+def _fixes_from_findings(add, name: str, analysis: dict[str, Any]) -> None:
+    """Fixes from the analysis' own ranked findings (severity info is not a problem)."""
+    for f in _items(analysis, "findings"):
+        severity = f.get("severity", "medium")
+        if severity not in _SEVERITY_WEIGHT:
+            continue
+        kind = _finding_kind(f)
+        text = str(f.get("text") or "").strip()
+        if not text:
+            text = _MISSING_TEXT.get(kind, kind.replace("-", " ").capitalize())
+            if f.get("detail"):
+                text += f" ({f['detail']})"
+        elif kind in ("filler", "hedge", "repeat") and f.get("detail"):
+            text = f"{text} ({f['detail']})"
+        add(name, kind, text, _coaching(f), _SEVERITY_WEIGHT[severity] + _KIND_BONUS.get(kind, 0.0))
+
+
+def _fixes_derived(add, name: str, analysis: dict[str, Any], step) -> None:
+    """Fixes for an analysis without ranked findings (older sessions): from its lists."""
+    for d in _items(analysis, "disqualifiers"):
+        kind = _kind(d) or "disqualifier"
+        add(name, kind, d.get("text", ""), _coaching(d, step.common_mistake if step else ""),
+            _DISQUALIFIER_WEIGHT.get(kind, 7.0))
+    for h in _items(analysis, "handoffs"):
+        add(name, "handoff", h.get("text", ""), _coaching(h), 9.5)
+    if name == "result" and not quantified_results(analysis):
+        add(name, "no-quantification", _MISSING_TEXT["no-quantification"], step.coaching if step else "", 8.0)
+    if name == "task" and not scope_boundary_stated(analysis):
+        add(name, "scope-boundary-missing", _MISSING_TEXT["scope-boundary-missing"], step.coaching if step else "", 7.0)
+    if name == "action":
+        i, total = first_person_share(analysis)
+        if total and i / total < 0.6:
+            we = _items(analysis, "we_statements") + _items(analysis, "other_statements") + _items(analysis, "passive_statements")
+            add(name, "first-person-low", f"Only {i} of {total} action statements are 'I' statements"
+                + (f" (e.g. \"{we[0].get('text', '')}\")" if we else ""), step.coaching if step else "", 7.5)
+    if name == "reflection" and not reflection_specific(analysis):
+        add(name, "generic-reflection", _MISSING_TEXT["generic-reflection"], step.coaching if step else "", 6.5)
+    fillers = _items(analysis, "fillers")
+    hedges = _items(analysis, "hedges")
+    words = max(1, len(str(analysis.get("transcript", "")).split()))
+    if len(fillers) >= 3 and len(fillers) / words > 0.03:
+        add(name, "filler", f"{len(fillers)} fillers (" + ", ".join(sorted({f.get('text', '') for f in fillers})) + ")",
+            _DEFAULT_COACHING["fillers"], 3.0 + min(2.0, len(fillers) / 5))
+    if len(hedges) >= 2:
+        add(name, "hedge", f"{len(hedges)} hedges (" + ", ".join(sorted({h.get('text', '') for h in hedges})) + ")",
+            _DEFAULT_COACHING["hedges"], 2.5 + min(2.0, len(hedges) / 4))
 
 
 def _reflection_bar(scenario: Scenario, level: str, result: StepResult | None) -> ReflectionBar:

@@ -17,8 +17,7 @@ def scenario():
 def _step(name, duration, target, transcript="", **analysis) -> StepResult:
     base = {"step": name, "transcript": transcript, "i_statements": [], "we_statements": [],
             "other_statements": [], "passive_statements": [], "handoffs": [], "quantified": [],
-            "disqualifiers": [], "fillers": [], "hedges": [], "key_phrases": {"found": [], "missing": []},
-            "findings": []}
+            "disqualifiers": [], "fillers": [], "hedges": [], "key_phrases": {"found": [], "missing": []}}
     base.update(analysis)
     return StepResult(name, duration, target, transcript, base)
 
@@ -123,8 +122,8 @@ def test_senior_reflection_needs_an_organisational_insight(scenario):
     senior = summarize(scenario, "senior", steps)
     assert not senior.reflection_bar.met
     assert "organisational" in senior.reflection_bar.why
-    assert senior.top_fixes[0].kind == "org-insight"
-    assert all(f.kind != "org-insight" for f in summarize(scenario, "sde2", steps).top_fixes)
+    assert senior.top_fixes[0].kind == "no-org-insight"
+    assert all(f.kind != "no-org-insight" for f in summarize(scenario, "sde2", steps).top_fixes)
 
 
 def test_summary_json_shape(scenario):
@@ -133,3 +132,33 @@ def test_summary_json_shape(scenario):
     assert set(data["bar_raiser"]) == {"lean", "headline", "for", "against"}
     assert data["budget_range_s"] == [105.0, 135.0]
     assert data["budget_status"] == "over"
+
+
+def test_top_fixes_follow_the_analysis_ranked_findings(scenario):
+    """With the analysis' own findings (severity, coaching), fixes are drawn from them."""
+    def finding(type_, text, severity, kind="", coaching="", detail=""):
+        return {"type": type_, "text": text, "severity": severity, "kind": kind or type_, "coaching": coaching,
+                "detail": detail, "start": None, "end": None}
+
+    steps = strong_steps()
+    steps[1] = _step("task", 8, 20, "I looked into it.", findings=[
+        finding("scope-boundary-missing", "", "high", coaching="Explicitly state the scope boundary."),
+        finding("timing", "", "low", detail="12 s under")],
+        checks={"scope_boundary": {"ok": False, "required": True, "note": "", "evidence": []}})
+    steps[2] = _step("action", 80, 90, "I pulled the logs. We figured out the root cause together.",
+                     i_statements=[{"text": "I pulled"}], we_statements=[{"text": "We figured out"}],
+                     disqualifiers=[finding("disqualifier", "We figured out the root cause together", "high", "team-credit")],
+                     findings=[finding("disqualifier", "We figured out the root cause together", "high", "team-credit",
+                                       coaching="Say 'I' for what you did."),
+                               finding("i-statement", "I pulled", "info"),
+                               finding("filler", "um", "low", detail="4 fillers")])
+    s = summarize(scenario, "sde2", steps)
+    kinds = [f.kind for f in s.top_fixes]
+    assert kinds[:2] == ["scope-boundary-missing", "team-credit"]   # high + bigger bonus first, then STAR order
+    assert s.top_fixes[0].text == "The scope boundary is not stated"
+    assert s.top_fixes[0].coaching == "Explicitly state the scope boundary."
+    assert s.top_fixes[1].text == "We figured out the root cause together"
+    assert "i-statement" not in kinds                                # info findings are not problems
+    assert s.bar_raiser.lean == "leaning no hire"
+    assert any("Team credit in action" in r for r in s.bar_raiser.against)
+    assert any("outside their scope" in r for r in s.bar_raiser.against)
