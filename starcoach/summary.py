@@ -177,7 +177,7 @@ def summarize(
     budget_status = "over" if total > hi else "under" if total < lo else "within"
 
     fixes = _fixes(scenario, level, by_step, probes, planned, timeline)
-    reflection = _reflection_bar(scenario, level, by_step.get("reflection"))
+    reflection = _reflection_bar(scenario, level, by_step.get("reflection"), "reflection" in planned)
     read = _bar_raiser(scenario, by_step, probes, planned, reflection)
     tally = {v: 0 for v in ("strong", "mixed", "weak", "skipped")}
     for p in probes:
@@ -426,10 +426,11 @@ def _fixes_derived(add, name: str, analysis: dict[str, Any], step) -> None:
             _DEFAULT_COACHING["hedges"], 2.5 + min(2.0, len(hedges) / 4))
 
 
-def _reflection_bar(scenario: Scenario, level: str, result: StepResult | None) -> ReflectionBar:
+def _reflection_bar(scenario: Scenario, level: str, result: StepResult | None, asked: bool = True) -> ReflectionBar:
     lvl = scenario.level(level)
     if result is None:
-        return ReflectionBar(lvl.name, lvl.bar, lvl.reflection, False, "No reflection was given")
+        why = "No reflection was given" if asked else "The reflection was not part of this run"
+        return ReflectionBar(lvl.name, lvl.bar, lvl.reflection, False, why)
     analysis = result.analysis or {}
     if not reflection_specific(analysis):
         return ReflectionBar(lvl.name, lvl.bar, lvl.reflection, False, "The reflection is generic, not drawn from this story")
@@ -500,6 +501,7 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
     for p in weak:
         against.append(f"Weak follow-up on \"{p.question}\"" + (f": {p.reasons[0]}" if p.reasons else ""))
 
+    partial = [name for name in STEP_NAMES if name not in planned]
     hire = not ownership_hit and not impact_hit and len(weak) <= max(0, len(probes) // 3) and len(for_) >= len(against)
     lean = "leaning hire" if hire else "leaning no hire"
     if hire:
@@ -509,4 +511,7 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
         if not gaps:
             gaps = ["the follow-ups"] if weak else ["depth"]
         headline = f"Sounds competent but falls short on {' and '.join(gaps)}; leaning No Hire for {principle}."
+    if partial:
+        asked = ", ".join(name for name in STEP_NAMES if name in planned)
+        headline = f"Partial run ({asked} only): {headline[0].lower()}{headline[1:]}"
     return BarRaiserRead(lean, headline, for_, against)

@@ -108,6 +108,8 @@ def test_missing_steps_and_only(scenario):
     steps = strong_steps()[:2]
     s = summarize(scenario, "sde2", steps, planned=("situation", "task"))
     assert s.complete and [e.step for e in s.timeline] == ["situation", "task"]
+    assert s.bar_raiser.headline.startswith("Partial run (situation, task only): ")
+    assert s.reflection_bar.why == "The reflection was not part of this run"
     s = summarize(scenario, "sde2", steps)
     assert not s.complete
     assert [e.status for e in s.timeline][2:] == ["missing"] * 3
