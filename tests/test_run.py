@@ -1,0 +1,154 @@
+"""The coach's plumbing without models: plans, answer folders, resume, CLI errors, the view."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from starcoach.cli import main
+from starcoach.cli.run import _probe_indexes, level_meter, render_summary, timing_colour
+from starcoach.errors import AudioError, StarcoachError
+from starcoach.run import (
+    MockRun, RunPlan, check_answer_files, find_answer_files, plan_from_session, steps_from_only,
+)
+from starcoach.scenario import DEFAULT_SCENARIO_ID, STEP_NAMES, find_scenario
+from starcoach.session import ProbeResult, StepResult, Take
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return find_scenario(DEFAULT_SCENARIO_ID)
+
+
+def test_answer_files_any_extension_and_probes(tmp_path):
+    for name in ("situation.wav", "task.MP3", "action.flac", "result.m4a", "reflection.ogg", "probe-1.opus",
+                 "probe-12.wav", "notes.txt", "situation.txt", ".hidden.wav", "other.wav"):
+        (tmp_path / name).write_bytes(b"x")
+    files = find_answer_files(tmp_path)
+    assert sorted(files) == ["action", "probe-1", "probe-12", "reflection", "result", "situation", "task"]
+    assert files["task"].name == "task.MP3"
+
+
+def test_answer_files_errors_name_the_problem(tmp_path, scenario):
+    with pytest.raises(AudioError, match="does not exist"):
+        find_answer_files(tmp_path / "nope")
+    (tmp_path / "task.wav").write_bytes(b"x")
+    (tmp_path / "task.mp3").write_bytes(b"x")
+    with pytest.raises(AudioError, match="Two answers for 'task'"):
+        find_answer_files(tmp_path)
+    (tmp_path / "task.mp3").unlink()
+    files = find_answer_files(tmp_path)
+    with pytest.raises(AudioError, match=r"No audio for situation, action, result, reflection .*found: task"):
+        check_answer_files(files, RunPlan(scenario, "ownership", "sde2"), tmp_path)
+    check_answer_files(files, RunPlan(scenario, "ownership", "sde2", steps=("task",)), tmp_path)
+    with pytest.raises(AudioError, match="No audio for answer"):
+        check_answer_files(files, RunPlan(scenario, "ownership", "sde2", continuous=True), tmp_path)
+
+
+def test_only_and_probes_parsing(scenario):
+    assert steps_from_only("task, situation") == ("situation", "task")
+    assert steps_from_only(None) == STEP_NAMES
+    with pytest.raises(StarcoachError, match="Unknown step 'actoin'.*expected one of situation"):
+        steps_from_only("actoin")
+    assert _probe_indexes(None, 4) is None
+    assert _probe_indexes("0", 4) == ()
+    assert _probe_indexes("2", 4) == (1, 2)
+    assert _probe_indexes("9", 4) == (1, 2, 3, 4)
+    assert _probe_indexes("3,1", 4) == (1, 3)
+    with pytest.raises(StarcoachError, match="No probe 5"):
+        _probe_indexes("1,5", 4)
+    with pytest.raises(StarcoachError, match="not a number"):
+        _probe_indexes("some", 4)
+    plan = RunPlan(scenario, "ownership", "sde2", steps=("situation", "task"), probes=(2,))
+    assert plan.labels() == ["situation", "task", "probe-2"]
+
+
+def test_pending_and_resume_plan(scenario):
+    plan = RunPlan(scenario, "dive-deep", "senior", steps=("situation", "task", "action"), probes=(1, 3))
+    run = MockRun(plan, lambda label: None)
+    assert run.pending() == ["situation", "task", "action", "probe-1", "probe-3"]
+    session = run.session
+    assert session.plan == ["situation", "task", "action", "probe-1", "probe-3"]
+    assert session.budget_s == 180 and session.budget_range_s == (150, 180)
+    session.steps.append(StepResult("situation", 20, 30, "x", {}))
+    session.takes.append(Take("task", 1, "audio/task-1.wav", "", 3.0, "interrupt"))
+    resumed_plan = plan_from_session(session, scenario)
+    assert resumed_plan == plan
+    resumed = MockRun(resumed_plan, lambda label: None, session=session)
+    assert resumed.pending() == ["task", "action", "probe-1", "probe-3"]
+    session.probes.append(ProbeResult(1, "q", "a", "strong"))
+    assert resumed.pending() == ["task", "action", "probe-3"]
+    # whole-answer mode asks the answer until one was recorded to the end
+    cont = MockRun(RunPlan(scenario, "ownership", "sde2", continuous=True, probes=()), lambda label: None)
+    assert cont.pending() == ["answer"]
+    cont.session.takes.append(Take("answer", 1, "audio/answer-1.wav", "", 3.0, "interrupt"))
+    assert cont.pending() == ["answer"]
+    cont.session.takes.append(Take("answer", 2, "audio/answer-2.wav", "", 90.0, "key"))
+    assert cont.pending() == []
+
+
+def test_resume_refuses_another_scenario(scenario):
+    other = MockRun(RunPlan(scenario, "ownership", "sde2"), lambda label: None).session
+    other.scenario = "some-other-scenario"
+    with pytest.raises(StarcoachError, match="is for scenario 'some-other-scenario'"):
+        MockRun(RunPlan(scenario, "ownership", "sde2"), lambda label: None, session=other)
+
+
+def test_sessions_started_in_the_same_second_get_distinct_ids(scenario):
+    first = MockRun(RunPlan(scenario, "ownership", "sde2"), lambda label: None)
+    first.start()
+    second = MockRun(RunPlan(scenario, "ownership", "sde2"), lambda label: None)
+    assert second.session.session_id != first.session.session_id
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    assert main(["run", "--answers", str(tmp_path / "missing"), "--no-input"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "does not exist" in err and "E200" in err
+    assert main(["run", "--mode", "bravery", "--answers", str(tmp_path), "--no-input"]) == 1
+    err = capsys.readouterr().err
+    assert "Unknown mode 'bravery'" in err and "ownership, dive-deep, deliver-results" in err
+    assert main(["run", "--level", "principal", "--answers", str(tmp_path), "--no-input"]) == 1
+    assert "Unknown level 'principal'" in capsys.readouterr().err
+    assert main(["run", "--only", "actoin", "--answers", str(tmp_path), "--no-input"]) == 1
+    assert "Unknown step 'actoin'" in capsys.readouterr().err
+    assert main(["run", "--answers", str(tmp_path), "--no-input"]) == 1
+    assert "No audio for situation" in capsys.readouterr().err
+    assert main(["run", "no-such-scenario", "--answers", str(tmp_path), "--no-input"]) == 1
+    assert "no-such-scenario" in capsys.readouterr().err
+    # no terminal and no answers: a live run cannot start
+    assert main(["run", "--no-input"]) == 1
+    assert "needs a terminal" in capsys.readouterr().err
+    assert main(["run", "--resume", "20990101-000000-nothing", "--no-input"]) == 1
+    assert "No session" in capsys.readouterr().err  # "No sessions saved yet" or "No session '...'"
+
+
+def test_live_view_colours_and_meter():
+    assert timing_colour(10, 30) == "green"
+    assert timing_colour(25, 30) == "yellow"
+    assert timing_colour(30, 30) == "yellow"
+    assert timing_colour(31, 30) == "red"
+    assert level_meter(1.0, 10) == "█" * 10
+    assert level_meter(0.0, 10) == "░" * 10
+    assert level_meter(0.0316, 10) == "█" * 5 + "░" * 5  # -30 dBFS is half of -60..0 dB
+
+
+def test_summary_renders_timeline_budget_fixes_and_read(scenario):
+    from rich.console import Console
+
+    from starcoach.summary import summarize
+
+    run = MockRun(RunPlan(scenario, "ownership", "sde1", steps=("situation", "result")), lambda label: None)
+    session = run.session
+    session.steps = [StepResult("situation", 45, 30, "x", {"quantified": []}),
+                     StepResult("result", 20, 20, "y", {"quantified": []})]
+    session.total_s = 65
+    session.summary = summarize(scenario, "sde1", session.steps, planned=("situation", "result")).to_dict()
+    out = io.StringIO()
+    Console(file=out, width=100, color_system=None).print(render_summary(session, scenario))
+    text = out.getvalue()
+    assert "Situation" in text and "0:45/0:30 over" in text and "0:20/0:20 on" in text
+    assert "Total 1:05 against the sde1 budget 1:45–2:15: under" in text
+    assert "1. [Result] No number in the result" in text
+    assert "leaning No Hire for Learn and Be Curious" in text.replace("\n", " ").replace("│", "")
