@@ -484,7 +484,13 @@ def headline_of(session: Session, findings: list[dict[str, Any]] | None = None) 
     """The two or three things a session list shows about a session."""
     fixes = session.summary.get("top_fixes")
     if isinstance(fixes, list) and fixes:
-        return [str(f.get("text", f) if isinstance(f, dict) else f) for f in fixes[:3]]
+        out = []
+        for f in fixes[:3]:
+            if isinstance(f, dict):
+                out.append(f"{f['step']}: {f.get('text', '')}" if f.get("step") else str(f.get("text", "")))
+            else:
+                out.append(str(f))
+        return out
     if findings is None:
         findings = [f.to_dict() for s in session.steps for f in findings_of(s.analysis, s.step)]
     counts = Counter(f["type"] for f in findings if f.get("type"))

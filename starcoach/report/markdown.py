@@ -1,0 +1,106 @@
+"""The session as Markdown: summary, time table, each step's transcript with flagged words in
+bold, findings with coaching lines, probes and notes.
+
+User text is escaped for Markdown (``*``, ``_``, backticks, brackets...) and for the HTML a
+Markdown viewer may pass through (``<``, ``>``, ``&`` become entities), so a transcript reads as
+it was said, whatever it contains.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starcoach.report.digest import digest
+from starcoach.report.timeline import Timeline, format_clock
+
+# Every user text lands after a prefix of ours ("> ", "- ", "# "), so only inline syntax needs escaping.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def md(text: str) -> str:
+    """Escape ``text`` so Markdown shows it literally (and a viewer never treats it as HTML)."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return " ".join(text.split())
+
+
+def render_markdown(timeline: Timeline) -> str:
+    """The report as a Markdown document."""
+    s = timeline.session
+    d = digest(s)
+    out: list[str] = [f"# {md(s.question or s.scenario)}", ""]
+    meta = " · ".join(md(x) for x in (s.principle, s.scenario, s.mode, s.level, s.started_at.replace("T", " ")[:16]) if x)
+    out += [f"*{meta}* · {'complete' if s.complete else '**incomplete run**'}", "", f"Session `{s.session_id}`", ""]
+
+    out += ["## Summary", ""]
+    budget = f" against a budget of {format_clock(d.budget_range_s[0])}–{format_clock(d.budget_range_s[1])}" if d.budget_s else ""
+    out.append(f"- **Time:** {format_clock(d.total_s)}{budget}" + (f" ({md(d.budget_status)})" if d.budget_status else ""))
+    if d.lean:
+        out.append(f"- **Bar Raiser read:** {md(d.lean)}" + (f" — {md(d.headline)}" if d.headline else ""))
+        out += [f"  - for: {md(x)}" for x in d.for_]
+        out += [f"  - against: {md(x)}" for x in d.against]
+    if d.reflection_met is not None:
+        out.append(f"- **Reflection bar:** {'met' if d.reflection_met else 'not met'}" + (f" — {md(d.reflection_why)}" if d.reflection_why else ""))
+    if d.probes:
+        out.append("- **Probes:** " + ", ".join(f"{v} {md(k)}" for k, v in d.probes.items()))
+    if d.fixes:
+        out += ["", "### Fix first", ""]
+        for i, f in enumerate(d.fixes, 1):
+            out.append(f"{i}. " + (f"**{md(f.step)}**: " if f.step else "") + md(f.text) + (f" — {md(f.coaching)}" if f.coaching else ""))
+    if d.times:
+        out += ["", "### Time against target", "", "| Step | Time | Target | Status |", "|---|---:|---:|---|"]
+        for t in d.times:
+            out.append(f"| {md(t.step)} | {format_clock(t.duration_s)} | {format_clock(t.target_s) if t.target_s else '-'} | {md(t.status)} |")
+    out.append("")
+
+    for i, sec in enumerate(timeline.sections):
+        heading = f"## {md(sec.title)} — {format_clock(sec.duration_s or sec.end_s - sec.start_s)}"
+        if sec.target_s:
+            heading += f" against {format_clock(sec.target_s)} ({md(sec.status)})"
+        if sec.n_takes > 1:
+            heading += f", take {sec.take} of {sec.n_takes}"
+        out += [heading, "", f"*starts at {format_clock(sec.start_s)} in the session audio*", ""]
+        if sec.question:
+            out += [f"**Question:** {md(sec.question)}", ""]
+        if sec.verdict:
+            out += [f"**Verdict:** {md(sec.verdict)}" + (f" — {md('; '.join(sec.reasons))}" if sec.reasons else ""), ""]
+        out += ["> " + (_flagged_text(timeline, i) or "*(nothing was said)*"), ""]
+        if sec.key_line:
+            out += [f"Model line: {md(sec.key_line)}", ""]
+        for n in timeline.notes:
+            if n.section == i:
+                out += [f"> **Note {format_clock(n.at_s - sec.start_s)}** ({md(n.note.author or 'coach')}): {md(n.note.text)}", ""]
+        findings = [f for f in timeline.findings if f.section == i]
+        for f in findings:
+            at = f"`{format_clock(f.start_s - sec.start_s)}` " if f.start_s is not None else ""
+            out.append(f"- {at}**{md(f.finding.type)}**" + (f" “{md(f.finding.text)}”" if f.finding.text else "")
+                       + (f" — {md(f.finding.coaching)}" if f.finding.coaching else ""))
+        if findings:
+            out.append("")
+    if timeline.notes:
+        out += ["## Coach notes", ""]
+        for n in timeline.notes:
+            sec = timeline.sections[n.section] if timeline.sections else None
+            where = f"{sec.title} {format_clock(n.at_s - sec.start_s)}" if sec else format_clock(n.at_s)
+            out.append(f"- **{md(where)}** ({md(n.note.author or 'coach')}): {md(n.note.text)}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _flagged_text(timeline: Timeline, index: int) -> str:
+    """The section's words, runs of flagged words in bold."""
+    sec = timeline.sections[index]
+    parts: list[str] = []
+    run: list[str] = []
+    for wi in sec.words:
+        w = timeline.words[wi]
+        if w.findings:
+            run.append(md(w.text))
+            continue
+        if run:
+            parts.append("**" + " ".join(run) + "**")
+            run = []
+        parts.append(md(w.text))
+    if run:
+        parts.append("**" + " ".join(run) + "**")
+    return " ".join(parts)
