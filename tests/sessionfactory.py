@@ -325,3 +325,46 @@ def bank(tmp_path_factory, say) -> SessionBank:
 
 
 __all__ = ["KINDS", "PROBES", "STRONG", "WEAK", "SessionBank", "analyse", "bank", "build_session", "with_script_transcript"]
+
+
+def handmade_session(session_id: str = "20260401-100000-golden") -> Session:
+    """A session built by hand (no audio, fixed word times): for golden-text rendering tests."""
+    scenario = find_scenario(DEFAULT_SCENARIO_ID)
+    session = Session(session_id=session_id, scenario=scenario.id, scenario_version=scenario.version,
+                      question=scenario.question, principle=scenario.principle, mode="ownership", level="sde2",
+                      started_at="2026-04-01T10:00:00+02:00", ended_at="2026-04-01T10:03:00+02:00",
+                      complete=True, source="files", budget_range_s=(120.0, 150.0), budget_s=150.0)
+    t = 0.0
+    for step, text in WEAK.items():
+        words, at = [], 0.3
+        for i, tok in enumerate(text.split()):
+            words.append({"word": (" " if i else "") + tok, "start": round(at, 2), "end": round(at + 0.3, 2), "probability": 0.9})
+            at += 0.4
+        duration = round(at + 0.5, 2)
+        transcript = {"text": text, "duration_s": duration, "words": words, "speech_s": round(at - 0.3, 2),
+                      "language": "en", "model": "handmade", "no_speech": False, "pauses": []}
+        target = scenario.step(step).target_s
+        analysis = analyse(step, transcript, duration, target, scenario.step(step).key_phrases)
+        session.takes.append(Take(step, 1, f"audio/{step}-1.wav", session.started_at, duration, "silence", transcript, analysis))
+        session.steps.append(StepResult(step, duration, target, text, analysis, take=1, audio=f"audio/{step}-1.wav"))
+        t += duration
+    session.total_s = round(t, 2)
+    # A fixed summary (not summarize()'s), so the golden text only changes with the rendering.
+    session.summary = {
+        "timeline": [{"step": s.step, "duration_s": s.duration_s, "target_s": s.target_s,
+                      "delta_s": round(s.duration_s - s.target_s, 1), "status": "under"} for s in session.steps],
+        "total_s": session.total_s, "budget_s": 150.0, "budget_range_s": [120.0, 150.0], "budget_status": "under",
+        "top_fixes": [
+            {"step": "action", "kind": "handoff", "text": "sent them a Slack message",
+             "coaching": "Bring a fix, not a message to someone else.", "weight": 10.0},
+            {"step": "result", "kind": "vague-outcome", "text": "Things got better",
+             "coaching": "Replace it with a number.", "weight": 8.0},
+        ],
+        "reflection_bar": {"level": "SDE2", "bar": "A lesson beyond the fix.", "model_reflection": "",
+                           "met": False, "why": "The reflection is generic"},
+        "bar_raiser": {"lean": "leaning no hire", "headline": "Falls short on ownership; leaning No Hire.",
+                       "for": [], "against": ["Handoff in action: \"sent them a Slack message\""]},
+        "probes": {}, "complete": True,
+    }
+    session.notes = [Note(at_s=1.0, text="Lead with the problem, not the <system>.", step="situation", author="coach")]
+    return session
