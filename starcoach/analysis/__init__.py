@@ -1,0 +1,40 @@
+"""Answer analysis: what a STAR answer says and how it was said, judged with spaCy.
+
+One module per finding family: :mod:`agency` (who does what, hand-offs), :mod:`quantities`
+(quantified results), :mod:`phrases` (disqualifiers, key phrases, step checks), :mod:`delivery`
+(fillers, hedges, pace, pauses, repeats, voice energy), :mod:`timing` (time against target);
+:mod:`answer` puts them together and :mod:`probes` judges follow-up answers. Results are the
+dataclasses of :mod:`model`.
+
+    >>> from starcoach.analysis import analyze_answer
+    >>> analysis = analyze_answer("I traced the failure and wrote a fix.", "action", scenario)
+    >>> analysis.to_dict()["i_statements"]
+"""
+
+from __future__ import annotations
+
+from starcoach.analysis.answer import analyze_answer
+from starcoach.analysis.model import (
+    Analysis,
+    Check,
+    Delivery,
+    Finding,
+    KeyPhraseMatch,
+    ProbeVerdict,
+    Timing,
+    VoiceEnergy,
+)
+from starcoach.analysis.probes import judge_probe
+
+__all__ = [
+    "Analysis",
+    "Check",
+    "Delivery",
+    "Finding",
+    "KeyPhraseMatch",
+    "ProbeVerdict",
+    "Timing",
+    "VoiceEnergy",
+    "analyze_answer",
+    "judge_probe",
+]

@@ -1,0 +1,463 @@
+"""Agency: for every clause with an action verb, who does it — the candidate, the team, someone
+else, or nobody (an agentless passive) — and the hand-offs, where the candidate passes the problem
+on instead of solving it.
+
+Works on the dependency parse: the subject of a verb is its ``nsubj``/``nsubjpass`` child, shared
+through coordination ("I reproduced it and wrote a fix") and through "have to" / "be able to"
+infinitives; a passive's agent is its "by" phrase. Word classes come from ``data/lexicon.toml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from starcoach.analysis.lexicon import Lexicon, lexicon
+from starcoach.analysis.spans import (
+    chain_hypothetical,
+    chain_negated,
+    controlling_subject,
+    governing_chain,
+    hypothetical,
+    negated,
+    own_subject,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc, Token
+
+#: Agent classes of a statement.
+I, WE, OTHER, PASSIVE = "i", "we", "other", "passive"
+
+_I_WORDS = frozenset({"i", "me", "myself"})
+_WE_WORDS = frozenset({"we", "us", "ourselves"})
+_OTHER_PRONOUNS = frozenset({"he", "she", "they", "them", "him", "her", "themselves", "himself", "herself"})
+_NO_AGENT = frozenset({"you", "yourself", "it", "this", "that", "these", "those", "there", "what", "which",
+                       "itself", "one", "something", "anything", "everything", "all", "each", "both"})
+_OUR = frozenset({"my", "our"})
+_OWN_TEAM_MODIFIERS = frozenset({"whole", "entire", "core", "own", "small", "immediate", "same"})
+_DIRECT_DEPS = frozenset({"prt", "dobj", "dative", "prep", "agent", "attr", "oprd", "acomp", "ccomp", "xcomp"})
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One clause with an action verb and who performs it.
+
+    Attributes:
+        verb: The action verb token.
+        agent: ``i``, ``we``, ``other`` or ``passive``.
+        subject: The subject (or passive agent) token, None when shared or absent.
+        first: First token index of the statement's words ("I traced", "was written").
+        last: Last token index (inclusive).
+        negated: The clause is negated.
+        hypothetical: The clause is under would/could/should.
+        action: The lemma of the real action (through "decided to take" → take).
+    """
+
+    verb: Token
+    agent: str
+    subject: Token | None
+    first: int
+    last: int
+    negated: bool
+    hypothetical: bool
+    action: str
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """A hand-off: the candidate passing the problem on, or someone else taking it over.
+
+    Attributes:
+        kind: ``handoff`` (escalating, someone else taking over) or ``routing`` (passing it on by
+            message, ticket, report or hand-over).
+        how: ``escalation``, ``takeover``, ``message``, ``ticket``, ``report``, ``handover``.
+        verb: The verb token.
+        first: First token index of the words.
+        last: Last token index (inclusive).
+    """
+
+    kind: str
+    how: str
+    verb: Token
+    first: int
+    last: int
+
+
+def classify_agent(tok: Token | None, lex: Lexicon | None = None) -> str | None:
+    """``i``, ``we``, ``other`` or None (nobody, a thing, generic "you") for a subject token."""
+    if tok is None:
+        return None
+    lex = lex or lexicon()
+    group = [tok, *tok.conjuncts]
+    if len(group) > 1:
+        classes = [classify_agent_single(t, lex) for t in group]
+        if I in classes or WE in classes:
+            return WE
+        return OTHER if OTHER in classes else None
+    return classify_agent_single(tok, lex)
+
+
+def classify_agent_single(tok: Token, lex: Lexicon) -> str | None:
+    lower = tok.lower_
+    if lower in _I_WORDS:
+        return I
+    if lower in _WE_WORDS:
+        return WE
+    if lower in _OTHER_PRONOUNS:
+        return OTHER
+    if lower in _NO_AGENT or lower in lex.nobody:
+        return None
+    dets = {c.lower_ for c in tok.children if c.dep_ in ("det", "poss", "neg")}
+    if "no" in dets:  # "no one", "no engineer"
+        return None
+    lemma = tok.lemma_.lower()
+    if lemma in lex.teams:
+        mods = [c for c in tok.children if c.dep_ in ("compound", "amod", "nmod", "poss", "det")]
+        if any(c.lower_ in _OUR for c in mods):
+            return WE
+        other_mods = [c for c in mods if c.dep_ in ("compound", "amod", "nmod", "poss")
+                      and c.lower_ not in _OWN_TEAM_MODIFIERS]
+        if not other_mods and any(c.lower_ == "the" for c in mods):
+            return WE
+        return OTHER
+    if lemma in lex.people or lower in lex.people:
+        return OTHER
+    if tok.pos_ == "PROPN":
+        if tok.ent_type_ in ("PERSON", "NORP", "") or any(
+                c.lemma_.lower() in lex.people for c in tok.children if c.dep_ in ("compound", "appos")):
+            return OTHER
+        return None
+    # "my teammate Priya": the people noun may hang on the name
+    if any(c.dep_ == "appos" and c.pos_ == "PROPN" and c.ent_type_ == "PERSON" for c in tok.children):
+        return OTHER
+    return None
+
+
+def _is_relative(tok: Token) -> bool:
+    return tok.dep_ == "relcl"
+
+
+def _passive(verb: Token) -> bool:
+    return any(c.dep_ in ("auxpass", "nsubjpass", "csubjpass") for c in verb.children)
+
+
+def _get_passive(verb: Token) -> bool:
+    """"got unblocked", "got merged": get + a past-participle complement."""
+    if verb.lemma_ != "get":
+        return False
+    for c in verb.children:
+        if c.dep_ in ("acomp", "oprd", "xcomp", "dobj") and (c.tag_ == "VBN" or
+                                                              (c.pos_ == "ADJ" and c.lower_.endswith("ed"))):
+            if c.dep_ == "dobj" or (c.dep_ == "xcomp" and any(g.dep_ == "aux" for g in c.children)):
+                continue
+            return True
+    return False
+
+
+def _linking(verb: Token) -> bool:
+    """"things got better", "it looks like", "I got curious": a linking use, not an action."""
+    if verb.lemma_ in ("get", "go", "look", "sound", "turn", "grow", "keep", "stay", "end"):
+        for c in verb.children:
+            if c.dep_ in ("acomp", "oprd") and c.tag_ != "VBN" and not c.lower_.endswith("ed"):
+                return True
+            if verb.lemma_ in ("look", "sound") and c.dep_ == "prep" and c.lower_ == "like":
+                return True
+        if verb.lemma_ == "turn" and any(c.dep_ == "prt" and c.lower_ == "out" for c in verb.children):
+            return True
+    return False
+
+
+def _agent_of(verb: Token) -> Token | None:
+    for c in verb.children:
+        if c.dep_ == "agent":
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    return g
+    return None
+
+
+def _action_lemma(verb: Token) -> str:
+    """The lemma of the real action: follow "decided to take", "started digging"."""
+    tok = verb
+    for _ in range(4):
+        nxt = next((c for c in tok.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)
+        if nxt is None:
+            break
+        tok = nxt
+    return tok.lemma_.lower()
+
+
+def _span(verb: Token, subject: Token | None, own: bool) -> tuple[int, int]:
+    first = last = verb.i
+    for c in verb.children:
+        if c.dep_ in ("aux", "auxpass", "neg") and c.i < verb.i and verb.i - c.i <= 3:
+            first = min(first, c.i)
+        if c.dep_ == "prt":
+            last = max(last, c.i)
+    if subject is not None and own and subject.i < verb.i and verb.i - subject.i <= 5:
+        first = min(first, subject.left_edge.i if verb.i - subject.left_edge.i <= 6 else subject.i)
+    return first, last
+
+
+def statements(doc: Doc, lex: Lexicon | None = None) -> list[Statement]:
+    """Every clause with an action verb and its agent class, in order."""
+    lex = lex or lexicon()
+    found: list[Statement] = []
+    for verb in doc:
+        st = _statement(verb, lex)
+        if st is not None:
+            found.append(st)
+    return found
+
+
+def _statement(verb: Token, lex: Lexicon) -> Statement | None:
+    if verb.pos_ != "VERB" or verb.dep_ in ("aux", "auxpass", "amod", "compound", "nmod", "pobj", "dobj", "nsubj"):
+        return None
+    lemma = verb.lemma_.lower()
+    is_get_passive = _get_passive(verb)
+    if lemma in lex.stative_verbs or (_linking(verb) and not is_get_passive):
+        return None
+    subject = own_subject(verb)
+    own = subject is not None
+    passive = _passive(verb) or is_get_passive
+    if subject is None:
+        if verb.dep_ == "conj":
+            head = verb.head
+            # share the subject (and passive voice) of the verb it is coordinated with
+            subject = controlling_subject(head) if head.pos_ in ("VERB", "AUX") else None
+            if subject is not None and not any(c.dep_ in ("aux",) for c in verb.children):
+                passive = passive or _passive(head)
+        elif verb.dep_ == "xcomp":
+            head = verb.head
+            if head.lemma_.lower() in lex.modal_verbs or head.lower_ in lex.modal_verbs:
+                subject = controlling_subject(head)
+    if subject is None and not passive:
+        return None
+    if subject is None and passive and verb.dep_ not in ("ROOT", "conj", "ccomp", "advcl", "relcl"):
+        return None
+    if passive:
+        agent_tok = _agent_of(verb)
+        if agent_tok is not None:
+            agent = classify_agent(agent_tok, lex)
+            if agent is None:  # "caused by a race condition": a thing, not a person
+                return None
+        else:
+            agent = PASSIVE
+    else:
+        agent = classify_agent(subject, lex)
+        if agent is None:
+            return None
+        if subject is not None and subject.lower_ in _I_WORDS and subject.dep_ == "nsubjpass":
+            agent = PASSIVE
+    first, last = _span(verb, subject, own)
+    return Statement(verb, agent, subject, first, last, negated(verb), hypothetical(verb), _action_lemma(verb))
+
+
+# --- contribution -----------------------------------------------------------------------------------
+
+
+def _objects(verb: Token) -> list[Token]:
+    objs = []
+    for c in verb.children:
+        if c.dep_ in ("dobj", "dative", "nsubjpass", "attr", "oprd"):
+            objs.append(c)
+        elif c.dep_ in ("prep", "agent"):
+            objs.extend(g for g in c.children if g.dep_ == "pobj")
+        elif c.dep_ == "prt":
+            objs.extend(g for g in c.children if g.dep_ == "pobj")
+    return objs
+
+
+def _object_lemmas(verb: Token) -> set[str]:
+    lemmas = set()
+    for obj in _objects(verb):
+        for t in obj.subtree:
+            lemmas.add(t.lemma_.lower())
+    return lemmas
+
+
+def is_contribution(st: Statement, lex: Lexicon | None = None) -> bool:
+    """Whether a first-person statement builds, fixes, investigates or ships something.
+
+    Telling, messaging, meeting and escalating are not contributions; neither is writing up a
+    summary ("wrote up a summary" is communication, "wrote a fix" is not).
+    """
+    lex = lex or lexicon()
+    if st.agent != I or st.hypothetical:
+        return False
+    lemma = st.action
+    if lemma in lex.stative_verbs:
+        return False
+    if lemma in lex.communication_verbs or lemma in lex.escalation_verbs or lemma in lex.routing_verbs:
+        return bool(_object_lemmas(st.verb) & lex.work_products) and lemma not in ("tell", "ask", "escalate")
+    heads = {o.lemma_.lower() for o in _objects(st.verb)}
+    if heads and heads <= lex.communication_artefacts:
+        return False
+    return True
+
+
+def is_solution(st: Statement, lex: Lexicon) -> bool:
+    """A first-person statement that brings a fix ("brought a complete fix", "wrote the patch")."""
+    if st.agent not in (I, WE) or st.negated or st.hypothetical:
+        return False
+    if st.action not in lex.solution_verbs and st.verb.lemma_.lower() not in lex.solution_verbs:
+        return False
+    heads = {o.lemma_.lower() for o in _objects(st.verb)}
+    return not (heads and heads <= lex.communication_artefacts)
+
+
+# --- hand-offs -------------------------------------------------------------------------------------
+
+
+def _children_lower(verb: Token, dep: str) -> set[str]:
+    return {c.lower_ for c in verb.children if c.dep_ == dep}
+
+
+def _handoff_span(verb: Token, subject: Token | None) -> tuple[int, int]:
+    first = last = verb.i
+    for c in verb.children:
+        if c.dep_ in _DIRECT_DEPS and c.dep_ not in ("ccomp", "xcomp"):
+            first = min(first, c.left_edge.i)
+            last = max(last, c.right_edge.i)
+        elif c.dep_ in ("aux", "neg") and c.i < verb.i:
+            first = min(first, c.i)
+    if subject is not None and subject.i < verb.i and verb.i - subject.i <= 4 and subject.head.i == verb.i:
+        first = min(first, subject.left_edge.i if verb.i - subject.left_edge.i <= 5 else subject.i)
+    # keep it to the clause: stop at a comma or a coordinated clause inside the range
+    for t in verb.doc[verb.i + 1:last + 1]:
+        if t.dep_ in ("cc", "conj") and t.head.i == verb.i:
+            last = t.i - 1
+            break
+    return first, max(first, last)
+
+
+def _routing_how(verb: Token, lex: Lexicon) -> str | None:
+    """How a first-person verb routes the problem on, or None."""
+    lemma = verb.lemma_.lower()
+    prts = _children_lower(verb, "prt") | {c.lower_ for c in verb.children if c.dep_ == "advmod"}
+    preps = _children_lower(verb, "prep")
+    obj_lemmas = {o.lemma_.lower() for o in _objects(verb)}
+    if lemma in lex.escalation_verbs:
+        if lemma in ("bump", "kick") and "up" not in prts:
+            return None
+        return "escalation"
+    if lemma == "raise" and (preps & {"to", "with"}) and obj_lemmas & (lex.bosses | {"it", "this", "issue", "problem"}):
+        return "escalation"
+    if lemma in lex.routing_verbs:
+        if lemma in ("hand", "pass", "toss", "throw", "punt") and not (prts | preps) & {"off", "over", "along", "on", "back", "to", "wall"}:
+            return None
+        if lemma == "loop" and "in" not in prts and "in" not in preps:
+            return None
+        if lemma == "report" and not ("to" in preps or obj_lemmas & {"it", "this", "issue", "bug", "problem"}):
+            return None
+        if lemma == "notify":
+            return "message"
+        if lemma in ("hand", "pass", "toss", "throw", "punt", "delegate", "offload", "reassign", "route", "redirect"):
+            return "handover"
+        return "report" if lemma == "report" else "message"
+    if lemma in lex.routing_send_verbs:
+        if obj_lemmas & lex.routing_messages:
+            if obj_lemmas & {"ticket", "jira", "bug", "issue", "request", "sev", "incident", "form", "case"}:
+                # "raised an issue" / "opened a bug" count only when it is a ticket to someone
+                if lemma in ("write", "put", "drop", "post", "cut") and "ticket" not in obj_lemmas:
+                    return None
+                return "ticket"
+            if lemma in ("send", "drop", "post", "write", "put"):
+                return "message"
+        if lemma == "send" and obj_lemmas & {"it", "this", "that", "problem", "issue", "bug"} and \
+                (preps | prts) & {"to", "over", "along"}:
+            return "handover"
+    return None
+
+
+def _takeover(verb: Token, lex: Lexicon) -> bool:
+    """Someone else taking the problem over: "they handled it", "their on-call picked it up"."""
+    lemma = verb.lemma_.lower()
+    if lemma not in lex.takeover_verbs:
+        return False
+    prts = _children_lower(verb, "prt")
+    preps = _children_lower(verb, "prep")
+    objs = _objects(verb)
+    obj_lemmas = {o.lemma_.lower() for o in objs}
+    if any(c.lower_ == "my" for o in objs for c in o.children if c.dep_ == "poss"):
+        return False  # "they deployed my fix": the candidate's own work
+    if lemma == "take":
+        return "care" in obj_lemmas or "over" in prts or "over" in preps or (
+            bool(obj_lemmas & {"it", "this", "that"}) and "from" in preps)
+    if lemma == "pick":
+        return "up" in prts and bool(obj_lemmas & {"it", "this", "that", "issue", "ticket", "bug", "problem"})
+    if lemma == "sort":
+        return "out" in prts
+    if lemma == "deal":
+        return "with" in preps
+    if lemma in ("push", "roll", "ship", "deploy", "implement", "patch"):
+        return bool(obj_lemmas & {"fix", "patch", "hotfix", "solution", "workaround", "change"}) or (
+            lemma == "patch" and bool(obj_lemmas & {"it", "this", "that"}))
+    if lemma == "own":
+        return bool(obj_lemmas & {"it", "fix", "rest", "this"})
+    return True
+
+
+def handoffs(doc: Doc, stmts: list[Statement], lex: Lexicon | None = None) -> list[Handoff]:
+    """Hand-offs and routing in ``doc``, given its statements.
+
+    The candidate's own escalating, messaging, ticketing and handing over count unless negated or
+    hypothetical, or unless the same sentence brings a fix ("I flagged it to their lead but brought
+    a complete fix") or the message carries one ("sent them the PR"). Someone else handling,
+    fixing or picking up the problem counts unless negated or it is the candidate's own work.
+    """
+    lex = lex or lexicon()
+    found: list[Handoff] = []
+    by_verb = {st.verb.i: st for st in stmts}
+    solutions_by_sent: dict[int, bool] = {}
+    for st in stmts:
+        if is_solution(st, lex):
+            solutions_by_sent[st.verb.sent.start] = True
+    for verb in doc:
+        if verb.pos_ != "VERB":
+            continue
+        st = by_verb.get(verb.i)
+        subject = controlling_subject(verb)
+        if st is not None and st.agent == PASSIVE:
+            agent = PASSIVE
+        elif st is not None:
+            agent = st.agent
+        else:
+            agent = classify_agent(subject, lex)
+        if agent in (I, WE):
+            how = _routing_how(verb, lex)
+            if how is None or chain_negated(verb) or chain_hypothetical(verb):
+                continue
+            if _object_lemmas(verb) & lex.work_products:
+                continue  # "sent their lead the PR": bringing a solution
+            if solutions_by_sent.get(verb.sent.start):
+                continue
+            kind = "handoff" if how == "escalation" else "routing"
+            first, last = _handoff_span(verb, subject)
+            found.append(Handoff(kind, how, verb, first, last))
+        elif agent == OTHER or (agent == PASSIVE and _agent_of(verb) is not None):
+            if not _takeover(verb, lex) or chain_negated(verb):
+                continue
+            first, last = _handoff_span(verb, subject)
+            found.append(Handoff("handoff", "takeover", verb, first, last))
+    return found
+
+
+def first_person_share(stmts: list[Statement]) -> float | None:
+    """Share of statements whose agent is the candidate (None without statements)."""
+    if not stmts:
+        return None
+    return sum(1 for s in stmts if s.agent == I) / len(stmts)
+
+
+__all__ = [
+    "Handoff",
+    "Statement",
+    "classify_agent",
+    "first_person_share",
+    "governing_chain",
+    "handoffs",
+    "is_contribution",
+    "statements",
+]

@@ -1,0 +1,428 @@
+"""Analyse one step's answer: run every finding family and gather the findings to fix.
+
+:func:`analyze_answer` is the library entry point; ``starcoach analyze`` and the mock run call it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import TYPE_CHECKING, Any
+
+from starcoach.analysis import agency, delivery, phrases
+from starcoach.analysis import quantities as quantities_mod
+from starcoach.analysis.lexicon import family, lexicon
+from starcoach.analysis.model import (
+    SEVERITIES,
+    Analysis,
+    Check,
+    Delivery,
+    Finding,
+    KeyPhraseMatch,
+    VoiceEnergy,
+)
+from starcoach.analysis.nlp import parse
+from starcoach.analysis.spans import finding_from_tokens, merge_overlapping
+from starcoach.analysis.timing import time_against_target
+from starcoach.errors import StarcoachError
+from starcoach.scenario import LEVEL_NAMES, STEP_NAMES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc
+
+    from starcoach.scenario import Scenario
+
+#: Steps an answer can be analysed as: the STAR steps, or a follow-up probe answer.
+ANSWER_STEPS: tuple[str, ...] = (*STEP_NAMES, "probe")
+
+#: In the Action step, below this share of first-person statements the answer reads as "we".
+FIRST_PERSON_MIN_SHARE = 0.5
+
+#: Fillers (or hedges) per 100 words from which they become a finding.
+FILLER_RATE_FINDING = 3.0
+
+_AGENT_TYPES = {agency.I: "i-statement", agency.WE: "we-statement", agency.OTHER: "other-statement",
+                agency.PASSIVE: "passive"}
+
+PASSIVE_COACHING = "Say who did it: 'I deployed the patch', not 'a patch was deployed'."
+FILLER_COACHING = "Pause silently instead of filling: a short silence sounds more confident than 'um' or 'like'."
+HEDGE_COACHING = "Drop the hedge: say what you did and what happened, plainly."
+REPEAT_COACHING = "You restarted a phrase: slow down and say it once."
+PAUSE_COACHING = "A long pause mid-answer: know the next beat of your story before you start the step."
+MONOTONE_COACHING = "Your voice stays flat: lift it on the numbers and on what you did."
+
+
+class AnalysisInputError(StarcoachError):
+    """The analysis was asked about an unknown step or level."""
+
+    code = "E510"
+
+
+class WordTimer:
+    """Maps character spans of the transcript text to the words' audio times."""
+
+    def __init__(self, text: str, transcript: Any) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.times: list[tuple[float, float]] = []
+        words = list(getattr(transcript, "words", None) or [])
+        pos = 0
+        lower = text.lower()
+        for w in words:
+            token = str(getattr(w, "word", "")).strip()
+            if not token:
+                continue
+            at = lower.find(token.lower(), pos)
+            if at < 0 or at - pos > 40:
+                continue
+            self.starts.append(at)
+            self.ends.append(at + len(token))
+            self.times.append((float(w.start), float(w.end)))
+            pos = at + len(token)
+
+    def __bool__(self) -> bool:
+        return bool(self.times)
+
+    def span(self, start: int | None, end: int | None) -> tuple[float | None, float | None]:
+        if start is None or end is None or not self.times:
+            return None, None
+        i = bisect.bisect_right(self.ends, start)
+        j = bisect.bisect_left(self.starts, end) - 1
+        if i >= len(self.times) or j < i:
+            return None, None
+        return self.times[i][0], self.times[j][1]
+
+    def timed(self, f: Finding) -> Finding:
+        if not self.times or f.start is None:
+            return f
+        s, e = self.span(f.start, f.end)
+        if s is None:
+            return f
+        return Finding(f.type, f.text, f.start, f.end, f.coaching, f.severity, s, e, f.kind, f.detail)
+
+
+def _check_inputs(step: str, level: str) -> None:
+    if step not in ANSWER_STEPS:
+        raise AnalysisInputError(f"Unknown step {step!r}", f"expected one of {', '.join(ANSWER_STEPS)}")
+    if level not in LEVEL_NAMES:
+        raise AnalysisInputError(f"Unknown level {level!r}", f"expected one of {', '.join(LEVEL_NAMES)}")
+
+
+def analyze_answer(
+    text: str,
+    step: str,
+    scenario: Scenario,
+    level: str = "sde2",
+    transcript: Any = None,
+    duration_s: float | None = None,
+    samples: Any = None,
+    sample_rate: int = 16000,
+) -> Analysis:
+    """Analyse the answer to one STAR step (or a follow-up probe).
+
+    Args:
+        text: What the candidate said (the transcript text). When empty, ``transcript.text``.
+        step: ``situation``, ``task``, ``action``, ``result``, ``reflection`` or ``probe``.
+        scenario: The scenario the answer is for (coaching lines, key phrases, its disqualifiers).
+        level: ``sde1``, ``sde2`` or ``senior`` (the Senior level expects organisational insight).
+        transcript: A :class:`starcoach.transcribe.Transcript` when the answer came from audio:
+            gives word times to the findings, long pauses and the duration.
+        duration_s: Elapsed seconds of the answer (default: ``transcript.duration_s``).
+        samples: The recorded audio (mono numpy array) for the vocal-energy measure.
+        sample_rate: Sample rate of ``samples``.
+
+    Raises:
+        AnalysisInputError: Unknown step or level.
+        ModelNotFound: The spaCy model is not installed.
+    """
+    _check_inputs(step, level)
+    if not text and transcript is not None:
+        text = str(getattr(transcript, "text", "") or "")
+    text = text or ""
+    if duration_s is None and transcript is not None:
+        duration_s = getattr(transcript, "duration_s", None)
+    lex = lexicon()
+    doc = parse(text)
+    timer = WordTimer(text, transcript)
+    scenario_step = scenario.step(step) if step in STEP_NAMES else None
+    coaching = scenario_step.coaching if scenario_step else ""
+    target_s = scenario_step.target_s if scenario_step else None
+
+    def tokens(first: int, last: int, type_: str, **kw) -> Finding:
+        return timer.timed(finding_from_tokens(doc, first, last, type_, **kw))
+
+    # --- agency -------------------------------------------------------------------------------
+    stmts = agency.statements(doc, lex)
+    by_agent: dict[str, list[Finding]] = {a: [] for a in _AGENT_TYPES}
+    for st in stmts:
+        by_agent[st.agent].append(tokens(st.first, st.last, _AGENT_TYPES[st.agent], kind=st.verb.lemma_.lower(),
+                                         detail="negated" if st.negated else ""))
+    handoff_list = agency.handoffs(doc, stmts, lex)
+    handoff_findings = [tokens(h.first, h.last, "handoff", kind=h.kind, detail=h.how,
+                               coaching=_family_coaching(h.kind), severity="high") for h in handoff_list]
+
+    # --- quantities ---------------------------------------------------------------------------
+    qs = quantities_mod.quantities(doc, lex)
+    quantified = [tokens(q.first, q.last, "quantified", kind=q.kind,
+                         detail=_quantity_detail(q)) for q in qs]
+
+    # --- disqualifiers -------------------------------------------------------------------------
+    disq: list[Finding] = [Finding("disqualifier", f.text, f.start, f.end, f.coaching, "high", f.start_s, f.end_s,
+                                   f.kind, f.detail) for f in handoff_findings]
+    for m in phrases.general_disqualifiers(doc, step):
+        fam = family(m.rule.family)
+        disq.append(tokens(m.first, m.last, "disqualifier", kind=m.rule.family, severity="high",
+                           coaching=fam.coaching if fam else "", detail=m.rule.id))
+    for phrase in scenario.disqualifiers:
+        spec = phrases.phrase_spec(phrase)
+        hit = phrases.conveys(spec, doc, stmts, qs, threshold="all")
+        if hit is None:
+            continue
+        f = tokens(hit.first, hit.last, "disqualifier", severity="high")
+        if any(d.overlaps(f.start, f.end) for d in disq):
+            continue
+        kind = phrases.phrase_kind(phrase)
+        fam = family(kind)
+        disq.append(Finding("disqualifier", f.text, f.start, f.end,
+                            fam.coaching if fam else f"'{phrase}' is a phrase that sinks this answer.",
+                            "high", f.start_s, f.end_s, kind, f"scenario: {phrase}"))
+    disq = merge_overlapping(disq)
+
+    # --- delivery ------------------------------------------------------------------------------
+    filler_findings = [tokens(a, b, "filler", kind=k) for a, b, k in delivery.fillers(doc, lex)]
+    hedge_findings = [tokens(a, b, "hedge", kind=k) for a, b, k in delivery.hedges(doc, lex)]
+    repeat_findings = [tokens(a, b, "repeat", coaching=REPEAT_COACHING, severity="low") for a, b in delivery.repeats(doc, lex)]
+    words = delivery.word_count(doc)
+    wpm = delivery.words_per_minute(words, duration_s) if transcript is not None or duration_s is not None else None
+    pause_findings = []
+    if transcript is not None:
+        for s, e in delivery.long_pauses(transcript):
+            at = _char_at_time(timer, e)
+            pause_findings.append(Finding("long-pause", "", at, at, PAUSE_COACHING, "low", s, e,
+                                          detail=f"{e - s:.1f} s"))
+    energy = None
+    if samples is not None:
+        measured = delivery.voice_energy(samples, sample_rate)
+        if measured is not None:
+            energy = VoiceEnergy(**measured)
+    deliv = Delivery(words, wpm, delivery.WPM_BAND, delivery.pace_of(wpm), len(filler_findings),
+                     len(hedge_findings), tuple(pause_findings), tuple(repeat_findings), energy)
+    timing = time_against_target(target_s, duration_s, words)
+
+    # --- key phrases and checks ---------------------------------------------------------------------
+    key_phrases = _key_phrases(scenario_step.key_phrases if scenario_step else (), doc, stmts, qs)
+    sigs = phrases.signals(doc)
+    checks = _checks(step, level, doc, stmts, qs, sigs, disq, tokens, lex)
+
+    findings = _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, filler_findings,
+                         hedge_findings, deliv, timing, words, coaching, tokens, lex)
+    return Analysis(
+        step=step, transcript=text, level=level, scenario_id=scenario.id, duration_s=duration_s,
+        target_s=target_s, wpm=wpm,
+        i_statements=tuple(by_agent[agency.I]), we_statements=tuple(by_agent[agency.WE]),
+        other_statements=tuple(by_agent[agency.OTHER]), passive_statements=tuple(by_agent[agency.PASSIVE]),
+        handoffs=tuple(handoff_findings), quantified=tuple(quantified), disqualifiers=tuple(disq),
+        fillers=tuple(filler_findings), hedges=tuple(hedge_findings), key_phrases=tuple(key_phrases),
+        findings=tuple(findings), timing=timing, delivery=deliv, checks=checks,
+    )
+
+
+def _family_coaching(kind: str) -> str:
+    fam = family(kind)
+    return fam.coaching if fam else ""
+
+
+def _quantity_detail(q: quantities_mod.Quantity) -> str:
+    parts = []
+    if q.value is not None:
+        value = int(q.value) if float(q.value).is_integer() else round(q.value, 4)
+        parts.append(str(value))
+    if q.unit:
+        parts.append(q.unit)
+    if q.rate:
+        parts.append(f"per {q.rate}")
+    return " ".join(parts)
+
+
+def _char_at_time(timer: WordTimer, t: float) -> int | None:
+    for (s, _e), start in zip(timer.times, timer.starts):
+        if s >= t - 0.05:
+            return start
+    return None
+
+
+def _key_phrases(key_phrases, doc: Doc, stmts, qs) -> list[KeyPhraseMatch]:
+    out = []
+    for phrase in key_phrases:
+        spec = phrases.phrase_spec(phrase)
+        hit = phrases.conveys(spec, doc, stmts, qs)
+        if hit is None:
+            out.append(KeyPhraseMatch(phrase, False))
+            continue
+        f = finding_from_tokens(doc, hit.first, hit.last, "key-phrase")
+        out.append(KeyPhraseMatch(phrase, True, f.text, f.start, f.end, hit.score))
+    return out
+
+
+def _checks(step, level, doc, stmts, qs, sigs, disq, tokens, lex) -> dict[str, Check]:
+    checks: dict[str, Check] = {}
+
+    def evidence(matches) -> tuple[Finding, ...]:
+        return tuple(tokens(m.first, m.last, "evidence", kind=m.rule.family) for m in matches)
+
+    scope = sigs.get("scope-boundary", [])
+    checks["scope_boundary"] = Check("scope_boundary", bool(scope), step == "task", evidence(scope),
+                                     "whose system it was, no ticket, nobody asked")
+
+    contributions = [st for st in stmts if agency.is_contribution(st, lex)]
+    checks["individual_contribution"] = Check(
+        "individual_contribution", bool(contributions), step == "action",
+        tuple(tokens(st.first, st.last, "evidence", kind=st.action) for st in contributions),
+        "first-person statements that investigate, build, fix or ship")
+
+    business = _business_quantities(doc, qs, lex)
+    checks["business_impact"] = Check("business_impact", bool(business), step == "result",
+                                      tuple(tokens(q.first, q.last, "evidence", kind=q.kind) for q in business),
+                                      "a number in money, customers, tickets, availability or people's time")
+
+    adoption = list(sigs.get("second-order", []))
+    adoption_stmts = [st for st in stmts if _is_adoption(st, lex)]
+    checks["second_order"] = Check(
+        "second_order", bool(adoption or adoption_stmts), step == "result",
+        evidence(adoption) + tuple(tokens(st.first, st.last, "evidence", kind="adoption") for st in adoption_stmts),
+        "another team adopting it, a new standard, lasting change")
+
+    generic_spans = [(f.start, f.end) for f in disq if f.kind == "generic-reflection"]
+    skip_tokens = [(t.i, t.i) for t in doc for a, b in generic_spans if a <= t.idx < b]
+    concrete = phrases.concrete_nouns(doc, lex, skip_tokens)
+    specific = len(concrete) >= 2 or (len(concrete) >= 1 and bool(qs))
+    checks["reflection_specific"] = Check(
+        "reflection_specific", specific, step == "reflection",
+        tuple(tokens(t.i, t.i, "evidence", kind="concrete") for t in concrete[:8]),
+        "story-specific nouns (the system, the mechanism, the gap), not a generic lesson")
+
+    org_ok, org_tokens = phrases.has_org_insight(doc, lex)
+    checks["org_insight"] = Check("org_insight", org_ok, step == "reflection" and level == "senior",
+                                  tuple(tokens(t.i, t.i, "evidence", kind="org") for t in org_tokens[:8]),
+                                  "organisational insight: ownership, shared SLOs, process, cross-team gaps")
+    initiative = sigs.get("self-initiated", [])
+    checks["self_initiated"] = Check("self_initiated", bool(initiative or scope), False,
+                                     evidence(initiative + scope), "acted without being asked")
+    return checks
+
+
+def _business_quantities(doc, qs, lex) -> list[quantities_mod.Quantity]:
+    out = []
+    for q in qs:
+        if q.kind == "money" or q.unit in lex.business_nouns:
+            out.append(q)
+            continue
+        sent = doc[q.first].sent
+        if any(t.lemma_.lower() in lex.business_nouns and t.pos_ in ("NOUN", "PROPN") for t in sent):
+            out.append(q)
+    return out
+
+
+def _is_adoption(st: agency.Statement, lex) -> bool:
+    if st.agent not in (agency.OTHER, agency.PASSIVE) or st.negated:
+        return False
+    lemma = st.verb.lemma_.lower()
+    strong = {"adopt", "copy", "reuse", "standardize", "standardise", "replicate", "borrow", "fork", "clone"}
+    if lemma in strong:
+        return True
+    if lemma in lex.adoption_verbs:
+        objs = {t.lemma_.lower() for c in st.verb.children if c.dep_ in ("dobj", "prep", "prt") for t in c.subtree}
+        mine = any(t.lower_ == "my" for c in st.verb.children if c.dep_ == "dobj" for t in c.subtree)
+        return mine or bool(objs & {"template", "pattern", "approach", "alert", "guard", "library", "tool",
+                                    "design", "script", "dashboard", "check", "process", "runbook", "standard",
+                                    "playbook", "framework"})
+    return False
+
+
+def _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, filler_findings, hedge_findings,
+              deliv, timing, words, coaching, tokens, lex) -> list[Finding]:
+    out: list[Finding] = list(disq)
+    step_obj = scenario.step(step) if step in STEP_NAMES else None
+    mistake = step_obj.common_mistake if step_obj else ""
+
+    if step == "action":
+        for f in by_agent[agency.WE]:
+            out.append(Finding("we-statement", f.text, f.start, f.end, coaching, "medium", f.start_s, f.end_s,
+                               "we-statement", f.kind))
+        for f in by_agent[agency.PASSIVE]:
+            out.append(Finding("passive", f.text, f.start, f.end, PASSIVE_COACHING, "medium", f.start_s, f.end_s,
+                               "passive", f.kind))
+        share = agency.first_person_share(stmts)
+        if share is not None and len(stmts) >= 2 and share < FIRST_PERSON_MIN_SHARE:
+            out.append(Finding("first-person-low", "", None, None, coaching or mistake, "medium",
+                               detail=f"{round(100 * share)}% of statements are 'I'"))
+    if step in ("action", "probe") and not checks["individual_contribution"].ok and text_has_words(doc):
+        out.append(Finding("no-individual-contribution", "", None, None,
+                           coaching or "Say what you did yourself: 'I traced …, I wrote …, I shipped …'.",
+                           "high" if step == "action" else "medium"))
+    claims = quantities_mod.outcome_claims(doc, lex)
+    if not qs and (step == "result" or claims) and text_has_words(doc):
+        claim = claims[0] if claims else None
+        if claim is not None:
+            sent = claim.sent
+            f = tokens(sent.start, sent.end - 1, "no-quantification")
+        else:
+            f = Finding("no-quantification", "", None, None)
+        out.append(Finding("no-quantification", f.text, f.start, f.end,
+                           (coaching if step == "result" else "") or "Put a number on it: the metric before and after, and what it was worth.",
+                           "high" if step in ("result", "probe") else "medium", f.start_s, f.end_s))
+    if step == "task" and not checks["scope_boundary"].ok:
+        out.append(Finding("scope-boundary-missing", "", None, None, coaching, "high", detail=mistake))
+    if step == "result" and qs:
+        if not checks["business_impact"].ok:
+            out.append(Finding("no-business-impact", "", None, None, coaching, "medium",
+                               detail="translate the metric into money, customers or time"))
+        if not checks["second_order"].ok:
+            out.append(Finding("no-second-order", "", None, None, coaching, "low",
+                               detail="what changed beyond your fix"))
+    if step == "result" and not qs and not checks["second_order"].ok:
+        pass  # no-quantification already says it
+    if step == "reflection" and not checks["reflection_specific"].ok and not any(
+            f.kind == "generic-reflection" for f in disq) and text_has_words(doc):
+        out.append(Finding("generic-reflection", doc.text.strip(), 0 if doc.text else None,
+                           len(doc.text) if doc.text else None, coaching, "high", kind="generic-reflection"))
+    if step == "reflection" and level == "senior" and not checks["org_insight"].ok:
+        guidance = scenario.level("senior").guidance if any(lv.id == "senior" for lv in scenario.levels) else ""
+        out.append(Finding("no-org-insight", "", None, None, guidance or coaching, "medium"))
+
+    # delivery
+    per_100 = 100.0 / max(words, 1)
+    if filler_findings and (len(filler_findings) >= 3 or len(filler_findings) * per_100 >= FILLER_RATE_FINDING):
+        first = filler_findings[0]
+        kinds = sorted({f.text.lower() for f in filler_findings})
+        out.append(Finding("filler", first.text, first.start, first.end, FILLER_COACHING,
+                           "medium" if len(filler_findings) * per_100 >= 2 * FILLER_RATE_FINDING else "low",
+                           first.start_s, first.end_s, detail=f"{len(filler_findings)} fillers ({', '.join(kinds)})"))
+    if hedge_findings and (len(hedge_findings) >= 2 or len(hedge_findings) * per_100 >= FILLER_RATE_FINDING):
+        first = hedge_findings[0]
+        kinds = sorted({f.text.lower() for f in hedge_findings})
+        out.append(Finding("hedge", first.text, first.start, first.end, HEDGE_COACHING, "low",
+                           first.start_s, first.end_s, detail=f"{len(hedge_findings)} hedges ({', '.join(kinds)})"))
+    out.extend(deliv.repeats)
+    out.extend(deliv.long_pauses)
+    if deliv.pace in ("slow", "fast"):
+        out.append(Finding("pace", "", None, None,
+                           f"Aim for {deliv.wpm_band[0]}-{deliv.wpm_band[1]} words a minute; you spoke "
+                           f"{'slowly' if deliv.pace == 'slow' else 'fast'} ({deliv.wpm:.0f}).", "medium",
+                           kind=deliv.pace))
+    if deliv.energy is not None and deliv.energy.monotone:
+        out.append(Finding("monotone", "", None, None, MONOTONE_COACHING, "low"))
+    if timing.status in ("over", "under") and not timing.estimated:
+        if timing.status == "over":
+            tip = f"{abs(timing.delta_s):.0f} s over the {timing.target_s:.0f} s target: cut to what the step needs."
+            if step == "situation" and mistake:
+                tip += f" Common mistake: {mistake}"
+        else:
+            tip = f"{abs(timing.delta_s):.0f} s under the {timing.target_s:.0f} s target: add the specifics this step asks for."
+        out.append(Finding("timing", "", None, None, tip, "medium" if timing.status == "over" else "low",
+                           kind=timing.status, detail=f"{timing.delta_s:+.0f} s"))
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(out, key=lambda f: (rank.get(f.severity, 9), f.start if f.start is not None else 10 ** 9))
+
+
+def text_has_words(doc) -> bool:
+    return any(not t.is_punct and not t.is_space for t in doc)

@@ -1,0 +1,266 @@
+"""Delivery: fillers, hedges, pace, long pauses, repeated words, and (from audio) vocal energy.
+
+Fillers and hedges are read from the tagged tokens so that "like" is a filler only where it is one
+("it was, like, three times slower"; not "it looks like", "something like eight", "I like it"),
+"kind of" only as a hedge ("kind of stale"; not "this kind of bug"), and "I think" only in the
+present tense.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starcoach.analysis.lexicon import Lexicon, lexicon
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc, Token
+
+#: Comfortable speaking rate for an interview answer, words per minute.
+WPM_BAND: tuple[int, int] = (110, 170)
+
+#: A silence at least this long inside an answer is a long pause.
+LONG_PAUSE_S = 2.0
+
+#: Below these, a voice sounds flat (pitch variation in semitones, loudness variation in dB).
+MONOTONE_PITCH_ST = 1.5
+MONOTONE_LOUDNESS_DB = 3.0
+
+_LIKE_NEXT_NUMERIC = frozenset({"a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                                "nine", "ten", "twenty", "thirty", "forty", "fifty", "hundred", "half", "$",
+                                "maybe", "around", "about", "every", "almost", "nearly"})
+_YOU_KNOW_OBJECTS = frozenset({"how", "what", "that", "why", "where", "who", "when", "whether", "if", "the",
+                               "it", "this", "them", "him", "her", "about", "of", "a", "an", "my", "our", "their",
+                               "which", "exactly", "everything", "anything", "something"})
+_REPEAT_OK = frozenset({"that", "had", "is", "very", "really", "so", "no", "bye", "yes", "yeah", "ha", "well",
+                        "do", "one", "two", "step", "line", "by"})
+
+
+def _is_like_filler(tok: Token, lex: Lexicon) -> bool:
+    doc = tok.doc
+    prev = doc[tok.i - 1] if tok.i > 0 else None
+    nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+    prev_lower = prev.lower_ if prev is not None else ""
+    if tok.pos_ == "VERB" and any(c.dep_ in ("nsubj", "dobj") for c in tok.children):
+        return False  # "I like it"
+    if prev_lower in lex.like_governors or (prev is not None and prev.lemma_.lower() in lex.like_governors):
+        return False  # "looks like", "something like eight", "just like"
+    if nxt is not None and nxt.lower_ == ",":
+        return True  # "like, three times slower"
+    if prev is not None and prev.lower_ == "," and nxt is not None and nxt.lower_ in ("i", "we", "the", "it", "you", "they"):
+        return True  # "and, like the whole thing"
+    if tok.pos_ == "INTJ":
+        return True
+    if nxt is not None and (nxt.like_num or nxt.lower_ in _LIKE_NEXT_NUMERIC or nxt.text in ("$", "~")):
+        if nxt.lower_ in ("a", "an"):
+            after = doc[tok.i + 2] if tok.i + 2 < len(doc) else None
+            return after is not None and (after.like_num or after.lower_ in ("third", "half", "quarter", "week",
+                                                                            "day", "month", "year", "couple",
+                                                                            "few", "hundred", "thousand",
+                                                                            "dozen", "minute", "second", "hour",
+                                                                            "ton", "bunch", "lot"))
+        return True  # "by like $15,000", "maybe like twenty minutes"
+    if prev is not None and prev.lower_ in ("was", "is", "were", "been", "'s", "are") and nxt is not None and \
+            nxt.pos_ in ("ADJ", "ADV", "VERB"):
+        return True  # "it was like really slow"
+    return False
+
+
+def fillers(doc: Doc, lex: Lexicon | None = None) -> list[tuple[int, int, str]]:
+    """Fillers as (first, last, kind) token ranges: um/uh, filler "like", "you know", "basically",
+    "I mean"."""
+    lex = lex or lexicon()
+    found = []
+    n = len(doc)
+    for tok in doc:
+        lower = tok.lower_
+        if lower in lex.filler_sounds:
+            found.append((tok.i, tok.i, "sound"))
+        elif lower == "like" and _is_like_filler(tok, lex):
+            found.append((tok.i, tok.i, "like"))
+        elif lower == "basically":
+            found.append((tok.i, tok.i, "basically"))
+        elif lower == "you" and tok.i + 1 < n and doc[tok.i + 1].lower_ == "know":
+            know = doc[tok.i + 1]
+            after = doc[tok.i + 2] if tok.i + 2 < n else None
+            prev = doc[tok.i - 1] if tok.i > 0 else None
+            parenthetical = after is None or after.is_punct or (prev is not None and prev.is_punct and
+                                                                after.lower_ not in _YOU_KNOW_OBJECTS)
+            has_object = any(c.dep_ in ("dobj", "ccomp") for c in know.children) and not (after is not None and after.is_punct)
+            if parenthetical and not has_object:
+                found.append((tok.i, tok.i + 1, "you know"))
+        elif lower == "i" and tok.i + 1 < n and doc[tok.i + 1].lower_ == "mean":
+            after = doc[tok.i + 2] if tok.i + 2 < n else None
+            if after is None or after.is_punct or after.lower_ in ("i", "we", "it", "the", "like", "you", "they"):
+                found.append((tok.i, tok.i + 1, "I mean"))
+    return found
+
+
+def hedges(doc: Doc, lex: Lexicon | None = None) -> list[tuple[int, int, str]]:
+    """Hedges as (first, last, kind): I think / I guess (present tense), kind of / sort of, maybe,
+    probably, perhaps …"""
+    lex = lex or lexicon()
+    found = []
+    n = len(doc)
+    for tok in doc:
+        lower = tok.lower_
+        if lower in lex.hedge_adverbs:
+            found.append((tok.i, tok.i, lower))
+        elif lower in ("kind", "sort") and tok.i + 1 < n and doc[tok.i + 1].lower_ == "of":
+            prev = doc[tok.i - 1] if tok.i > 0 else None
+            nxt = doc[tok.i + 2] if tok.i + 2 < n else None
+            if prev is not None and (prev.lower_ in lex.kind_of_determiners or prev.pos_ in ("DET", "ADJ", "NUM")):
+                continue  # "this kind of bug", "a different sort of problem"
+            if nxt is not None and nxt.pos_ in ("NOUN", "PROPN") and nxt.dep_ != "amod" and nxt.tag_ not in ("VBN", "VBD"):
+                if prev is None or prev.pos_ in ("VERB", "ADP", "AUX"):
+                    continue  # "what kind of ...", "some sort of cache"
+            found.append((tok.i, tok.i + 1, f"{lower} of"))
+        elif lower in lex.hedge_verbs and tok.i > 0 and doc[tok.i - 1].lower_ == "i":
+            if tok.tag_ != "VBP" and lower not in ("guess", "reckon", "suppose"):
+                continue  # "I thought the fix would work": past tense is narration
+            nxt = doc[tok.i + 1] if tok.i + 1 < n else None
+            if nxt is not None and nxt.lower_ in ("about", "of", "through", "differently"):
+                continue  # "I think about", "I think of"
+            if lower == "feel" and not (nxt is not None and nxt.lower_ in ("like", "that")):
+                continue
+            if lower == "assume" and not (nxt is not None and nxt.lower_ in ("it", "that")):
+                continue
+            found.append((tok.i - 1, tok.i, f"I {lower}"))
+    return found
+
+
+def repeats(doc: Doc, lex: Lexicon | None = None) -> list[tuple[int, int]]:
+    """Words or phrases said twice in a row ("I, I", "we basically, um, we basically"), as token
+    ranges covering both, fillers and punctuation in between ignored."""
+    lex = lex or lexicon()
+    words = [(t.i, t.lower_) for t in doc if not t.is_punct and not t.is_space and t.lower_ not in lex.filler_sounds]
+    found: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        hit = None
+        for size in (4, 3, 2, 1):
+            if i + 2 * size > len(words):
+                continue
+            a = [w for _, w in words[i:i + size]]
+            b = [w for _, w in words[i + size:i + 2 * size]]
+            if a == b:
+                if size == 1 and (a[0] in _REPEAT_OK or doc[words[i][0]].like_num):
+                    continue
+                # real repetition only when the words are adjacent or separated by fillers/punctuation
+                gap_ok = all(doc[k].is_punct or doc[k].lower_ in lex.filler_sounds
+                             for k in range(words[i + size - 1][0] + 1, words[i + size][0]))
+                if gap_ok:
+                    hit = size
+                    break
+        if hit:
+            found.append((words[i][0], words[i + 2 * hit - 1][0]))
+            i += 2 * hit
+        else:
+            i += 1
+    return found
+
+
+def words_per_minute(word_count: int, duration_s: float | None) -> float | None:
+    if duration_s is None or duration_s <= 0:
+        return None
+    return word_count / duration_s * 60.0
+
+
+def pace_of(wpm: float | None, band: tuple[int, int] = WPM_BAND) -> str | None:
+    if wpm is None:
+        return None
+    if wpm < band[0]:
+        return "slow"
+    if wpm > band[1]:
+        return "fast"
+    return "ok"
+
+
+def long_pauses(transcript: Any, min_s: float = LONG_PAUSE_S) -> list[tuple[float, float]]:
+    """Silences of at least ``min_s`` between the first and the last word of a transcript.
+
+    Uses the transcript's VAD pauses when it has them, else the gaps between word timestamps.
+    """
+    words = list(getattr(transcript, "words", None) or [])
+    if not words:
+        return []
+    first, last = words[0].start, words[-1].end
+    pauses = [(p.start, p.end) for p in (getattr(transcript, "pauses", None) or [])]
+    if not pauses:
+        pauses = [(a.end, b.start) for a, b in zip(words, words[1:])]
+    return [(s, e) for s, e in pauses if e - s >= min_s and s >= first - 0.05 and e <= last + 0.05]
+
+
+def voice_energy(samples: Any, sample_rate: int) -> dict[str, float | bool | None] | None:
+    """Loudness and pitch variation of ``samples`` (mono float or int16 numpy array).
+
+    Frames of 40 ms (hop 10 ms); voiced frames are those within 30 dB of the loudest and above
+    -55 dBFS; pitch per voiced frame by autocorrelation (70–400 Hz). Returns None for audio with
+    under half a second of voice.
+    """
+    import numpy as np
+
+    x = np.asarray(samples)
+    if x.ndim > 1:
+        x = x.mean(axis=1)
+    if x.dtype.kind == "i":
+        x = x.astype(np.float32) / float(np.iinfo(x.dtype).max)
+    else:
+        x = x.astype(np.float32, copy=False)
+    frame = int(0.04 * sample_rate)
+    hop = int(0.01 * sample_rate)
+    if frame <= 0 or len(x) < frame:
+        return None
+    n_frames = 1 + (len(x) - frame) // hop
+    idx = np.arange(frame)[None, :] + hop * np.arange(n_frames)[:, None]
+    frames = x[idx]
+    rms = np.sqrt(np.mean(frames ** 2, axis=1) + 1e-12)
+    db = 20 * np.log10(rms + 1e-12)
+    if not np.isfinite(db).any():
+        return None
+    voiced = (db > db.max() - 30) & (db > -55)
+    voiced_s = float(voiced.sum()) * hop / sample_rate
+    if voiced_s < 0.5:
+        return None
+    loud = db[voiced]
+    # pitch by autocorrelation on (at most 400) voiced frames
+    lag_min = int(sample_rate / 400)
+    lag_max = int(sample_rate / 70)
+    voiced_frames = frames[voiced]
+    if len(voiced_frames) > 400:
+        voiced_frames = voiced_frames[np.linspace(0, len(voiced_frames) - 1, 400).astype(int)]
+    pitches = []
+    if lag_max < frame:
+        win = np.hanning(frame).astype(np.float32)
+        spec = np.fft.rfft((voiced_frames - voiced_frames.mean(axis=1, keepdims=True)) * win, n=2 * frame, axis=1)
+        ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, :frame]
+        ac0 = ac[:, :1] + 1e-9
+        seg = ac[:, lag_min:lag_max] / ac0
+        best = seg.argmax(axis=1)
+        strength = seg[np.arange(len(seg)), best]
+        good = strength > 0.45
+        pitches = (sample_rate / (best[good] + lag_min)).tolist()
+    pitch_hz = pitch_st = None
+    if len(pitches) >= 10:
+        p = np.asarray(pitches)
+        pitch_hz = float(np.median(p))
+        st = 12 * np.log2(p / pitch_hz)
+        st = st[np.abs(st) < 12]  # drop octave errors
+        pitch_st = float(np.std(st)) if len(st) >= 5 else None
+    loud_std = float(np.std(loud))
+    monotone = (pitch_st is not None and pitch_st < MONOTONE_PITCH_ST) and loud_std < MONOTONE_LOUDNESS_DB * 2 or (
+        pitch_st is None and loud_std < MONOTONE_LOUDNESS_DB)
+    return {
+        "voiced_s": round(voiced_s, 2),
+        "loudness_db": float(np.mean(loud)),
+        "loudness_std_db": loud_std,
+        "pitch_hz": pitch_hz,
+        "pitch_std_semitones": pitch_st,
+        "monotone": bool(monotone),
+    }
+
+
+def word_count(doc: Doc) -> int:
+    """Spoken words: tokens that are not punctuation, contractions joined ("didn't" is one)."""
+    return sum(1 for t in doc if not t.is_punct and not t.is_space and not t.text.startswith("'")
+               and t.lower_ not in ("n't", "%") and t.text != "$")
+

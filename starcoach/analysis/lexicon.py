@@ -1,0 +1,176 @@
+"""The analysis's data files: word classes (``data/lexicon.toml``) and the disqualifier families
+(``data/disqualifiers.toml``), loaded once and validated.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from starcoach.errors import StarcoachError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+LEXICON_FILE = DATA_DIR / "lexicon.toml"
+DISQUALIFIERS_FILE = DATA_DIR / "disqualifiers.toml"
+SIGNALS_FILE = DATA_DIR / "signals.toml"
+
+
+class AnalysisDataError(StarcoachError):
+    """A data file of the analysis is missing or malformed."""
+
+    code = "E500"
+
+
+class Lexicon:
+    """Word classes by name, as frozensets (``lex.people``, ``lex["stative_verbs"]``)."""
+
+    def __init__(self, classes: dict[str, frozenset[str]], synonyms: dict[str, frozenset[str]] | None = None) -> None:
+        self._classes = classes
+        self.synonyms: dict[str, frozenset[str]] = synonyms or {}
+
+    def similar(self, word: str) -> frozenset[str]:
+        """``word`` and its synonyms (the ``[synonyms]`` groups it belongs to)."""
+        return self.synonyms.get(word, frozenset()) | {word}
+
+    def __getattr__(self, name: str) -> frozenset[str]:
+        try:
+            return self._classes[name]
+        except KeyError:
+            raise AttributeError(f"no word class {name!r} in {LEXICON_FILE.name}") from None
+
+    def __getitem__(self, name: str) -> frozenset[str]:
+        return self._classes[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._classes
+
+    def names(self) -> list[str]:
+        return sorted(self._classes)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError as e:
+        raise AnalysisDataError(f"Missing analysis data file {path}", "reinstall starcoach (pip install -e .)") from e
+    except tomllib.TOMLDecodeError as e:
+        raise AnalysisDataError(f"{path} is not valid TOML: {e}", "fix the file or restore it from git") from e
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """The word classes of ``data/lexicon.toml``."""
+    raw = _read_toml(LEXICON_FILE)
+    classes: dict[str, frozenset[str]] = {}
+    synonyms: dict[str, set[str]] = {}
+    for head, words in raw.pop("synonyms", {}).items():
+        group = {head.lower(), *(w.lower() for w in words)}
+        for w in group:
+            synonyms.setdefault(w, set()).update(group)
+    for name, words in raw.items():
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise AnalysisDataError(f"{LEXICON_FILE}: {name} must be a list of words", "write it as [\"word\", ...]")
+        classes[name] = frozenset(w.lower() for w in words)
+    return Lexicon(classes, {w: frozenset(g) for w, g in synonyms.items()})
+
+
+@dataclass(frozen=True)
+class PatternRule:
+    """One pattern of a disqualifier family.
+
+    Attributes:
+        id: Unique id ("assigned/boss-asked-me").
+        family: The family it belongs to.
+        matcher: ``token`` (spaCy Matcher) or ``dep`` (DependencyMatcher).
+        pattern: The spaCy pattern, with ``$class`` references expanded.
+        steps: Steps it applies to (empty: every step).
+        keep_negated: Match negated clauses too ("never give up"); by default a negated match
+            ("nobody asked me to") is dropped.
+    """
+
+    id: str
+    family: str
+    matcher: str
+    pattern: list[Any]
+    steps: tuple[str, ...] = ()
+    keep_negated: bool = False
+
+
+@dataclass(frozen=True)
+class Family:
+    """A disqualifier family: what it is, how to fix it, and its patterns."""
+
+    id: str
+    title: str
+    coaching: str
+    severity: str
+    steps: tuple[str, ...]
+    rules: tuple[PatternRule, ...]
+
+
+def _expand(value: Any, lex: Lexicon, where: str) -> Any:
+    """Replace ``"$class"`` strings by the word list of that class (for IN / NOT_IN)."""
+    if isinstance(value, str) and value.startswith("$"):
+        name = value[1:]
+        if name not in lex:
+            raise AnalysisDataError(f"{where} names unknown word class {value}",
+                                    f"expected one of {', '.join(lex.names())}")
+        return sorted(lex[name])
+    if isinstance(value, list):
+        return [_expand(v, lex, where) for v in value]
+    if isinstance(value, dict):
+        return {k: _expand(v, lex, where) for k, v in value.items()}
+    return value
+
+
+def _load_families(path: Path) -> tuple[Family, ...]:
+    raw = _read_toml(path)
+    lex = lexicon()
+    families = []
+    for fam_id, spec in raw.get("family", {}).items():
+        where = f"{path.name}: family.{fam_id}"
+        for key in ("title", "coaching"):
+            if not isinstance(spec.get(key), str):
+                raise AnalysisDataError(f"{where}.{key} is missing", "add a one-line string")
+        fam_steps = tuple(spec.get("steps", ()))
+        rules = []
+        for i, rule in enumerate(spec.get("pattern", []), 1):
+            kind = "dep" if "dep" in rule else "token"
+            pattern = rule.get(kind)
+            if not isinstance(pattern, list) or not pattern:
+                raise AnalysisDataError(f"{where}.pattern[{i}] has no token or dep list",
+                                        "give token = [...] (Matcher) or dep = [...] (DependencyMatcher)")
+            rules.append(PatternRule(
+                id=f"{fam_id}/{rule.get('id', i)}", family=fam_id, matcher=kind,
+                pattern=_expand(pattern, lex, f"{where}.pattern[{i}]"),
+                steps=tuple(rule.get("steps", fam_steps)),
+                keep_negated=bool(rule.get("keep_negated", spec.get("keep_negated", False))),
+            ))
+        families.append(Family(fam_id, spec["title"], spec["coaching"], spec.get("severity", "high"),
+                               fam_steps, tuple(rules)))
+    return tuple(families)
+
+
+@lru_cache(maxsize=1)
+def disqualifier_families() -> tuple[Family, ...]:
+    """The general disqualifier families of ``data/disqualifiers.toml``."""
+    return _load_families(DISQUALIFIERS_FILE)
+
+
+@lru_cache(maxsize=1)
+def signal_families() -> tuple[Family, ...]:
+    """The positive signals of ``data/signals.toml`` (scope boundary, self-initiation, validation,
+    adoption by others, organisational insight)."""
+    return _load_families(SIGNALS_FILE)
+
+
+def family(fam_id: str) -> Family | None:
+    """The family with id ``fam_id`` (None if the data file has none)."""
+    for fam in disqualifier_families():
+        if fam.id == fam_id:
+            return fam
+    return None

@@ -1,0 +1,373 @@
+"""Phrases: the disqualifier families (``data/disqualifiers.toml``) and the scenario's own
+disqualifiers, the step's key phrases, and the step checks (scope boundary, specific reflection,
+organisational insight, business impact, second-order effect).
+
+Families are spaCy ``Matcher`` and ``DependencyMatcher`` patterns over lemmas and the parse, so
+"my manager asked me to", "my lead had asked me to" and "I was asked by my manager to" all match.
+Scenario disqualifiers and key phrases are matched by meaning rather than by string: the content
+words of the phrase (lemmas, with the synonyms of ``lexicon.toml``), its numbers (by value), its
+negation and the person doing its verb must all be found in one sentence of the answer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterable
+
+from starcoach.analysis.agency import I, OTHER, PASSIVE, WE, Statement, classify_agent
+from starcoach.analysis.lexicon import (
+    Family,
+    Lexicon,
+    PatternRule,
+    disqualifier_families,
+    lexicon,
+    signal_families,
+)
+from starcoach.analysis.quantities import Quantity, quantities
+from starcoach.analysis.spans import negated, own_subject
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.language import Language
+    from spacy.tokens import Doc, Token
+
+_NEGATORS = frozenset({"no", "not", "n't", "never", "nobody", "none", "without", "nothing", "zero", "lack",
+                       "outside", "beyond", "another", "neither", "nor", "noone", "absent", "missing", "other"})
+_PHRASE_STOP = frozenset({"be", "have", "do", "get", "just", "the", "a", "an", "of", "to", "in", "on", "for",
+                          "with", "and", "or", "but", "'s", "-", "my", "our", "their", "i", "we", "they",
+                          "me", "us", "them", "it", "this", "that", "per", "myself", "not", "no", "n't",
+                          "nobody", "never", "as", "at", "by", "from", "into", "after", "so", "than", "its",
+                          "one", "he", "she", "his", "her", "you", "your", "about", "up", "out"})
+
+
+@dataclass(frozen=True)
+class PatternMatch:
+    """One match of a family pattern: the rule and the token range it covers."""
+
+    rule: PatternRule
+    first: int
+    last: int
+
+
+class FamilyMatcher:
+    """spaCy Matcher + DependencyMatcher built once for a set of families."""
+
+    def __init__(self, nlp: Language, families: tuple[Family, ...]) -> None:
+        from spacy.matcher import DependencyMatcher, Matcher
+
+        self.families = {f.id: f for f in families}
+        self.rules: dict[int, PatternRule] = {}
+        self.token = Matcher(nlp.vocab, validate=True)
+        self.dep = DependencyMatcher(nlp.vocab, validate=True)
+        for fam in families:
+            for rule in fam.rules:
+                self.rules[nlp.vocab.strings.add(rule.id)] = rule
+                if rule.matcher == "dep":
+                    self.dep.add(rule.id, [rule.pattern])
+                else:
+                    self.token.add(rule.id, [rule.pattern])
+
+    def __call__(self, doc: Doc, step: str | None = None) -> list[PatternMatch]:
+        found: list[PatternMatch] = []
+        for match_id, start, end in self.token(doc):
+            rule = self.rules[match_id]
+            found.append(PatternMatch(rule, start, end - 1))
+        for match_id, token_ids in self.dep(doc):
+            rule = self.rules[match_id]
+            first, last = min(token_ids), max(token_ids)
+            for i in token_ids:  # "The team was happy": the whole subject
+                tok = doc[i]
+                if tok.dep_ in ("nsubj", "nsubjpass") and first - tok.left_edge.i <= 4:
+                    first = min(first, tok.left_edge.i)
+            found.append(PatternMatch(rule, first, last))
+        kept = []
+        for m in found:
+            if step is not None and m.rule.steps and step not in m.rule.steps:
+                continue
+            if not m.rule.keep_negated and _match_negated(doc, m.first, m.last):
+                continue
+            kept.append(m)
+        return _longest_per_family(kept)
+
+
+def _longest_per_family(matches: list[PatternMatch]) -> list[PatternMatch]:
+    """Overlapping matches of one family collapse to their union."""
+    out: list[PatternMatch] = []
+    for m in sorted(matches, key=lambda m: (m.rule.family, m.first, -m.last)):
+        if out and out[-1].rule.family == m.rule.family and m.first <= out[-1].last:
+            prev = out[-1]
+            out[-1] = PatternMatch(prev.rule, prev.first, max(prev.last, m.last))
+            continue
+        out.append(m)
+    return sorted(out, key=lambda m: m.first)
+
+
+def _match_negated(doc: Doc, first: int, last: int) -> bool:
+    """A match in a negated clause ("nobody asked me to", "I wasn't told to", "without being asked")."""
+    for tok in doc[first:last + 1]:
+        if tok.dep_ == "neg" or tok.lower_ in ("n't", "not", "never", "nobody"):
+            return True
+    for k in range(max(0, first - 3), first):
+        if doc[k].lower_ in ("without", "not", "n't", "never", "nobody", "no"):
+            return True
+    span = doc[first:last + 1]
+    root = span.root
+    for tok in (root, root.head):
+        if tok.pos_ in ("VERB", "AUX") and negated(tok):
+            return True
+        subj = own_subject(tok) if tok.pos_ in ("VERB", "AUX") else None
+        if subj is not None and (subj.lower_ in ("nobody", "noone", "none") or
+                                 any(c.lower_ == "no" for c in subj.children)):
+            return True
+    return False
+
+
+@lru_cache(maxsize=4)
+def _matcher(kind: str) -> FamilyMatcher:
+    from starcoach.analysis.nlp import load_nlp
+
+    families = disqualifier_families() if kind == "disqualifiers" else signal_families()
+    return FamilyMatcher(load_nlp(), families)
+
+
+def disqualifier_matcher() -> FamilyMatcher:
+    return _matcher("disqualifiers")
+
+
+def signal_matcher() -> FamilyMatcher:
+    return _matcher("signals")
+
+
+def general_disqualifiers(doc: Doc, step: str) -> list[PatternMatch]:
+    """Matches of the general disqualifier families that apply to ``step``."""
+    return disqualifier_matcher()(doc, step)
+
+
+def signals(doc: Doc, step: str | None = None) -> dict[str, list[PatternMatch]]:
+    """Matches of the positive signal families, by family id."""
+    out: dict[str, list[PatternMatch]] = {}
+    for m in signal_matcher()(doc, step):
+        out.setdefault(m.rule.family, []).append(m)
+    return out
+
+
+# --- conveying a phrase ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhraseSpec:
+    """What a key phrase or scenario disqualifier requires of an answer sentence.
+
+    Attributes:
+        text: The phrase.
+        content: For each content word, the lemmas that convey it (with synonyms).
+        values: Numbers the phrase quantifies (matched by value).
+        negation: The phrase is negative ("not my team", "no alerting").
+        verb: Lemmas of its main verb when a pronoun does it ("I pulled": pull…), else empty.
+        agent: Who must do that verb (``i``, ``we``, ``other``), or None.
+    """
+
+    text: str
+    content: tuple[frozenset[str], ...]
+    values: tuple[float, ...]
+    negation: bool
+    verb: frozenset[str]
+    agent: str | None
+
+    @property
+    def size(self) -> int:
+        return len(self.content) + len(self.values) + (1 if self.verb else 0)
+
+
+@lru_cache(maxsize=512)
+def phrase_spec(text: str) -> PhraseSpec:
+    """Parse a phrase (cached) into what conveying it takes."""
+    from starcoach.analysis.nlp import load_nlp
+
+    lex = lexicon()
+    doc = load_nlp()(text)
+    qs = quantities(doc, lex)
+    q_tokens = {i for q in qs for i in range(q.first, q.last + 1)}
+    values = tuple(q.value for q in qs if q.value is not None)
+    negation = any(t.lower_ in ("no", "not", "n't", "never", "nobody", "none", "without", "lack") or t.dep_ == "neg"
+                   for t in doc)
+    verb_tok = None
+    agent = None
+    for t in doc:
+        if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() not in ("be", "have", "do"):
+            subj = own_subject(t)
+            if subj is not None and subj.pos_ == "PRON":
+                cls = classify_agent(subj, lex)
+                if cls is not None:
+                    verb_tok, agent = t, cls
+                    break
+    content = []
+    for t in doc:
+        if t.i in q_tokens or t.is_punct or verb_tok is not None and t.i == verb_tok.i:
+            continue
+        lemma = t.lemma_.lower()
+        if lemma in _PHRASE_STOP or t.lower_ in _PHRASE_STOP or t.pos_ in ("DET", "ADP", "PRON", "CCONJ", "PART", "AUX"):
+            continue
+        content.append(lex.similar(lemma) | lex.similar(t.lower_))
+    verb = (lex.similar(verb_tok.lemma_.lower()) | {verb_tok.lemma_.lower()}) if verb_tok is not None else frozenset()
+    return PhraseSpec(text, tuple(content), values, negation, frozenset(verb), agent)
+
+
+def _word_matches(tok: Token, options: frozenset[str]) -> bool:
+    lemma = tok.lemma_.lower()
+    lower = tok.lower_
+    if lemma in options or lower in options:
+        return True
+    if len(lower) >= 5:
+        for o in options:
+            if len(o) >= 5 and (lower[:5] == o[:5] and (lower.startswith(o[:-2]) or o.startswith(lower[:-2]))):
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Conveyed:
+    """Where an answer conveys a phrase: token range and the share of the phrase found."""
+
+    first: int
+    last: int
+    score: float
+
+
+def conveys(spec: PhraseSpec, doc: Doc, stmts: list[Statement], qs: list[Quantity],
+            threshold: str = "key") -> Conveyed | None:
+    """Whether one sentence of ``doc`` conveys ``spec``.
+
+    Args:
+        threshold: ``key`` (most of the phrase: all of up to two words, two of three, three of
+            four or five …) or ``all`` (every word, for scenario disqualifiers).
+    """
+    size = spec.size
+    if size == 0:
+        return None
+    need = size if (threshold == "all" or size <= 2) else max(2, math.ceil(size * 0.6))
+    best: Conveyed | None = None
+    for sent in doc.sents:
+        hits: list[int] = []
+        matched = 0
+        if spec.verb:
+            verb_hit = None
+            for st in stmts:
+                if st.verb.sent.start != sent.start or st.negated and not spec.negation:
+                    continue
+                if spec.agent is not None and st.agent != spec.agent and not (spec.agent == I and st.agent == PASSIVE):
+                    continue
+                if st.verb.lemma_.lower() in spec.verb or st.action in spec.verb:
+                    verb_hit = st
+                    break
+            if verb_hit is not None:
+                matched += 1
+                hits.extend([verb_hit.first, verb_hit.last])
+        for options in spec.content:
+            tok = next((t for t in sent if _word_matches(t, options)), None)
+            if tok is not None:
+                matched += 1
+                hits.append(tok.i)
+        for value in spec.values:
+            q = next((q for q in qs if sent.start <= q.first < sent.end and q.value is not None and
+                      (abs(q.value - value) <= max(0.01, abs(value) * 0.02))), None)
+            if q is not None:
+                matched += 1
+                hits.extend([q.first, q.last])
+        if spec.negation and not any(t.lower_ in _NEGATORS or t.dep_ == "neg" for t in sent):
+            continue
+        if spec.verb and threshold == "all" and not any(
+                st.verb.sent.start == sent.start and (st.verb.lemma_.lower() in spec.verb or st.action in spec.verb)
+                and not st.negated for st in stmts):
+            continue
+        if matched >= need and hits:
+            cand = Conveyed(min(hits), max(hits), matched / size)
+            if best is None or cand.score > best.score:
+                best = cand
+    return best
+
+
+@lru_cache(maxsize=256)
+def phrase_kind(text: str) -> str:
+    """The general family a scenario disqualifier phrase belongs to ("scenario" if none)."""
+    from starcoach.analysis.agency import handoffs, statements
+    from starcoach.analysis.nlp import load_nlp
+
+    doc = load_nlp()(text)
+    stmts = statements(doc)
+    for h in handoffs(doc, stmts):
+        return h.kind
+    for m in disqualifier_matcher()(doc, None):
+        return m.rule.family
+    if any(st.agent == WE for st in stmts):
+        return "team-credit"
+    if any(st.agent == OTHER for st in stmts):
+        return "handoff"
+    return "scenario"
+
+
+# --- step checks -------------------------------------------------------------------------------------
+
+
+def concrete_nouns(doc: Doc, lex: Lexicon | None = None, skip: Iterable[tuple[int, int]] = ()) -> list[Token]:
+    """Nouns that carry a story (not "communication", "lesson", "things")."""
+    lex = lex or lexicon()
+    skipped = {i for a, b in skip for i in range(a, b + 1)}
+    out = []
+    for t in doc:
+        if t.i in skipped or t.pos_ not in ("NOUN", "PROPN") or t.is_stop:
+            continue
+        lemma = t.lemma_.lower()
+        if lemma in lex.generic_nouns or lemma in lex.generic_virtues or len(lemma) < 3:
+            continue
+        out.append(t)
+    return out
+
+
+def org_terms(doc: Doc, lex: Lexicon | None = None) -> tuple[list[Token], list[Token]]:
+    """(strong, weak) organisational-insight words of ``doc``."""
+    lex = lex or lexicon()
+    strong, weak = [], []
+    for t in doc:
+        lemma = t.lemma_.lower()
+        lower = t.lower_
+        if t.pos_ in ("NOUN", "PROPN", "ADJ", "ADV") and (lemma in lex.org_terms_strong or lower in lex.org_terms_strong):
+            if lemma == "owner" and any(c.lower_ in ("my", "code") for c in t.children):
+                continue
+            strong.append(t)
+        elif lower == "cross" and t.i + 2 < len(doc) and doc[t.i + 1].text == "-" and doc[t.i + 2].lemma_.lower() == "team":
+            weak.append(t)
+        elif lemma in lex.org_terms_weak or lower in lex.org_terms_weak:
+            if lower == "teams" or lemma in ("boundary", "shared", "common", "silo", "handoff", "across"):
+                if lemma == "across" and not any(c.lemma_.lower() in ("team", "org", "service", "boundary") for c in t.subtree):
+                    continue
+                weak.append(t)
+            elif lemma == "team" and t.lower_ == "teams":
+                weak.append(t)
+    return strong, weak
+
+
+def has_org_insight(doc: Doc, lex: Lexicon | None = None) -> tuple[bool, list[Token]]:
+    strong, weak = org_terms(doc, lex)
+    ok = bool(strong) and (len(strong) + len(weak) >= 2 or any(t.lemma_.lower() in (
+        "organizational", "organisational", "systemic", "slo", "slos", "sla", "accountability", "governance",
+        "ownership", "process", "culture", "incentive", "organization", "organisation") for t in strong)) \
+        or len(weak) >= 3
+    return ok, strong + weak
+
+
+__all__ = [
+    "Conveyed",
+    "FamilyMatcher",
+    "PatternMatch",
+    "PhraseSpec",
+    "concrete_nouns",
+    "conveys",
+    "general_disqualifiers",
+    "has_org_insight",
+    "org_terms",
+    "phrase_kind",
+    "phrase_spec",
+    "signals",
+]

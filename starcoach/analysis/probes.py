@@ -1,0 +1,168 @@
+"""Judging a follow-up probe answer against the probe's weak and strong answers.
+
+The probe's key line is the model ("I brought a solution, not just a problem."). An answer leans
+strong when it conveys the key line or shows what the strong answer shows (a fix brought, work
+started unasked, validation done, a story-specific change proposed); it leans weak when it shows
+what the weak answer shows (hand-offs, routing, being assigned, team credit, vague outcomes,
+generic lessons) or resembles the weak answer more than the strong one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starcoach.analysis import agency, phrases
+from starcoach.analysis.answer import analyze_answer
+from starcoach.analysis.lexicon import lexicon
+from starcoach.analysis.model import ProbeVerdict
+from starcoach.analysis.nlp import parse
+
+if TYPE_CHECKING:  # pragma: no cover
+    from starcoach.scenario import Probe, Scenario
+
+#: What a probe tests, recognised from its question and "probes" line.
+PROBE_FOCI: dict[str, tuple[str, ...]] = {
+    "validation": ("verify", "validate", "test", "confirm", "make sure", "measure", "know it worked", "rigor",
+                   "validation", "resolved"),
+    "motivation": ("motivat", "why did you", "what made you", "curiosity", "proactive", "initiative", "prompted"),
+    "differently": ("differently", "again", "next time", "improve", "lesson", "self-awareness"),
+    "collaboration": ("accepted", "collaborat", "cross-team", "convince", "buy-in", "stakeholder", "align",
+                      "ownership beyond", "push back", "disagree"),
+}
+
+#: Verbs that show validation when the candidate does them.
+VALIDATION_VERBS = frozenset({
+    "reproduce", "repro", "test", "monitor", "watch", "verify", "confirm", "measure", "validate", "check",
+    "replay", "benchmark", "canary", "compare", "track", "load", "observe", "simulate", "run", "roll",
+    "stage", "dashboard", "alert", "graph", "chart", "audit", "instrument",
+})
+
+_WEAK_KINDS = ("handoff", "routing", "assigned", "team-credit", "vague-outcome", "generic-reflection")
+
+
+def probe_focus(probe: Probe) -> str:
+    """What the probe tests: ``validation``, ``motivation``, ``differently`` or ``collaboration``."""
+    text = f"{probe.question} {probe.probes}".lower()
+    for focus, cues in PROBE_FOCI.items():
+        if any(c in text for c in cues):
+            return focus
+    return "collaboration"
+
+
+def _content_lemmas(doc) -> set[str]:
+    return {t.lemma_.lower() for t in doc if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ") and not t.is_stop
+            and len(t.lemma_) > 2}
+
+
+def _similarity(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: Any = None,
+                level: str = "sde2") -> ProbeVerdict:
+    """Judge an answer to a follow-up probe.
+
+    Args:
+        answer_text: What the candidate said.
+        probe: The probe asked.
+        scenario: Its scenario.
+        transcript: The :class:`starcoach.transcribe.Transcript` when the answer came from audio.
+        level: The level the run is at.
+
+    Returns:
+        A :class:`ProbeVerdict`: ``strong``, ``mixed`` or ``weak``, with the reasons.
+    """
+    analysis = analyze_answer(answer_text, "probe", scenario, level=level, transcript=transcript)
+    lex = lexicon()
+    doc = parse(analysis.transcript)
+    stmts = agency.statements(doc, lex)
+    focus = probe_focus(probe)
+    strong: list[str] = []
+    weak: list[str] = []
+
+    # the key line
+    key_spec = phrases.phrase_spec(probe.key_line.strip().strip('"').strip())
+    qs_doc = []
+    key_hit = phrases.conveys(key_spec, doc, stmts, qs_doc)
+    matched_key_line = key_hit is not None and key_hit.score >= 0.6
+    if matched_key_line:
+        strong.append(f"conveys the key line: {probe.key_line}")
+
+    # what the weak answer shows
+    for d in analysis.disqualifiers:
+        if d.kind in _WEAK_KINDS or d.kind == "scenario":
+            label = {"handoff": "hands the problem off", "routing": "routes it instead of owning it",
+                     "assigned": "the work was assigned, not self-initiated", "team-credit": "credits the team, not you",
+                     "vague-outcome": "vague outcome", "generic-reflection": "generic lesson",
+                     "scenario": "a phrase that sinks this answer"}.get(d.kind, d.kind)
+            weak.append(f"{label}: \"{d.text}\"")
+    contributions = [st for st in stmts if agency.is_contribution(st, lex)]
+    if not contributions and focus in ("collaboration", "validation"):
+        weak.append("no individual contribution: say what you did yourself")
+    elif len(contributions) >= 2:
+        strong.append(f"first-person actions: {', '.join(st.verb.text for st in contributions[:4])}")
+
+    if focus == "validation":
+        checks = [st for st in contributions if st.action in VALIDATION_VERBS or st.verb.lemma_.lower() in VALIDATION_VERBS]
+        if len(checks) >= 2 or (checks and analysis.quantified):
+            strong.append(f"evidence of validation: {', '.join(st.verb.text for st in checks[:4])}")
+        elif checks:
+            strong.append(f"some validation: {checks[0].verb.text}")
+            weak.append("validation stops before production: say how you watched it after release")
+        else:
+            weak.append("no evidence of testing or validation")
+    elif focus == "motivation":
+        initiative = analysis.checks.get("self_initiated")
+        if initiative is not None and initiative.ok:
+            strong.append("self-initiated: " + "; ".join(f.text for f in initiative.evidence[:2]))
+        noticed = [st for st in stmts if st.agent == agency.I and st.verb.lemma_.lower() in lex.similar("notice")]
+        if noticed:
+            strong.append(f"you noticed it yourself: \"{noticed[0].verb.text}\"")
+        if not (initiative and initiative.ok) and not noticed:
+            weak.append("no sign you started it yourself")
+    elif focus == "differently":
+        specific = analysis.checks["reflection_specific"].ok
+        story = _content_lemmas(parse(f"{scenario.overview} {probe.strong_answer}")) - set(lex.generic_nouns)
+        overlap = _content_lemmas(doc) & story
+        if specific and (overlap or analysis.checks["org_insight"].ok):
+            strong.append("story-specific change: " + ", ".join(sorted(overlap)[:4] or ["organisational"]))
+        elif specific:
+            strong.append("a specific change, though not tied to this story")
+        else:
+            weak.append("generic: no story-specific insight")
+        if analysis.checks["org_insight"].ok:
+            strong.append("organisational insight")
+    elif focus == "collaboration":
+        solution = [st for st in stmts if agency.is_solution(st, lex) and st.agent == agency.I]
+        if solution:
+            strong.append(f"brought a solution: \"{solution[0].verb.text}\"")
+        elif not any("hands" in w or "routes" in w for w in weak):
+            weak.append("no sign you brought a fix")
+
+    # resemblance to the model answers
+    answer_lemmas = _content_lemmas(doc)
+    sim_weak = _similarity(answer_lemmas, _content_lemmas(parse(probe.weak_answer)))
+    sim_strong = _similarity(answer_lemmas, _content_lemmas(parse(probe.strong_answer)))
+    if sim_weak >= 0.5 and sim_weak > sim_strong + 0.15:
+        weak.append("close to the typical weak answer")
+
+    verdict = _verdict(strong, weak, matched_key_line)
+    reasons = (strong + weak) if verdict == "strong" else (weak + strong)
+    return ProbeVerdict(verdict, reasons or ["too little to judge"], probe.key_line, matched_key_line, analysis,
+                        strong, weak)
+
+
+def _verdict(strong: list[str], weak: list[str], key: bool) -> str:
+    s, w = len(strong) + (1 if key else 0), len(weak)
+    if w == 0 and s >= 2:
+        return "strong"
+    if w == 0 and s == 1:
+        return "mixed"
+    if s == 0:
+        return "weak"
+    if w >= 2 and s <= 1:
+        return "weak"
+    return "mixed"
+

@@ -1,0 +1,110 @@
+"""Small helpers shared by the finding families: token spans to findings, and the grammar questions
+every family asks (is this clause negated, hypothetical, who is its subject).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from starcoach.analysis.model import Finding
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc, Token
+
+#: Dependency labels of a clause's subject.
+SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"})
+
+#: Modal auxiliaries that make a clause hypothetical ("I would escalate", "could have fixed").
+HYPOTHETICAL_AUX = frozenset({"would", "could", "should", "might", "'d", "may", "must", "ought"})
+
+#: Relative pronouns: the subject of a relative clause is the noun it hangs on.
+RELATIVE_PRONOUNS = frozenset({"who", "that", "which", "whom"})
+
+
+def finding_from_tokens(doc: Doc, first: int, last: int, type_: str, **kw) -> Finding:
+    """A finding covering tokens ``first..last`` (inclusive) of ``doc``."""
+    first, last = max(0, first), min(len(doc) - 1, last)
+    # never start or end on punctuation
+    while first < last and doc[first].is_punct:
+        first += 1
+    while last > first and doc[last].is_punct and doc[last].text not in ("%", "$"):
+        last -= 1
+    start = doc[first].idx
+    end = doc[last].idx + len(doc[last].text)
+    return Finding(type_, doc.text[start:end], start, end, **kw)
+
+
+def finding_from_chars(text: str, start: int, end: int, type_: str, **kw) -> Finding:
+    return Finding(type_, text[start:end], start, end, **kw)
+
+
+def negated(tok: Token) -> bool:
+    """Whether the clause of ``tok`` is negated (a ``neg`` child, "never", "no longer")."""
+    for child in tok.children:
+        if child.dep_ == "neg" or child.lower_ in ("never", "nobody"):
+            return True
+    return False
+
+
+def hypothetical(tok: Token) -> bool:
+    """Whether ``tok`` is under a modal auxiliary ("would escalate", "could have fixed")."""
+    return any(c.dep_ == "aux" and c.lower_ in HYPOTHETICAL_AUX for c in tok.children)
+
+
+def own_subject(verb: Token) -> Token | None:
+    """The verb's own subject token, resolving a relative pronoun to its noun."""
+    for child in verb.children:
+        if child.dep_ in SUBJECT_DEPS:
+            if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
+                return verb.head
+            return child
+    return None
+
+
+def governing_chain(verb: Token) -> list[Token]:
+    """The verb and the verbs it is the infinitive or conjunct of ("decided to escalate" → decided)."""
+    chain = [verb]
+    tok = verb
+    while tok.dep_ in ("xcomp", "conj") and tok.head.i != tok.i and len(chain) < 6:
+        if tok.dep_ == "conj" and own_subject(tok) is not None:
+            break
+        tok = tok.head
+        chain.append(tok)
+    return chain
+
+
+def controlling_subject(verb: Token) -> Token | None:
+    """The subject of ``verb``, shared through coordination and infinitives when it has none."""
+    for tok in governing_chain(verb):
+        subj = own_subject(tok)
+        if subj is not None:
+            return subj
+        if tok.dep_ == "acomp" and tok.head.i != tok.i:  # "I was able to reproduce"
+            subj = own_subject(tok.head)
+            if subj is not None:
+                return subj
+    return None
+
+
+def chain_negated(verb: Token) -> bool:
+    """Negated itself or through a governing verb ("didn't want to just escalate it")."""
+    return any(negated(t) for t in governing_chain(verb))
+
+
+def chain_hypothetical(verb: Token) -> bool:
+    return any(hypothetical(t) for t in governing_chain(verb))
+
+
+def sentence_of(tok: Token):
+    return tok.sent
+
+
+def merge_overlapping(findings: Iterable[Finding]) -> list[Finding]:
+    """Drop findings that overlap an earlier (longer-first) finding of the same type and kind."""
+    kept: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (f.start if f.start is not None else -1, -(f.end or 0))):
+        if f.start is not None and any(k.type == f.type and k.kind == f.kind and k.overlaps(f.start, f.end)
+                                       for k in kept):
+            continue
+        kept.append(f)
+    return kept
