@@ -238,3 +238,44 @@ def test_audio_replay_without_a_device_says_use_no_audio(bank):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "No audio output device 'nonexistent-speaker'" in result.stderr and "--no-audio" in result.stderr
+
+
+# -- the session clock ----------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_whole_answer_mode_shares_one_recording(bank):
+    session = bank.install("continuous")
+    timeline = load_timeline("latest")
+    parts = [s.audio for s in timeline.sections]
+    assert {p.path.name for p in parts} == {"answer-1.wav"}
+    for step, sec in zip(session.steps, timeline.sections):
+        assert sec.start_s == pytest.approx(step.offset_s, abs=0.001)
+        assert parts[0].path == sec.audio.path and sec.audio.file_start_s == pytest.approx(step.offset_s, abs=0.001)
+        for wi in sec.words:  # words stay inside their step, on the recording's own clock
+            assert sec.start_s - 0.05 <= timeline.words[wi].start_s <= sec.end_s + 0.05
+    assert timeline.sections[-1].end_s == pytest.approx(timeline.duration_s)
+    from starcoach.report.audio import session_audio
+    import soundfile as sf
+
+    track = session_audio(timeline)
+    original, rate = sf.read(str(parts[0].path), dtype="float32")
+    assert track.duration_s == pytest.approx(len(original) / rate, abs=0.01)
+
+
+@pytest.mark.slow
+def test_separate_takes_play_back_to_back(bank):
+    session = bank.install("strong")
+    timeline = load_timeline("latest")
+    import soundfile as sf
+
+    t = 0.0
+    for sec in timeline.sections:
+        assert sec.start_s == pytest.approx(t)
+        t += sf.info(str(sec.audio.path)).duration
+        words = [timeline.words[i] for i in sec.words]
+        assert words and all(sec.start_s <= w.start_s <= sec.end_s + 0.05 for w in words)
+    assert timeline.duration_s == pytest.approx(t)
+    action = timeline.sections[2]
+    assert action.take == 2 and action.n_takes == 2 and action.audio.path.name == "action-2.wav"
+    assert timeline.sections[-1].name == "probe-1" and timeline.sections[-1].question == session.probes[0].question

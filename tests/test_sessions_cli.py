@@ -165,6 +165,32 @@ def test_note_validates_and_shows_everywhere(bank):
     assert "**Note 0:03** (coach): Good &lt;b&gt;scope&lt;/b&gt; boundary" in md
 
 
+def test_an_old_session_without_word_timings_still_works(tmp_path):
+    """Older or interrupted sessions: steps with text but no takes, word times or summary."""
+    folder = sessions_dir() / "20250101-090000-old"
+    folder.mkdir(parents=True)
+    (folder / "session.json").write_text(json.dumps({
+        "session_id": "20250101-090000-old", "scenario": "learn-and-be-curious-proactive-learning",
+        "steps": [{"step": "situation", "duration_s": 6.0, "target_s": 30, "transcript": "We had a <silent> failure.",
+                   "analysis": {"fillers": [{"text": "We"}]}},
+                  {"step": "task", "duration_s": 4.0, "transcript": "Nobody asked me."}],
+    }))
+    out = sc("review", "latest").stdout
+    assert "word times estimated" in out and "We had a <silent> failure." in out and "filler “We”" in out
+    replay = sc("replay", "--no-audio", "--speed", "64")
+    assert replay.returncode == 0 and "Nobody asked me." in replay.stdout
+    for fmt in ("html", "md", "vtt", "srt", "json"):
+        result = sc("export", "latest", "-f", fmt, "-o", str(tmp_path / f"old.{fmt}"))
+        assert result.returncode == 0, result.stderr
+        if fmt in ("html", "vtt"):
+            assert "Audio missing for situation, task (silent in the export)" in result.stderr
+    html = (tmp_path / "old.html").read_text()
+    assert "We had a &lt;silent&gt; failure." not in html  # words are separate spans
+    assert "&lt;silent&gt;" in html and "<silent>" not in html
+    vtt = (tmp_path / "old.vtt").read_text()
+    assert "[Situation] We had a" in vtt and "&lt;silent&gt; failure." in vtt and "<silent>" not in vtt
+
+
 # -- golden review ---------------------------------------------------------------------------------
 
 

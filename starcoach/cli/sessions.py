@@ -275,10 +275,9 @@ def cmd_progress(args: argparse.Namespace) -> int:
     p = progress(args.scenario)
     _warn_repaired(p.repaired)
     if args.html:
-        from starcoach.report.export import _write
+        from starcoach.report.export import write_file
 
-        path = Path(args.html)
-        _write(path, render_progress_html(p).encode("utf-8"))
+        write_file(Path(args.html), render_progress_html(p).encode("utf-8"))
     if args.json:
         from starcoach.cli._output import print_json
 

@@ -116,7 +116,7 @@ def import_bundle(path: Path, replace: bool = False) -> BundleInfo:
         if session.session_id != session_id:
             raise BundleError(f"{path}: session.json is for {session.session_id!r}, the manifest for {session_id!r}",
                               "export the bundle again")
-        _check_audio_refs(session, path, {m[len(session_id) + 1:] for m in members})
+        _check_audio_refs(session, path)
         final = session_dir(session_id)
         exists = final.exists()
         if exists and not replace:
@@ -247,7 +247,7 @@ def _read_limited(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byt
     return data
 
 
-def _check_audio_refs(session: Session, path: Path, present: set[str]) -> None:
+def _check_audio_refs(session: Session, path: Path) -> None:
     """Every audio path the session names must be a plain path under ``audio/``."""
     refs = [t.audio for t in session.takes] + [s.audio for s in session.steps] + [p.audio for p in session.probes]
     for ref in filter(None, refs):

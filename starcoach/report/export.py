@@ -80,22 +80,25 @@ def export_session(ref: str, fmt: str, out: Path | None = None, with_audio: bool
         path = path / f"{sid}{EXPORT_FORMATS[fmt]}"
     text, missing = render(timeline, fmt, with_audio=with_audio, audio_format=audio_format)
     result = ExportResult(sid, fmt, [path], missing)
-    _write(path, text.encode("utf-8"))
+    write_file(path, text.encode("utf-8"))
     if fmt in ("vtt", "srt") and with_audio:
         from starcoach.report.audio import AUDIO_FORMATS, encode, session_audio
 
         audio = session_audio(timeline)
         side = path.with_suffix(AUDIO_FORMATS[audio_format][3])
-        _write(side, encode(audio, audio_format))
+        write_file(side, encode(audio, audio_format))
         result.paths.append(side)
         result.missing_audio = audio.missing
     return result
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temp file and a rename (a reader never sees half a file)."""
+    import contextlib
     import os
     import tempfile
 
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -103,6 +106,9 @@ def _write(path: Path, data: bytes) -> None:
             f.write(data)
         os.replace(tmp, path)
     except OSError as e:
+        if tmp:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise StorageError(f"Cannot write {path} ({e.strerror})", "choose another -o PATH") from e
 
 
@@ -111,4 +117,4 @@ def _check_format(fmt: str) -> None:
         raise StorageError(f"Unknown export format '{fmt}'", f"expected one of {', '.join(EXPORT_FORMATS)}")
 
 
-__all__ = ["EXPORT_FORMATS", "ExportResult", "export_session", "load_timeline", "render"]
+__all__ = ["EXPORT_FORMATS", "ExportResult", "export_session", "load_timeline", "render", "write_file"]

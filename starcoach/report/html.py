@@ -91,8 +91,10 @@ def render_html(timeline: Timeline, audio: SessionAudio | None = None, audio_for
         words = []
         for wi in sec.words:
             w = timeline.words[wi]
-            kinds = sorted({timeline.findings[f].finding.type for f in w.findings})
-            words.append({"text": w.text, "t": _t(w.start_s), "e": _t(w.end_s), "flag": ", ".join(kinds)})
+            lines = dict.fromkeys(
+                f"{timeline.findings[f].finding.type}" + (f": {timeline.findings[f].finding.coaching}" if timeline.findings[f].finding.coaching else "")
+                for f in w.findings)
+            words.append({"text": w.text, "t": _t(w.start_s), "e": _t(w.end_s), "flag": "\n".join(lines)})
         findings = []
         for f in timeline.findings:
             if f.section != i:
