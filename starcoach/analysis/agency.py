@@ -36,6 +36,10 @@ _NO_AGENT = frozenset({"you", "yourself", "it", "this", "that", "these", "those"
                        "itself", "one", "something", "anything", "everything", "all", "each", "both"})
 _OUR = frozenset({"my", "our"})
 _OWN_TEAM_MODIFIERS = frozenset({"whole", "entire", "core", "own", "small", "immediate", "same"})
+_QUANTIFIER_SUBJECTS = frozenset({"ton", "tons", "lot", "lots", "bunch", "most", "some", "all", "many", "few",
+                                  "several", "half", "majority", "couple", "rest", "each", "both", "none",
+                                  "percent", "%", "one", "two", "three", "four", "five", "dozen", "hundred"})
+_OBJECT_PRONOUNS = frozenset({"us", "me", "them", "him", "her"})
 _DIRECT_DEPS = frozenset({"prt", "dobj", "dative", "prep", "agent", "attr", "oprd", "acomp", "ccomp", "xcomp"})
 
 
@@ -123,10 +127,20 @@ def classify_agent_single(tok: Token, lex: Lexicon) -> str | None:
         return OTHER
     if lemma in lex.people or lower in lex.people:
         return OTHER
+    if lemma in _QUANTIFIER_SUBJECTS or lower in _QUANTIFIER_SUBJECTS:
+        # "a ton of users", "most of the team", "some of our customers": the "of" noun decides
+        for prep in tok.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of":
+                for pobj in prep.children:
+                    if pobj.dep_ == "pobj":
+                        return classify_agent(pobj, lex)
+        return None
     if tok.pos_ == "PROPN":
-        if tok.ent_type_ in ("PERSON", "NORP", "") or any(
+        if tok.ent_type_ == "PERSON" or any(
                 c.lemma_.lower() in lex.people for c in tok.children if c.dep_ in ("compound", "appos")):
             return OTHER
+        if tok.ent_type_ in ("", "NORP") and tok.text[:1].isupper() and not tok.is_sent_start and tok.is_alpha:
+            return OTHER  # a name the NER did not catch
         return None
     # "my teammate Priya": the people noun may hang on the name
     if any(c.dep_ == "appos" and c.pos_ == "PROPN" and c.ent_type_ == "PERSON" for c in tok.children):
@@ -168,6 +182,12 @@ def _linking(verb: Token) -> bool:
     return False
 
 
+def _adjectival_passive(verb: Token) -> bool:
+    """"It was kind of assigned to me": a past participle as the complement of "be"."""
+    return (verb.pos_ == "VERB" and verb.tag_ == "VBN" and verb.dep_ == "acomp"
+            and verb.head.lemma_ == "be")
+
+
 def _agent_of(verb: Token) -> Token | None:
     for c in verb.children:
         if c.dep_ == "agent":
@@ -195,6 +215,10 @@ def _span(verb: Token, subject: Token | None, own: bool) -> tuple[int, int]:
             first = min(first, c.i)
         if c.dep_ == "prt":
             last = max(last, c.i)
+        if verb.lemma_ == "get" and c.dep_ in ("acomp", "oprd", "xcomp") and c.i > verb.i and c.i - verb.i <= 3:
+            last = max(last, c.i)  # "got unblocked"
+    if verb.dep_ == "acomp" and verb.head.i < verb.i:
+        first = min(first, verb.head.i)  # "was kind of assigned"
     if subject is not None and own and subject.i < verb.i and verb.i - subject.i <= 5:
         first = min(first, subject.left_edge.i if verb.i - subject.left_edge.i <= 6 else subject.i)
     return first, last
@@ -211,19 +235,58 @@ def statements(doc: Doc, lex: Lexicon | None = None) -> list[Statement]:
     return found
 
 
-def _statement(verb: Token, lex: Lexicon) -> Statement | None:
-    if verb.pos_ != "VERB" or verb.dep_ in ("aux", "auxpass", "amod", "compound", "nmod", "pobj", "dobj", "nsubj"):
+def _misparsed_conjunct(verb: Token) -> Token | None:
+    """"… and noticed p99 latency had crept up": a past-tense verb after "and" that the parser hung
+    on a noun; returns the earlier verb of the sentence it is coordinated with."""
+    if verb.dep_ not in ("amod", "compound", "nmod") or verb.tag_ not in ("VBD", "VBN") or verb.i == 0:
         return None
+    prev = verb.doc[verb.i - 1]
+    if prev.lower_ not in ("and", "then", ","):
+        return None
+    for k in range(verb.i - 2, verb.sent.start - 1, -1):
+        cand = verb.doc[k]
+        if cand.pos_ == "VERB" and own_subject(cand) is not None:
+            return cand
+    return None
+
+
+def _statement(verb: Token, lex: Lexicon) -> Statement | None:
     lemma = verb.lemma_.lower()
+    repaired_head = None
+    if verb.pos_ == "VERB" and verb.dep_ in ("amod", "compound", "nmod"):
+        repaired_head = _misparsed_conjunct(verb)
+        if repaired_head is None:
+            return None
+    elif verb.pos_ == "VERB" and verb.dep_ == "nsubj" and verb.head.pos_ == "VERB" and verb.head.i == verb.i + 1:
+        return None  # "I load tested it": the first half of a compound verb
+    elif verb.pos_ != "VERB" or verb.dep_ in ("aux", "auxpass", "amod", "compound", "nmod", "pobj", "dobj", "nsubj"):
+        if not _adjectival_passive(verb):
+            return None
+    if lemma in lex.people and verb.i > 0 and verb.doc[verb.i - 1].lower_ in ("team", "tech", "engineering", "product", "project"):
+        return None  # "our team lead wanted …": a noun the tagger took for a verb
+    if verb.lower_ in lex.state_participles:
+        return None  # "the team was thrilled"
     is_get_passive = _get_passive(verb)
     if lemma in lex.stative_verbs or (_linking(verb) and not is_get_passive):
         return None
     subject = own_subject(verb)
+    if subject is not None and subject.lower_ in _OBJECT_PRONOUNS and any(
+            c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+        return None  # "wanted us to reduce": the object of someone else's request
     own = subject is not None
-    passive = _passive(verb) or is_get_passive
+    passive = _passive(verb) or is_get_passive or _adjectival_passive(verb)
+    if subject is None and _adjectival_passive(verb):
+        subject = own_subject(verb.head)
+        own = subject is not None
     if subject is None:
-        if verb.dep_ == "conj":
+        if repaired_head is not None:
+            subject = controlling_subject(repaired_head)
+        elif verb.dep_ == "conj" or (verb.dep_ in ("dep", "parataxis") and verb.tag_ in ("VBD", "VBZ", "VBP")
+                                     and verb.head.pos_ == "VERB" and verb.head.i < verb.i):
             head = verb.head
+            if head.dep_ in ("xcomp", "advcl", "pcomp", "acl") and own_subject(head) is None and not (
+                    head.dep_ == "xcomp" and (head.head.lemma_.lower() in lex.modal_verbs or head.head.lower_ in lex.modal_verbs)):
+                return None  # "wanted to just file a ticket and walk away"
             # share the subject (and passive voice) of the verb it is coordinated with
             subject = controlling_subject(head) if head.pos_ in ("VERB", "AUX") else None
             if subject is not None and not any(c.dep_ in ("aux",) for c in verb.children):
@@ -442,6 +505,23 @@ def handoffs(doc: Doc, stmts: list[Statement], lex: Lexicon | None = None) -> li
             first, last = _handoff_span(verb, subject)
             found.append(Handoff("handoff", "takeover", verb, first, last))
     return found
+
+
+def directed_at_candidate(stmts: list[Statement], lex: Lexicon | None = None) -> list[Statement]:
+    """Statements where someone else directs the candidate: "she asked me to", "my lead told me to"."""
+    lex = lex or lexicon()
+    out = []
+    for st in stmts:
+        if st.agent != OTHER or st.negated or st.verb.lemma_.lower() not in lex.directive_verbs:
+            continue
+        kids = list(st.verb.children)
+        to_me = any(c.dep_ in ("dobj", "dative", "nsubj") and c.lower_ in ("me", "us") for c in kids) or any(
+            c.dep_ in ("ccomp", "xcomp") and any(g.dep_ == "nsubj" and g.lower_ in ("me", "us", "i") for g in c.children)
+            for c in kids)
+        complement = any(c.dep_ in ("xcomp", "ccomp") for c in kids)
+        if to_me and complement:
+            out.append(st)
+    return out
 
 
 def first_person_share(stmts: list[Statement]) -> float | None:

@@ -172,6 +172,13 @@ def analyze_answer(
         fam = family(m.rule.family)
         disq.append(tokens(m.first, m.last, "disqualifier", kind=m.rule.family, severity="high",
                            coaching=fam.coaching if fam else "", detail=m.rule.id))
+    assigned = family("assigned")
+    for st in agency.directed_at_candidate(stmts, lex):
+        last = max([st.last] + [c.right_edge.i for c in st.verb.children if c.dep_ in ("dobj", "dative")]
+                   + [c.i for c in st.verb.children if c.dep_ in ("xcomp", "ccomp")])
+        disq.append(tokens(st.first, min(last, st.last + 4), "disqualifier", kind="assigned", severity="high",
+                           coaching=assigned.coaching if assigned else "", detail="assigned/directed"))
+    disq = merge_overlapping(disq)
     for phrase in scenario.disqualifiers:
         spec = phrases.phrase_spec(phrase)
         hit = phrases.conveys(spec, doc, stmts, qs, threshold="all")

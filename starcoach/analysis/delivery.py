@@ -146,8 +146,9 @@ def repeats(doc: Doc, lex: Lexicon | None = None) -> list[tuple[int, int]]:
                 if size == 1 and (a[0] in _REPEAT_OK or doc[words[i][0]].like_num):
                     continue
                 # real repetition only when the words are adjacent or separated by fillers/punctuation
-                gap_ok = all(doc[k].is_punct or doc[k].lower_ in lex.filler_sounds
-                             for k in range(words[i + size - 1][0] + 1, words[i + size][0]))
+                gap = range(words[i + size - 1][0] + 1, words[i + size][0])
+                gap_ok = all((doc[k].is_punct and doc[k].text not in (".", "?", "!")) or doc[k].lower_ in lex.filler_sounds
+                             for k in gap)
                 if gap_ok:
                     hit = size
                     break

@@ -177,7 +177,7 @@ class PhraseSpec:
 
     @property
     def size(self) -> int:
-        return len(self.content) + len(self.values) + (1 if self.verb else 0)
+        return len(self.content) + len(self.values) + (1 if self.verb else 0) + (1 if self.negation else 0)
 
 
 @lru_cache(maxsize=512)
@@ -275,8 +275,12 @@ def conveys(spec: PhraseSpec, doc: Doc, stmts: list[Statement], qs: list[Quantit
             if q is not None:
                 matched += 1
                 hits.extend([q.first, q.last])
-        if spec.negation and not any(t.lower_ in _NEGATORS or t.dep_ == "neg" for t in sent):
-            continue
+        if spec.negation:
+            neg = next((t for t in sent if t.lower_ in _NEGATORS or t.dep_ == "neg"), None)
+            if neg is not None:
+                matched += 1
+            elif threshold == "all" or spec.size <= 3:
+                continue  # "no alerting", "not my team": the negation is the point
         if spec.verb and threshold == "all" and not any(
                 st.verb.sent.start == sent.start and (st.verb.lemma_.lower() in spec.verb or st.action in spec.verb)
                 and not st.negated for st in stmts):

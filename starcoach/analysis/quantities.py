@@ -364,6 +364,16 @@ def _quantity_of(doc: Doc, num: Number, lex: Lexicon) -> Quantity | None:
     if unit is None:
         # "went to zero", "down to 15", "by 35" after a change verb
         if _delta_context(doc, num.first, lex) or (num.value == 0 and prev is not None and prev.lower_ == "to"):
+            # "went to zero", "dropped to 15": take the verb and its preposition along
+            k = first - 1
+            while k >= 0 and doc[k].lower_ in _APPROX - {"to", "up", "down"}:
+                k -= 1
+            if k >= 1 and doc[k].lower_ in ("to", "by"):
+                j = k - 1
+                if doc[j].lower_ in ("down", "up") and j >= 1:
+                    j -= 1
+                if _lemma(doc[j]) in lex.change_verbs:
+                    first = j
             return Quantity("delta", first, num.last, num.value)
         rate = _rate_after(doc, num.last + 1, lex)
         if rate is not None and num.value >= 1:

@@ -57,6 +57,9 @@ def own_subject(verb: Token) -> Token | None:
         if child.dep_ in SUBJECT_DEPS:
             if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
                 return verb.head
+            if child.pos_ == "VERB" and child.i == verb.i - 1:
+                # "I load tested it": the parser made "load" the subject; its own subject is the one
+                return next((c for c in child.children if c.dep_ == "nsubj"), None)
             return child
     return None
 
@@ -65,8 +68,9 @@ def governing_chain(verb: Token) -> list[Token]:
     """The verb and the verbs it is the infinitive or conjunct of ("decided to escalate" → decided)."""
     chain = [verb]
     tok = verb
-    while tok.dep_ in ("xcomp", "conj") and tok.head.i != tok.i and len(chain) < 6:
-        if tok.dep_ == "conj" and own_subject(tok) is not None:
+    while (tok.dep_ in ("xcomp", "conj") or tok.dep_ == "dep" and tok.head.pos_ == "VERB" and tok.head.i < tok.i) \
+            and tok.head.i != tok.i and len(chain) < 6:
+        if tok.dep_ in ("conj", "dep") and own_subject(tok) is not None:
             break
         tok = tok.head
         chain.append(tok)
