@@ -163,7 +163,8 @@ def test_index_lists_filters_and_counts(bank):
         assert (w.scenario, w.mode, w.level, w.complete, w.n_steps) == (strong.scenario, "ownership", "senior", True, 5)
         assert w.total_s == pytest.approx(weak.total_s)
         assert w.budget_s == weak.budget_s and w.lean == weak.summary["bar_raiser"]["lean"]
-        assert w.headline and w.headline[0] == weak.summary["top_fixes"][0]["text"]
+        fix = weak.summary["top_fixes"][0]
+        assert w.headline and w.headline[0] == f"{fix['step']}: {fix['text']}"
         counts = index.finding_counts(weak.session_id)
         expected = sum(len(s.analysis["findings"]) for s in weak.steps)
         assert sum(counts.values()) == expected and counts["handoff"] >= 1
