@@ -459,6 +459,13 @@ def _takeover(verb: Token, lex: Lexicon) -> bool:
             lemma == "patch" and bool(obj_lemmas & {"it", "this", "that"}))
     if lemma == "own":
         return bool(obj_lemmas & {"it", "fix", "rest", "this"})
+    # "they handled it", "their team fixed the bug": the problem itself, not "an incident" of their own
+    for o in objs:
+        if o.dep_ not in ("dobj", "nsubjpass") or o.pos_ == "PRON" or o.lower_ in ("rest", "remainder"):
+            continue
+        dets = {c.lower_ for c in o.children if c.dep_ in ("det", "poss")}
+        if not dets & {"the", "this", "that", "these", "those", "our", "my"}:
+            return False
     return True
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import bisect
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from starcoach.analysis import agency, delivery, phrases
@@ -355,9 +356,12 @@ def _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, fil
         for f in by_agent[agency.WE]:
             out.append(Finding("we-statement", f.text, f.start, f.end, coaching, "medium", f.start_s, f.end_s,
                                "we-statement", f.kind))
-        for f in by_agent[agency.PASSIVE]:
-            out.append(Finding("passive", f.text, f.start, f.end, PASSIVE_COACHING, "medium", f.start_s, f.end_s,
-                               "passive", f.kind))
+        passives = {st.first: st for st in stmts if st.agent == agency.PASSIVE}
+        for f, st in zip(by_agent[agency.PASSIVE], sorted(passives.values(), key=lambda st: st.first)):
+            severity = _passive_severity(st, lex)
+            if severity is not None:
+                out.append(Finding("passive", f.text, f.start, f.end, PASSIVE_COACHING, severity, f.start_s,
+                                   f.end_s, "passive", f.kind))
         share = agency.first_person_share(stmts)
         if share is not None and len(stmts) >= 2 and share < FIRST_PERSON_MIN_SHARE:
             out.append(Finding("first-person-low", "", None, None, coaching or mistake, "medium",
@@ -377,13 +381,13 @@ def _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, fil
         out.append(Finding("no-quantification", f.text, f.start, f.end,
                            (coaching if step == "result" else "") or "Put a number on it: the metric before and after, and what it was worth.",
                            "high" if step in ("result", "probe") else "medium", f.start_s, f.end_s))
-    if step == "task" and not checks["scope_boundary"].ok:
+    if step == "task" and not checks["scope_boundary"].ok and scope_expected(scenario):
         out.append(Finding("scope-boundary-missing", "", None, None, coaching, "high", detail=mistake))
     if step == "result" and qs:
-        if not checks["business_impact"].ok:
+        if not checks["business_impact"].ok and model_expects(scenario, "result", "business_impact"):
             out.append(Finding("no-business-impact", "", None, None, coaching, "medium",
                                detail="translate the metric into money, customers or time"))
-        if not checks["second_order"].ok:
+        if not checks["second_order"].ok and model_expects(scenario, "result", "second_order"):
             out.append(Finding("no-second-order", "", None, None, coaching, "low",
                                detail="what changed beyond your fix"))
     if step == "result" and not qs and not checks["second_order"].ok:
@@ -429,6 +433,55 @@ def _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, fil
                            kind=timing.status, detail=f"{timing.delta_s:+.0f} s"))
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(out, key=lambda f: (rank.get(f.severity, 9), f.start if f.start is not None else 10 ** 9))
+
+
+def _passive_severity(st: agency.Statement, lex) -> str | None:
+    """How much an agentless passive in the Action step matters.
+
+    "A patch was written and deployed" hides who acted (medium); "offsets were committed before
+    the write" describes the system (low); present tense describes how it works (not a finding).
+    """
+    verb = st.verb
+    aux = [c for c in verb.children if c.dep_ in ("auxpass", "aux")]
+    if not aux and verb.dep_ == "conj":
+        aux = [c for c in verb.head.children if c.dep_ in ("auxpass", "aux")]
+    tags = {c.tag_ for c in aux} | {c.lower_ for c in aux}
+    if tags & {"VBZ", "VBP", "are", "is", "am"} and not tags & {"VBD", "was", "were"}:
+        return None
+    if "had" in tags:
+        return "low"
+    return "medium" if verb.lemma_.lower() in lex.solution_verbs or st.action in lex.solution_verbs or \
+        verb.lemma_.lower() in ("roll", "adjust", "change", "update", "fix", "resolve", "revert", "restart") else "low"
+
+
+def scope_expected(scenario) -> bool:
+    """Whether this scenario's Task is about ownership beyond one's scope (its model Task states a
+    scope boundary, or its coaching asks for one). A capacity-judgement story does not need one."""
+    task = scenario.step("task")
+    if any(w in task.coaching.lower() for w in ("scope", "boundary", "not assigned", "self-initiated", "nobody asked")):
+        return True
+    return model_expects(scenario, "task", "scope_boundary")
+
+
+def model_expects(scenario, step: str, check: str) -> bool:
+    """Whether the scenario's own strong example for ``step`` passes ``check``: a step is only held
+    to what its model answer shows (a Result whose model has no money figure is not asked for one)."""
+    example = scenario.step(step).strong_example
+    return _model_expects(scenario.id, scenario.version, step, check, example)
+
+
+@lru_cache(maxsize=256)
+def _model_expects(_id: str, _version: str, step: str, check: str, example: str) -> bool:
+    lex = lexicon()
+    doc = parse(example)
+    if check == "scope_boundary":
+        return bool(phrases.signals(doc).get("scope-boundary"))
+    if check == "business_impact":
+        return bool(_business_quantities(doc, quantities_mod.quantities(doc, lex), lex))
+    if check == "second_order":
+        stmts = agency.statements(doc, lex)
+        return bool(phrases.signals(doc).get("second-order")) or any(_is_adoption(st, lex) for st in stmts)
+    return True
 
 
 def text_has_words(doc) -> bool:

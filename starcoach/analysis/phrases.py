@@ -113,7 +113,10 @@ def _match_negated(doc: Doc, first: int, last: int) -> bool:
             return True
     span = doc[first:last + 1]
     root = span.root
-    for tok in (root, root.head):
+    heads = [root]
+    if root.dep_ in ("xcomp", "acomp", "dobj", "attr", "prep", "pobj", "advmod", "prt", "oprd", "dative"):
+        heads.append(root.head)  # the span is part of its head's clause
+    for tok in heads:
         if tok.pos_ in ("VERB", "AUX") and negated(tok):
             return True
         subj = own_subject(tok) if tok.pos_ in ("VERB", "AUX") else None
@@ -174,6 +177,8 @@ class PhraseSpec:
     negation: bool
     verb: frozenset[str]
     agent: str | None
+    sequence: tuple[tuple[str, frozenset[str]], ...] = ()
+    n_tokens: int = 0
 
     @property
     def size(self) -> int:
@@ -211,7 +216,49 @@ def phrase_spec(text: str) -> PhraseSpec:
             continue
         content.append(lex.similar(lemma) | lex.similar(t.lower_))
     verb = (lex.similar(verb_tok.lemma_.lower()) | {verb_tok.lemma_.lower()}) if verb_tok is not None else frozenset()
-    return PhraseSpec(text, tuple(content), values, negation, frozenset(verb), agent)
+    sequence = []
+    for t in doc:
+        if t.is_punct or t.pos_ == "DET":
+            continue
+        if t.pos_ == "PRON":
+            sequence.append(("pron", frozenset({classify_agent(t, lex) or "thing"})))
+        elif t.dep_ == "neg" or t.lower_ in ("no", "not", "n't", "never"):
+            sequence.append(("neg", frozenset()))
+        else:
+            sequence.append(("word", lex.similar(t.lemma_.lower()) | {t.lower_}))
+    return PhraseSpec(text, tuple(content), values, negation, frozenset(verb), agent, tuple(sequence),
+                      sum(1 for t in doc if not t.is_punct))
+
+
+def _in_sequence(spec: PhraseSpec, sent) -> bool:
+    """The phrase's words in order in ``sent``, at most two other words between any two."""
+    lex = lexicon()
+    tokens = [t for t in sent if not t.is_punct]
+
+    def ok(tok, item) -> bool:
+        what, options = item
+        if what == "pron":
+            return tok.pos_ == "PRON" and (classify_agent(tok, lex) or "thing") in options
+        if what == "neg":
+            return tok.dep_ == "neg" or tok.lower_ in ("no", "not", "n't", "never")
+        return _word_matches(tok, options)
+
+    items = list(spec.sequence)
+    if not items:
+        return False
+    for start in range(len(tokens)):
+        if not ok(tokens[start], items[0]):
+            continue
+        pos, good = start, True
+        for item in items[1:]:
+            nxt = next((k for k in range(pos + 1, min(len(tokens), pos + 4)) if ok(tokens[k], item)), None)
+            if nxt is None:
+                good = False
+                break
+            pos = nxt
+        if good:
+            return True
+    return False
 
 
 def _word_matches(tok: Token, options: frozenset[str]) -> bool:
@@ -285,6 +332,10 @@ def conveys(spec: PhraseSpec, doc: Doc, stmts: list[Statement], qs: list[Quantit
                 st.verb.sent.start == sent.start and (st.verb.lemma_.lower() in spec.verb or st.action in spec.verb)
                 and not st.negated for st in stmts):
             continue
+        if threshold == "all" and hits and max(hits) - min(hits) > 3 * spec.n_tokens + 2:
+            continue  # the words are there but too far apart to be the phrase
+        if threshold == "all" and size <= 2 and not _in_sequence(spec, sent):
+            continue
         if matched >= need and hits:
             cand = Conveyed(min(hits), max(hits), matched / size)
             if best is None or cand.score > best.score:
@@ -329,6 +380,12 @@ def concrete_nouns(doc: Doc, lex: Lexicon | None = None, skip: Iterable[tuple[in
     return out
 
 
+#: Organisational-insight words that carry it alone.
+_ORG_CORE = frozenset({"organizational", "organisational", "systemic", "slo", "slos", "sla", "slas",
+                       "accountability", "governance", "ownership", "process", "culture", "incentive",
+                       "incentives", "organization", "organisation"})
+
+
 def org_terms(doc: Doc, lex: Lexicon | None = None) -> tuple[list[Token], list[Token]]:
     """(strong, weak) organisational-insight words of ``doc``."""
     lex = lex or lexicon()
@@ -343,22 +400,34 @@ def org_terms(doc: Doc, lex: Lexicon | None = None) -> tuple[list[Token], list[T
         elif lower == "cross" and t.i + 2 < len(doc) and doc[t.i + 1].text == "-" and doc[t.i + 2].lemma_.lower() == "team":
             weak.append(t)
         elif lemma in lex.org_terms_weak or lower in lex.org_terms_weak:
-            if lower == "teams" or lemma in ("boundary", "shared", "common", "silo", "handoff", "across"):
-                if lemma == "across" and not any(c.lemma_.lower() in ("team", "org", "service", "boundary") for c in t.subtree):
-                    continue
-                weak.append(t)
-            elif lemma == "team" and t.lower_ == "teams":
-                weak.append(t)
+            if lemma == "across" and not any(c.lemma_.lower() in ("team", "org", "service", "boundary", "company")
+                                             for c in t.subtree):
+                continue
+            if lemma == "team" and lower != "teams":
+                continue
+            weak.append(t)
     return strong, weak
 
 
-def has_org_insight(doc: Doc, lex: Lexicon | None = None) -> tuple[bool, list[Token]]:
+def org_insight_score(doc: Doc, lex: Lexicon | None = None) -> tuple[float, list[Token]]:
+    """How strongly ``doc`` reads as organisational insight, and the words that show it.
+
+    A core word ("organizational", "systemic", "SLO", "ownership", "process") counts 2, another
+    organisational word ("owner", "checklist", "review", "standard") 1, a cross-team word ("teams",
+    "shared", "boundary") 0.5, and the systemic framing "the real gap/root cause was" 1.5.
+    """
     strong, weak = org_terms(doc, lex)
-    ok = bool(strong) and (len(strong) + len(weak) >= 2 or any(t.lemma_.lower() in (
-        "organizational", "organisational", "systemic", "slo", "slos", "sla", "accountability", "governance",
-        "ownership", "process", "culture", "incentive", "organization", "organisation") for t in strong)) \
-        or len(weak) >= 3
-    return ok, strong + weak
+    score = sum(2.0 if t.lemma_.lower() in _ORG_CORE or t.lower_ in _ORG_CORE else 1.0 for t in strong)
+    score += 0.5 * len(weak)
+    framing = signals(doc).get("systemic-framing", [])
+    score += 1.5 * min(1, len(framing))
+    words = strong + weak + [doc[m.first] for m in framing]
+    return score, sorted(words, key=lambda t: t.i)
+
+
+def has_org_insight(doc: Doc, lex: Lexicon | None = None) -> tuple[bool, list[Token]]:
+    score, words = org_insight_score(doc, lex)
+    return score >= 2.0, words
 
 
 __all__ = [
@@ -370,6 +439,7 @@ __all__ = [
     "conveys",
     "general_disqualifiers",
     "has_org_insight",
+    "org_insight_score",
     "org_terms",
     "phrase_kind",
     "phrase_spec",

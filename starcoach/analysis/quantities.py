@@ -281,9 +281,10 @@ def _unit_after(doc: Doc, num: Number, lex: Lexicon) -> tuple[str, str, int] | N
     candidates = []
     if head is not None and head.i > num.last and head.i - num.last <= 3:
         candidates.append(head)
-    for k in range(i, min(n, i + 3)):
+    for k in range(i, min(n, i + 4)):
         t = doc[k]
-        if t.pos_ in ("NOUN", "PROPN", "ADJ", "NUM", "VERB") or t.lower_ in lex.time_units:
+        if t.pos_ in ("NOUN", "PROPN", "ADJ", "NUM", "VERB") or t.lower_ in lex.time_units or \
+                t.lower_ in ("more", "fewer", "less", "additional", "extra", "new", "fewer"):
             candidates.append(t)
             if t.pos_ in ("NOUN", "PROPN") and t.dep_ != "compound" and t.lower_ not in ("engineer", "person", "developer", "man", "team"):
                 break
@@ -467,7 +468,7 @@ def _merge_from_to(doc: Doc, found: list[Quantity], nums: list[Number], lex: Lex
                     target = Quantity("delta", j2, j2, 0.0)
                 if target is not None:
                     consumed.add(target.first)
-                    merged.append(Quantity("delta", q.first, target.last, target.value, q.unit, q.rate or target.rate))
+                    merged.append(Quantity("delta", k, target.last, target.value, q.unit, q.rate or target.rate))
                     continue
         merged.append(q)
     return merged

@@ -1,0 +1,66 @@
+"""``starcoach analyze``: analyse one step's answer, typed or recorded.
+
+    starcoach analyze --step action --text "I traced the failure and wrote a fix."
+    starcoach analyze --step result answer.wav --json
+
+A thin command over :func:`starcoach.analysis.analyze_answer`; the feedback is rendered by
+:func:`starcoach.report.feedback.render_analysis`.
+"""
+
+from __future__ import annotations
+
+STEPS = ("situation", "task", "action", "result", "reflection")
+LEVELS = ("sde1", "sde2", "senior")
+
+
+def register(subparsers) -> None:
+    """Add the ``analyze`` command."""
+    p = subparsers.add_parser(
+        "analyze",
+        help="analyse one STAR step's answer (typed or recorded)",
+        description="Analyse the answer to one STAR step: who does what (I / we / someone else / "
+        "passive), hand-offs, quantified results, disqualifiers, key phrases, fillers, hedges, pace "
+        "and time against the step's target. Give the answer as --text or as an audio file.",
+    )
+    p.add_argument("--step", required=True, choices=STEPS, help="the STAR step the answer is for")
+    p.add_argument("--scenario", metavar="ID", default=None,
+                   help="scenario id or .toml path (default: the seed scenario)")
+    p.add_argument("--level", choices=LEVELS, default="sde2", help="level to judge at (default sde2)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text", metavar="TEXT", help="the answer as text")
+    source.add_argument("audio", metavar="AUDIO", nargs="?", help="the answer as an audio file (wav, mp3, ...)")
+    p.add_argument("--model", metavar="PATH|NAME", default=None,
+                   help="Whisper model for AUDIO (default: STARCOACH_MODEL, then the packaged tiny.en)")
+    p.add_argument("--json", action="store_true", help="print the analysis as one JSON object")
+    p.set_defaults(func=_analyze)
+
+
+def _analyze(args) -> int:
+    from starcoach.analysis import analyze_answer
+    from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
+
+    scenario = find_scenario(args.scenario or DEFAULT_SCENARIO_ID)
+    transcript = samples = None
+    if args.audio is not None:
+        from starcoach.transcribe import SAMPLE_RATE, load_audio, transcribe_samples
+
+        samples = load_audio(args.audio)
+        transcript = transcribe_samples(samples, model=args.model)
+        text = transcript.text
+        analysis = analyze_answer(text, args.step, scenario, level=args.level, transcript=transcript,
+                                  samples=samples, sample_rate=SAMPLE_RATE)
+    else:
+        analysis = analyze_answer(args.text, args.step, scenario, level=args.level)
+    if args.json:
+        from starcoach.cli._output import print_json
+
+        print_json(analysis.to_dict())
+        return 0
+    from rich.panel import Panel
+
+    from starcoach.cli._output import console
+    from starcoach.report.feedback import render_analysis
+
+    title = f"[bold]{args.step.capitalize()}[/bold] · {scenario.title}"
+    console().print(Panel(render_analysis(analysis), title=title, title_align="left", border_style="cyan"))
+    return 0
