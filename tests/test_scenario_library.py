@@ -18,6 +18,8 @@ import pytest
 from starcoach.analysis import analyze_answer
 from starcoach.scenario import ANNOTATION_KINDS, scan
 
+pytestmark = pytest.mark.slow  # loads the spaCy pipeline
+
 LIBRARY = scan()
 SCENARIOS = {s.id: s for s in LIBRARY.scenarios}
 
@@ -181,6 +183,22 @@ def test_strong_example_passes_its_step(scenario_id, step, field, level):
     if step == "result":
         assert a.quantified, f"{where} has no quantified result"
         assert not [f for f in a.findings if f.type == "no-quantification"], f"{where} is not quantified"
+
+
+def steps():
+    for scenario in LIBRARY.scenarios:
+        for step in scenario.steps:
+            yield pytest.param(scenario.id, step.name, id=f"{scenario.id}-{step.name}")
+
+
+@pytest.mark.parametrize("scenario_id, step", list(steps()))
+def test_strong_example_conveys_its_key_phrases(scenario_id, step):
+    scenario = SCENARIOS[scenario_id]
+    model = scenario.step(step)
+    text = f"{model.strong_example} {model.senior_example}".strip()
+    a = analysis(scenario_id, text, step, "senior")
+    missing = [k.phrase for k in a.key_phrases if not k.found]
+    assert not missing, f"{scenario.path.name} steps[{step}]: the strong example does not convey {missing}"
 
 
 # --- weak answers are flagged for what their annotations say --------------------------------------
