@@ -9,10 +9,7 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import subprocess
-import sys
-import time
 import zipfile
 from pathlib import Path
 

@@ -7,12 +7,10 @@ import multiprocessing
 import os
 import shutil
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from sessionfactory import bank  # noqa: F401 - fixture
-from starcoach import index as session_index
 from starcoach.errors import SessionNotFound, StorageError
 from starcoach.index import SessionIndex, reindex
 from starcoach.migrations import MIGRATIONS, NewerIndexError, m001_sessions_steps_findings, migrate
