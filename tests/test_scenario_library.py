@@ -42,9 +42,6 @@ STEP_FOR_KIND = {
 #: analyzer misses or mistakes. Marked strict, so a case that starts passing fails until it is
 #: taken off this list. Never put a scenario here to avoid fixing its text.
 ANALYZER_GAPS = {
-    # A mentee's own achievement in a mentoring Result is read as someone taking the problem over.
-    "hire-and-develop-the-best-new-grad-on-call-result":
-        "'He ... resolved a severity-2 incident in 25 minutes' (the mentee's result) is flagged as a hand-off",
     # Evaluative outcomes other than "things got better" / "X was happy" are not vague-outcome.
     "are-right-a-lot-flash-sale-capacity-5-vague-outcome": "'The sale went fine' is not a vague outcome",
     "frugality-photo-launch-without-new-hosts-4-vague-outcome": "'The launch went fine' is not a vague outcome",
