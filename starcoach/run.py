@@ -505,7 +505,9 @@ class MockRun:
             stop.set()
         audio = f"audio/{label}-{take_no}.wav"
         path = self.session_dir / audio
-        stream = _LateStream(self._models_ready, lambda: StreamingTranscriber(model=load_whisper(self.model)))
+        options = _batch_options() if getattr(source, "realtime", True) is False else None
+        stream = _LateStream(self._models_ready,
+                             lambda: StreamingTranscriber(model=load_whisper(self.model), options=options))
         self.on_event(TakeStarted(label, take_no, target_s))
         started_at = now_iso()
         max_s = self.max_take_s if self.max_take_s is not None else 2 * target_s + 60
@@ -596,6 +598,17 @@ class _LateStream:
         if self._stream is None:
             self._start()
         return self._stream.finish()
+
+
+def _batch_options():
+    """Transcription settings for files read at full speed (scripted runs, the demo).
+
+    Nobody waits for the tail of a file read at once, so chunks close only at longer pauses:
+    fewer Whisper windows, about half the CPU of the live settings (see BENCHMARKS.md).
+    """
+    from starcoach.transcribe import TranscribeOptions
+
+    return TranscribeOptions(close_pause_s=1.5, long_chunk_s=20.0, max_chunk_s=28.0)
 
 
 def _unique_session_id(scenario_id: str) -> str:

@@ -359,7 +359,7 @@ def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
         analysis = result.analysis or {}
         step = scenario.step(name) if name in order else None
         if isinstance(analysis.get("findings"), list):
-            _fixes_from_findings(add, name, analysis)
+            _fixes_from_findings(add, name, analysis, result)
         else:
             _fixes_derived(add, name, analysis, step)
     for entry in timeline:
@@ -378,7 +378,7 @@ def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
     return fixes
 
 
-def _fixes_from_findings(add, name: str, analysis: dict[str, Any]) -> None:
+def _fixes_from_findings(add, name: str, analysis: dict[str, Any], result: StepResult) -> None:
     """Fixes from the analysis' own ranked findings (severity info is not a problem)."""
     for f in _items(analysis, "findings"):
         severity = f.get("severity", "medium")
@@ -386,7 +386,10 @@ def _fixes_from_findings(add, name: str, analysis: dict[str, Any]) -> None:
             continue
         kind = _finding_kind(f)
         text = str(f.get("text") or "").strip()
-        if not text:
+        if kind == "timing":
+            status = timing_status(result.duration_s, result.target_s)
+            text = f"{result.duration_s:.0f}s against a {result.target_s:.0f}s target ({status})"
+        elif not text:
             text = _MISSING_TEXT.get(kind, kind.replace("-", " ").capitalize())
             if f.get("detail"):
                 text += f" ({f['detail']})"
@@ -460,7 +463,13 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
                     impact_hit = impact_hit or name == "result"
             continue
         analysis = result.analysis or {}
-        for d in _items(analysis, "disqualifiers") + [dict(h, kind="handoff") for h in _items(analysis, "handoffs")]:
+        seen_quotes: set[str] = set()
+        for d in _items(analysis, "disqualifiers") + [dict(h, kind=h.get("kind") if h.get("kind") in ("handoff", "routing") else "handoff")
+                                                      for h in _items(analysis, "handoffs")]:
+            quoted = str(d.get("text", "")).strip().lower()
+            if quoted and quoted in seen_quotes:
+                continue
+            seen_quotes.add(quoted)
             kind = _kind(d)
             if kind in OWNERSHIP_KILLERS:
                 ownership_hit = True
@@ -501,6 +510,8 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
     for p in weak:
         against.append(f"Weak follow-up on \"{p.question}\"" + (f": {p.reasons[0]}" if p.reasons else ""))
 
+    against = list(dict.fromkeys(against))
+    for_ = list(dict.fromkeys(for_))
     partial = [name for name in STEP_NAMES if name not in planned]
     hire = not ownership_hit and not impact_hit and len(weak) <= max(0, len(probes) // 3) and len(for_) >= len(against)
     lean = "leaning hire" if hire else "leaning no hire"

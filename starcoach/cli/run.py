@@ -428,11 +428,12 @@ def render_feedback(result, scenario) -> Any:
     head.append(f"({status} target, {delta:+.0f}s)", style=colour)
     if result.take > 1:
         head.append(f"  take {result.take}", style="dim")
-    parts: list[Any] = [head]
     rendered = _report_feedback(result.analysis)
-    if rendered is not None:
+    if rendered is not None:  # the shared renderer shows the time against target itself
+        parts: list[Any] = [Text(f"take {result.take}", style="dim")] if result.take > 1 else []
         parts.append(rendered)
     else:
+        parts = [head]
         parts.extend(_findings_lines(result.analysis, scenario.step(result.step) if result.step in STEP_TITLES else None))
         parts.append(Text(""))
         parts.append(render_transcript(result.transcript, result.analysis))
