@@ -449,8 +449,8 @@ def session_rows(session: Session) -> dict[str, Any]:
         row.update({key: count_of(analysis, key) for key in COUNTED_LISTS})
         steps.append(row)
         for f in findings_of(analysis, step.step):
-            findings.append({"step": f.step, "type": f.type, "text": f.text, "coaching": f.coaching,
-                             "start_s": f.start_s, "end_s": f.end_s})
+            findings.append({"step": f.step, "type": f.type, "kind": f.kind, "severity": f.severity,
+                             "text": f.text, "coaching": f.coaching, "start_s": f.start_s, "end_s": f.end_s})
     probes = [{"idx": p.index, "question": p.question, "verdict": p.verdict} for p in session.probes]
     lean = session.summary.get("bar_raiser")
     lean = lean.get("lean", "") if isinstance(lean, dict) else (lean if isinstance(lean, str) else "")

@@ -171,3 +171,14 @@ def m002_probes(db: sqlite3.Connection) -> None:
         )
         """
     )
+
+
+@migration
+def m003_finding_kind_severity(db: sqlite3.Connection) -> None:
+    """The analysis gives each finding a specific kind and a severity; keep them.
+
+    Existing rows lack them, so every session is marked stale and re-read on the next sync.
+    """
+    db.execute("ALTER TABLE findings ADD COLUMN kind TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE findings ADD COLUMN severity TEXT NOT NULL DEFAULT ''")
+    db.execute("UPDATE sessions SET json_mtime_ns = -1")

@@ -130,6 +130,15 @@ def analyse(step: str, transcript: dict[str, Any], duration_s: float, target_s: 
     return result
 
 
+def real_analyse(step: str, transcript: dict[str, Any], scenario, level: str, duration_s: float) -> dict[str, Any]:
+    """The real analyser's JSON for one take (spaCy; word times from the transcript)."""
+    from starcoach.analysis import analyze_answer
+    from starcoach.transcribe import Transcript
+
+    return analyze_answer("", step, scenario, level, transcript=Transcript.from_dict(transcript),
+                          duration_s=duration_s).to_dict()
+
+
 def _word_spans(text: str, words: list[dict[str, Any]]) -> list[tuple[int, int]]:
     spans, cursor, lower = [], 0, text.lower()
     for w in words:
@@ -155,6 +164,7 @@ def build_session(
     redo: dict[str, str] | None = None,
     edit: Callable[[Session], None] | None = None,
     save: bool = True,
+    real_analysis: bool = False,
 ) -> Session:
     """Speak, transcribe, analyse and save a session; returns it.
 
@@ -171,6 +181,8 @@ def build_session(
         redo: A first take per step that was redone (the ``texts`` answer counts).
         edit: Called on the session before saving (to inject odd content).
         save: Write it to the store.
+        real_analysis: Analyse with the real spaCy analyser (:func:`starcoach.analysis.analyze_answer`)
+            instead of the explicit rules here (separate takes only).
     """
     import soundfile as sf
 
@@ -218,7 +230,10 @@ def build_session(
                 {**w, "start": round(w["start"] + offset, 3), "end": round(w["end"] + offset, 3)}
                 for w in transcript["words"]]}
             path.unlink()
-        analysis = analyse(step, transcript, duration, target, scenario.step(step).key_phrases)
+        if real_analysis:
+            analysis = real_analyse(step, transcript, scenario, level, duration)
+        else:
+            analysis = analyse(step, transcript, duration, target, scenario.step(step).key_phrases)
         session.takes.append(Take(step, number, rel, _iso(when), round(duration, 2), "silence", transcript, analysis))
         session.steps.append(StepResult(step, round(duration, 2), target, transcript["text"].strip(), analysis,
                                         take=number, audio=rel, offset_s=round(offset, 3)))
@@ -231,7 +246,8 @@ def build_session(
             reasons=["brought a fix, not a hand-off"] if verdict == "strong" else ["handed the problem off"],
             key_line="I brought a solution, not just a problem.", audio=rel,
             duration_s=round(transcript["duration_s"], 2), words=transcript["words"],
-            analysis=analyse(f"probe-{index}", transcript, transcript["duration_s"], None)))
+            analysis=(real_analyse("probe", transcript, scenario, level, transcript["duration_s"]) if real_analysis
+                      else analyse(f"probe-{index}", transcript, transcript["duration_s"], None))))
     session.total_s = round(sum(s.duration_s for s in session.steps), 2)
     if complete:
         from starcoach.summary import summarize
@@ -312,6 +328,8 @@ KINDS: dict[str, dict[str, Any]] = {
     "strong": {"when": datetime(2026, 3, 2, 9, 30, 0), "redo": {"action": "Um, we fixed the retry logic, I think."}},
     "weak": {"texts": WEAK, "when": datetime(2026, 3, 9, 18, 5, 0), "level": "senior",
              "probes": [(PROBES[0][0], "I sent them a Slack message and they handled it.", "weak")]},
+    "analysed": {"texts": WEAK, "real_analysis": True, "when": datetime(2026, 3, 12, 8, 0, 0),
+                 "probes": [(PROBES[0][0], "I sent them a Slack message and they handled it.", "weak")]},
     "continuous": {"when": datetime(2026, 3, 16, 12, 0, 0), "continuous": True, "probes": []},
     "interrupted": {"texts": {k: STRONG[k] for k in ("situation", "task")}, "complete": False,
                     "probes": [], "when": datetime(2026, 3, 20, 7, 45, 0)},

@@ -98,9 +98,10 @@ def test_report_shows_findings_chart_and_summary(browser, bank, tmp_path):
     flagged = browser.evaluate("Array.from(document.querySelectorAll('.w.flag')).map(w => w.textContent)")
     assert flagged == [w.text for w in timeline.words if w.findings]
     items = browser.evaluate("Array.from(document.querySelectorAll('.finding')).map(li => li.textContent.replace(/\\s+/g, ' ').trim())")
-    assert len(items) == len(timeline.findings)
-    for f, text in zip(timeline.findings, items):
-        assert f.finding.type in text and f.finding.text in text and f.finding.coaching in text
+    in_page_order = [f for i in range(len(timeline.sections)) for f in timeline.findings_in(i)]
+    assert len(items) == len(timeline.findings) == len(in_page_order)
+    for f, text in zip(in_page_order, items):
+        assert f.finding.label in text and f.finding.text in text and f.finding.coaching in text
     bars = browser.evaluate("document.querySelectorAll('#chart rect').length")
     assert bars == 5 and browser.evaluate("document.querySelectorAll('#chart line.target').length") == 5
     assert "leaning no hire" in browser.evaluate("document.getElementById('summary').textContent")

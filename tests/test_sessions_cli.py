@@ -104,7 +104,10 @@ def test_reindex_and_a_damaged_index(bank):
     bank.install("strong")
     bank.install("weak")
     result = sc("sessions", "reindex")
-    assert result.returncode == 0 and "Indexed 2 sessions" in result.stdout and "schema version 2" in result.stdout
+    from starcoach.migrations import MIGRATIONS
+
+    assert result.returncode == 0 and "Indexed 2 sessions" in result.stdout
+    assert f"schema version {len(MIGRATIONS)}," in result.stdout
     (data_dir() / "index.sqlite").write_bytes(b"\x00garbage" * 1000)
     result = sc("sessions", "--json")
     assert result.returncode == 0 and len(json.loads(result.stdout)) == 2
@@ -131,6 +134,41 @@ def test_review_shows_summary_steps_findings_probes_and_notes(bank):
     assert "Verdict: weak" in out and weak.probes[0].question in out
     assert "✎ 0:01 coach: Say what *you* did" in out
     assert sc("review", weak.session_id[:15]).stdout == out
+
+
+def test_a_session_analysed_by_the_real_analyser(bank, tmp_path):
+    """The spaCy analyser's JSON (families, kinds, severities, char offsets, word times) end to end."""
+    session = bank.install("analysed")
+    from starcoach.index import SessionIndex
+    from starcoach.report.export import load_timeline
+
+    timeline = load_timeline("latest")
+    raw = [f for s in session.steps for f in s.analysis["findings"]]
+    assert raw and {"type", "text", "coaching"} <= set(raw[0])
+    kinds = {f.get("kind") for f in raw}
+    assert {"team-credit", "handoff"} & kinds, kinds
+    located = [f for f in timeline.findings if f.finding.text and f.section < 5]
+    assert located and all(f.words for f in located), [f.finding.text for f in located if not f.words]
+    for f in located:  # the highlighted words are the finding's words
+        said = " ".join(timeline.words[i].text for i in f.words).lower()
+        assert f.finding.text.lower().split()[0].strip(",.") in said
+    out = " ".join(sc("review").stdout.split())
+    for f in timeline.findings:
+        shown = f"{f.finding.label} “{f.finding.text}”" if f.finding.text else f.finding.label
+        assert " ".join(shown.split()) in out
+        if f.finding.coaching:
+            assert " ".join(f.finding.coaching.split())[:40] in out
+    with SessionIndex() as index:
+        assert sum(index.finding_counts(session.session_id).values()) == len(raw)
+        kinds_indexed = {k for (k,) in index.db.execute("SELECT kind FROM findings WHERE session_id = ?", (session.session_id,))}
+    assert kinds_indexed == {f.get("kind") or "" for f in raw if f.get("type")}
+    html = export_html_text(tmp_path)
+    assert "sev-high" in html and "disqualifier (team-credit)" in html
+
+
+def export_html_text(tmp_path: Path) -> str:
+    assert sc("export", "-f", "html", "-o", str(tmp_path / "r.html")).returncode == 0
+    return (tmp_path / "r.html").read_text(encoding="utf-8")
 
 
 def test_review_of_an_interrupted_run(bank):

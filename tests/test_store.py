@@ -214,6 +214,8 @@ def test_migrations_apply_in_order_and_upgrade_an_old_index(bank):
         assert index.schema_version() == len(MIGRATIONS)
         assert index.repaired == ""
         assert index.probe_verdicts() != {}
+        kinds = {k for (k,) in index.db.execute("SELECT kind FROM findings")}
+        assert "handoff" in kinds  # m003 re-read the rows it added columns to
     db = sqlite3.connect(":memory:", isolation_level=None)
     assert migrate(db) == [m.__name__ for m in MIGRATIONS] and migrate(db) == []
 

@@ -36,9 +36,11 @@ class Finding:
 
     Attributes:
         step: The step (or ``probe-N``) the finding belongs to.
-        type: Finding type (``filler``, ``handoff``, ``disqualifier``, ``timing`` ...).
+        type: Finding family (``filler``, ``handoff``, ``disqualifier``, ``timing`` ...).
         text: The words the finding covers.
         coaching: What to do about it.
+        kind: The specific kind within the family (``team-credit``, ``routing``), "" if none.
+        severity: ``high``, ``medium``, ``low`` or ``info`` when the analysis says.
         start: Character offset of ``text`` in the step's transcript, if known.
         end: End character offset, if known.
         start_s: Start time within the step's audio, if known.
@@ -53,6 +55,13 @@ class Finding:
     end: int | None = None
     start_s: float | None = None
     end_s: float | None = None
+    kind: str = ""
+    severity: str = ""
+
+    @property
+    def label(self) -> str:
+        """What a person reads: the family, and the kind when it says more (``disqualifier (routing)``)."""
+        return f"{self.type} ({self.kind})" if self.kind and self.kind != self.type else self.type
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
@@ -84,6 +93,8 @@ def findings_of(analysis: dict[str, Any] | None, step: str) -> list[Finding]:
             end=_int(f.get("end")),
             start_s=_float(f.get("start_s")),
             end_s=_float(f.get("end_s")),
+            kind=str(f.get("kind") or "") if f.get("type") else "",
+            severity=str(f.get("severity") or ""),
         ))
     return out
 

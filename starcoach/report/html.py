@@ -91,15 +91,14 @@ def render_html(timeline: Timeline, audio: SessionAudio | None = None, audio_for
         words = []
         for wi in sec.words:
             w = timeline.words[wi]
-            lines = dict.fromkeys(
-                f"{timeline.findings[f].finding.type}" + (f": {timeline.findings[f].finding.coaching}" if timeline.findings[f].finding.coaching else "")
-                for f in w.findings)
-            words.append({"text": w.text, "t": _t(w.start_s), "e": _t(w.end_s), "flag": "\n".join(lines)})
+            found = [timeline.findings[f].finding for f in w.findings]
+            lines = dict.fromkeys(f.label + (f": {f.coaching}" if f.coaching else "") for f in found)
+            severity = min((f.severity for f in found if f.severity in _SEVERITY), key=_SEVERITY.index, default="")
+            words.append({"text": w.text, "t": _t(w.start_s), "e": _t(w.end_s), "flag": "\n".join(lines),
+                          "severity": severity})
         findings = []
-        for f in timeline.findings:
-            if f.section != i:
-                continue
-            findings.append({"type": f.finding.type, "text": f.finding.text, "coaching": f.finding.coaching,
+        for f in timeline.findings_in(i):
+            findings.append({"type": f.finding.label, "text": f.finding.text, "coaching": f.finding.coaching,
                              "t": _t(f.start_s) if f.start_s is not None else None,
                              "local": (f.start_s - sec.start_s) if f.start_s is not None else 0.0})
         sections.append({
@@ -120,6 +119,9 @@ def render_html(timeline: Timeline, audio: SessionAudio | None = None, audio_for
         generated=(generated or datetime.now()).strftime("%Y-%m-%d %H:%M"),
         css=_asset("session.css"), js=_asset("session.js"),
     )
+
+
+_SEVERITY = ["high", "medium", "low", "info"]
 
 
 def _t(seconds: float) -> str:

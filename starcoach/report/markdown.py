@@ -70,10 +70,10 @@ def render_markdown(timeline: Timeline) -> str:
         for n in timeline.notes:
             if n.section == i:
                 out += [f"> **Note {format_clock(n.at_s - sec.start_s)}** ({md(n.note.author or 'coach')}): {md(n.note.text)}", ""]
-        findings = [f for f in timeline.findings if f.section == i]
+        findings = timeline.findings_in(i)
         for f in findings:
             at = f"`{format_clock(f.start_s - sec.start_s)}` " if f.start_s is not None else ""
-            out.append(f"- {at}**{md(f.finding.type)}**" + (f" “{md(f.finding.text)}”" if f.finding.text else "")
+            out.append(f"- {at}**{md(f.finding.label)}**" + (f" “{md(f.finding.text)}”" if f.finding.text else "")
                        + (f" — {md(f.finding.coaching)}" if f.finding.coaching else ""))
         if findings:
             out.append("")

@@ -162,9 +162,8 @@ def section_renderables(timeline: Timeline, index: int) -> list[Any]:
     for n in timeline.notes:
         if n.section == index:
             out.append(note_text(n.at_s - sec.start_s, n.note.author, n.note.text))
-    for f in timeline.findings:
-        if f.section == index:
-            out.append(finding_text(f, sec.start_s))
+    for f in timeline.findings_in(index):
+        out.append(finding_text(f, sec.start_s))
     return out
 
 
@@ -183,8 +182,8 @@ def finding_text(f, section_start: float):
     from rich.text import Text
 
     line = Text("  ")
-    line.append(format_clock(f.start_s - section_start) if f.start_s is not None else "  - ", style="dim")
-    line.append(f" {f.finding.type}", style="bold")
+    line.append(format_clock(f.start_s - section_start) if f.start_s is not None else "   ·", style="dim")
+    line.append(f" {f.finding.label}", style="bold")
     if f.finding.text:
         line.append(f" “{f.finding.text}”", style=FLAG_STYLE)
     if f.finding.coaching:
@@ -242,8 +241,8 @@ def replay_view(timeline: Timeline, frame, audio: bool = True):
     for n in timeline.notes:
         if n.section == frame.section and n.at_s <= frame.position_s + 1e-6:
             parts.append(note_text(n.at_s - sec.start_s, n.note.author, n.note.text))
-    for f in timeline.findings:
-        if f.section == frame.section and f.end_s is not None and f.end_s <= frame.position_s + 1e-6:
+    for f in timeline.findings_in(frame.section):
+        if f.end_s is not None and f.end_s <= frame.position_s + 1e-6:
             parts.append(finding_text(f, sec.start_s))
     parts.append(Text("space pause · ←/→ 5 s · n/p next/previous step · 0-9 jump to 0-90% · q quit", style="dim"))
     return Group(*parts)

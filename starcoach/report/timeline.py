@@ -183,6 +183,11 @@ class Timeline:
         i = bisect.bisect_right(self._word_starts, t) - 1
         return i if i >= 0 else None
 
+    def findings_in(self, section: int) -> list[TimedFinding]:
+        """The findings of one section: located ones in time order, then the others as given."""
+        items = [f for f in self.findings if f.section == section]
+        return sorted(items, key=lambda f: (f.start_s is None, f.start_s or 0.0))
+
     def section_index(self, name: str) -> int:
         """Index of the section named ``name``.
 
