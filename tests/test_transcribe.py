@@ -1,0 +1,262 @@
+"""Transcription: model resolution, VAD regions, and the real tiny.en model on synthesized speech."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from starcoach.errors import AudioError, ModelNotFound
+from starcoach.transcribe import (
+    Pause,
+    StreamingTranscriber,
+    Transcript,
+    TranscribeOptions,
+    Word,
+    load_audio,
+    load_whisper,
+    resolve_model,
+    transcribe_file,
+    transcribe_samples,
+)
+from starcoach.vad import WINDOW_S, SpeechRegion, VadOptions, pauses_between, speech_probabilities, speech_regions
+
+SR = 16000
+SENTENCE = "I wrote the fix myself, and the error rate went from three percent to zero."
+#: What tiny.en writes for SENTENCE spoken by the bundled voice.
+EXPECTED = "I wrote the fix myself and the error rate went from 3% to 0."
+
+
+def words_of(text: str) -> list[str]:
+    text = re.sub(r"(\d),(\d{3})", r"\1\2", text.lower())
+    return re.sub(r"[^\w%' ]", " ", text).split()
+
+
+# --------------------------------------------------------------------------- pure logic
+
+
+def _probs(pattern: str) -> np.ndarray:
+    """'s' = speech window (0.9), '.' = silence window (0.05), '~' = in between (0.4)."""
+    return np.array([{"s": 0.9, ".": 0.05, "~": 0.4}[c] for c in pattern], dtype=np.float32)
+
+
+def test_speech_regions_split_only_at_long_enough_silence():
+    opts = VadOptions(min_silence_s=4 * WINDOW_S, min_speech_s=2 * WINDOW_S)
+    # 10 speech, 3 silence (too short to split), 10 speech, 8 silence, 1 speech blip, 5 silence
+    probs = _probs("s" * 10 + "." * 3 + "s" * 10 + "." * 8 + "s" + "." * 5)
+    regions = speech_regions(probs, opts)
+    assert regions == [SpeechRegion(0.0, 23 * WINDOW_S)]  # the blip is shorter than min_speech
+    assert pauses_between(regions, 0.1) == []
+
+
+def test_speech_regions_hysteresis_and_pauses():
+    opts = VadOptions(min_silence_s=4 * WINDOW_S, min_speech_s=0.0)
+    # in-between windows continue speech; a long silence splits; speech running at the end is kept
+    probs = _probs("." * 5 + "s" * 5 + "~" * 6 + "s" * 4 + "." * 20 + "s" * 6)
+    regions = speech_regions(probs, opts)
+    assert [(round(r.start / WINDOW_S), round(r.end / WINDOW_S)) for r in regions] == [(5, 20), (40, 46)]
+    pauses = pauses_between(regions, 0.5)
+    assert [(round(a / WINDOW_S), round(b / WINDOW_S)) for a, b in pauses] == [(20, 40)]
+    assert pauses_between(regions, 20 * WINDOW_S + 0.01) == []
+
+
+def test_transcript_json_contract_round_trips():
+    t = Transcript(text="Um, I fixed it.", words=[Word("Um,", 0.1, 0.4, 0.5), Word("I", 0.6, 0.7, 0.9)],
+                   duration_s=3.0, speech_s=1.5, language="en", model="tiny.en", no_speech=False,
+                   pauses=[Pause(0.4, 1.2)])
+    d = t.to_dict()
+    assert {"text", "duration_s", "words", "speech_s", "language", "model", "no_speech", "pauses"} <= set(d)
+    assert d["words"][0] == {"word": "Um,", "start": 0.1, "end": 0.4, "probability": 0.5}
+    assert d["pauses"] == [{"start": 0.4, "end": 1.2, "duration_s": 0.8}]
+    assert Transcript.from_dict(d) == t
+
+
+def _fake_model(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "model.bin").write_bytes(b"not a real model")
+    (folder / "config.json").write_text("{}")
+    return folder
+
+
+def test_model_resolution_order(tmp_path, monkeypatch):
+    models = tmp_path / "models"
+    monkeypatch.setenv("STARCOACH_MODELS_DIR", str(models))
+    monkeypatch.delenv("STARCOACH_MODEL", raising=False)
+    # nothing asked for: the packaged tiny.en
+    src = resolve_model()
+    assert (src.name, src.origin) == ("tiny.en", "packaged") and not src.download
+    # models/tiny.en/ overrides the packaged copy
+    _fake_model(models / "tiny.en")
+    assert resolve_model().origin == "models/"
+    # STARCOACH_MODEL names a folder in models/
+    _fake_model(models / "small.en")
+    monkeypatch.setenv("STARCOACH_MODEL", "small.en")
+    src = resolve_model()
+    assert (src.name, src.location) == ("small.en", str(models / "small.en"))
+    # --model beats the environment; a path works too
+    custom = _fake_model(tmp_path / "elsewhere" / "mine")
+    assert resolve_model(str(custom)).location == str(custom)
+    # hub: is the only way to ask for a download
+    src = resolve_model("hub:base.en")
+    assert src.download and src.name == "base.en"
+
+
+def test_model_not_found_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARCOACH_MODELS_DIR", str(tmp_path / "models"))
+    with pytest.raises(ModelNotFound) as e:
+        resolve_model("medium.en")
+    line = e.value.one_line()
+    assert str(tmp_path / "models" / "medium.en") in line
+    assert "models/README.md" in line and "hub:" in line
+    monkeypatch.setenv("STARCOACH_MODEL", "/no/such/model")
+    with pytest.raises(ModelNotFound, match="/no/such/model.*STARCOACH_MODEL"):
+        resolve_model()
+
+
+def test_unloadable_model_folder_is_a_one_line_error(tmp_path):
+    bad = _fake_model(tmp_path / "broken")
+    with pytest.raises(ModelNotFound, match="Cannot load the Whisper model"):
+        load_whisper(str(bad))
+
+
+def test_bad_audio_files(tmp_path):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(200)))
+    text = tmp_path / "notes.txt"
+    text.write_text("this is not audio\n" * 20)
+    with pytest.raises(AudioError, match="is empty"):
+        load_audio(empty)
+    with pytest.raises(AudioError, match="corrupt"):
+        load_audio(corrupt)
+    with pytest.raises(AudioError, match="not a supported audio file"):
+        load_audio(text)
+    with pytest.raises(AudioError, match="No such audio file"):
+        load_audio(tmp_path / "missing.wav")
+
+
+# --------------------------------------------------------------------------- the real model
+
+
+@pytest.fixture(scope="module")
+def whisper():
+    return load_whisper()
+
+
+@pytest.fixture(scope="module")
+def sentence_samples(say):
+    return load_audio(say(SENTENCE))
+
+
+@pytest.mark.slow
+def test_transcribes_synthesized_speech_exactly(whisper, say):
+    t = transcribe_file(say(SENTENCE), model=whisper)
+    assert words_of(t.text) == words_of(EXPECTED)
+    assert not t.no_speech and t.model == "tiny.en" and t.language == "en"
+    starts = [w.start for w in t.words]
+    assert starts == sorted(starts) and all(w.start <= w.end for w in t.words)
+    assert 0 < t.words[-1].end <= t.duration_s + 0.05
+    assert all(0.0 <= w.probability <= 1.0 for w in t.words)
+    assert 0.6 * t.duration_s < t.speech_s <= t.duration_s
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("voice", ["hibari", "espeak"])
+def test_fillers_are_kept(whisper, say, voice):
+    t = transcribe_file(say("Um, so I was, like, stuck on it, you know, and uh, nobody owned it.", voice=voice),
+                        model=whisper)
+    words = words_of(t.text)
+    assert words[0] in ("um", "umm")
+    assert words[3:5] == ["was", "like"]
+    assert "you know and uh nobody" in " ".join(words)
+
+
+@pytest.mark.slow
+def test_espeak_voice(whisper, say):
+    spoken = ("In twenty nineteen we cut latency from forty minutes to twelve, saving forty thousand "
+              "dollars a year, about three percent of the budget.")
+    t = transcribe_file(say(spoken, voice="espeak"), model=whisper)
+    assert words_of(t.text) == words_of("In 2019 we cut latency from 40 minutes to 12, saving 40000 "
+                                        "dollars a year, about 3% of the budget.")
+
+
+@pytest.mark.slow
+def test_word_times_are_relative_to_the_take_and_pauses_come_from_vad(whisper, sentence_samples):
+    gap = np.zeros(int(2.0 * SR), np.float32)
+    take = np.concatenate([gap, sentence_samples, gap, sentence_samples])
+    t = transcribe_samples(take, whisper)
+    one = len(sentence_samples) / SR
+    assert t.duration_s == pytest.approx(len(take) / SR, abs=1e-3)
+    assert words_of(t.text) == 2 * words_of(EXPECTED)
+    assert 1.8 <= t.words[0].start <= 2.6
+    second = t.words[len(t.words) // 2]
+    assert second.start >= 2.0 + one + 1.5
+    long_pauses = [p for p in t.pauses if p.duration_s >= 1.0]
+    assert len(long_pauses) == 1
+    alone = speech_regions(speech_probabilities(sentence_samples))  # the voice's own lead-in and tail
+    lead, tail = alone[0].start, one - alone[-1].end
+    assert long_pauses[0].duration_s == pytest.approx(tail + 2.0 + lead, abs=0.3)
+    assert long_pauses[0].start == pytest.approx(2.0 + alone[-1].end, abs=0.3)
+    assert t.speech_s == pytest.approx(2 * one, rel=0.25)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["silence", "quiet noise", "loud noise", "hum"])
+def test_silence_and_noise_give_no_speech(whisper, kind):
+    rng = np.random.default_rng(7)
+    n = 4 * SR
+    audio = {
+        "silence": np.zeros(n, np.float32),
+        "quiet noise": (rng.standard_normal(n) * 0.01).astype(np.float32),
+        "loud noise": (rng.standard_normal(n) * 0.3).astype(np.float32),
+        "hum": (0.2 * np.sin(2 * np.pi * 50 * np.arange(n) / SR)).astype(np.float32),
+    }[kind]
+    t = transcribe_samples(audio, whisper)
+    assert t.no_speech and t.text == "" and t.words == []
+    assert t.duration_s == 4.0
+
+
+@pytest.mark.slow
+def test_streaming_gives_the_same_transcript_and_works_ahead(whisper, sentence_samples):
+    take = np.concatenate([sentence_samples, np.zeros(SR, np.float32), sentence_samples,
+                           np.zeros(SR, np.float32)])
+    after = transcribe_samples(take, whisper)
+    stream = StreamingTranscriber(whisper)
+    rng = np.random.default_rng(3)
+    pos = 0
+    while pos < len(take):  # odd block sizes, as a sound card might deliver
+        n = int(rng.integers(300, 3000))
+        stream.feed(take[pos:pos + n])
+        pos += n
+    deadline = time.monotonic() + 30
+    while len(stream.words) < len(after.words) // 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stream.words, "the worker should transcribe closed chunks before finish()"
+    final = stream.finish(timeout=30)
+    assert final.text == after.text
+    assert final.words == after.words
+    assert final.pauses == after.pauses and final.speech_s == after.speech_s
+
+
+@pytest.mark.slow
+def test_streaming_silence_and_errors(whisper, tmp_path):
+    stream = StreamingTranscriber(whisper)
+    stream.feed(np.zeros(2 * SR, np.float32))
+    t = stream.finish(timeout=30)
+    assert t.no_speech and t.duration_s == 2.0
+    with pytest.raises(RuntimeError):
+        stream.feed(np.zeros(10, np.float32))
+    failing = StreamingTranscriber(str(tmp_path / "no-model"))
+    failing.feed(np.zeros(SR, np.float32))
+    with pytest.raises(ModelNotFound):
+        failing.finish(timeout=30)
+
+
+def test_default_options_are_documented():
+    opts = TranscribeOptions()
+    assert opts.hotwords and "um" in opts.hotwords and "Umm" in opts.prompt
+    assert opts.max_chunk_s < 30  # one Whisper window per chunk
