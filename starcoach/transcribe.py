@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import os
 import queue
+import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -541,6 +542,11 @@ class _ChunkedDecoder:
         )
 
 
+_NUMBER_PIECE = re.compile(r"^[.,]\d")
+_PREPEND = "\"'“¿([{-$£€"
+_APPEND = "\"'.。,，!！?？:：”)]}、%"
+
+
 def _decode_chunk(whisper: Whisper, audio, prompt: str, options: TranscribeOptions):
     """Decode ≤ 30 s of audio in one Whisper window; returns (words, segment texts)."""
     model = whisper.model
@@ -560,6 +566,9 @@ def _decode_chunk(whisper: Whisper, audio, prompt: str, options: TranscribeOptio
                 vad_filter=False,
                 no_speech_threshold=options.no_speech_threshold,
                 log_prob_threshold=options.log_prob_threshold,
+                # keep "3%" and "$40,000" one word each, as the text writes them
+                prepend_punctuations=_PREPEND,
+                append_punctuations=_APPEND,
             )
             for seg in segments:
                 texts.append(seg.text)
@@ -570,7 +579,19 @@ def _decode_chunk(whisper: Whisper, audio, prompt: str, options: TranscribeOptio
             pass
         finally:
             model.windows_left = None
-    return words, texts
+    return _join_number_pieces(words), texts
+
+
+def _join_number_pieces(words: list[Word]) -> list[Word]:
+    """Whisper splits "40,000" into "40" ",000" and "9.5" into "9" ".5"; make them one word."""
+    out: list[Word] = []
+    for w in words:
+        if out and _NUMBER_PIECE.match(w.word) and out[-1].word[-1:].isdigit():
+            prev = out[-1]
+            out[-1] = Word(prev.word + w.word, prev.start, w.end, min(prev.probability, w.probability))
+        else:
+            out.append(w)
+    return out
 
 
 def transcribe_samples(samples, model: str | Whisper | None = None,

@@ -157,6 +157,7 @@ def test_transcribes_synthesized_speech_exactly(whisper, say):
     t = transcribe_file(say(SENTENCE), model=whisper)
     assert words_of(t.text) == words_of(EXPECTED)
     assert not t.no_speech and t.model == "tiny.en" and t.language == "en"
+    assert " ".join(w.word for w in t.words) == t.text  # "3%" is one word, as in the text
     starts = [w.start for w in t.words]
     assert starts == sorted(starts) and all(w.start <= w.end for w in t.words)
     assert 0 < t.words[-1].end <= t.duration_s + 0.05
@@ -254,6 +255,17 @@ def test_streaming_silence_and_errors(whisper, tmp_path):
     failing.feed(np.zeros(SR, np.float32))
     with pytest.raises(ModelNotFound):
         failing.finish(timeout=30)
+
+
+def test_number_pieces_are_joined():
+    from starcoach.transcribe import _join_number_pieces
+
+    pieces = [Word("$40", 1.0, 1.4, 0.9), Word(",000,", 1.4, 1.8, 0.7), Word("from", 1.9, 2.0, 0.99),
+              Word("9", 2.1, 2.2, 0.8), Word(".5", 2.2, 2.4, 0.95), Word("Then,", 2.5, 2.7, 0.9),
+              Word(".5", 2.8, 2.9, 0.5)]
+    joined = _join_number_pieces(pieces)
+    assert [w.word for w in joined] == ["$40,000,", "from", "9.5", "Then,", ".5"]
+    assert (joined[0].start, joined[0].end, joined[0].probability) == (1.0, 1.8, 0.7)
 
 
 def test_default_options_are_documented():
