@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from starcoach.analysis.lexicon import Lexicon, lexicon
 from starcoach.analysis.spans import (
     chain_hypothetical,
+    fast,
     chain_negated,
     controlling_subject,
     governing_chain,
@@ -228,7 +229,7 @@ def statements(doc: Doc, lex: Lexicon | None = None) -> list[Statement]:
     """Every clause with an action verb and its agent class, in order."""
     lex = lex or lexicon()
     found: list[Statement] = []
-    for verb in doc:
+    for verb in fast(doc):
         st = _statement(verb, lex)
         if st is not None:
             found.append(st)
@@ -243,14 +244,16 @@ def _misparsed_conjunct(verb: Token) -> Token | None:
     prev = verb.doc[verb.i - 1]
     if prev.lower_ not in ("and", "then", ","):
         return None
-    for k in range(verb.i - 2, verb.sent.start - 1, -1):
-        cand = verb.doc[k]
+    for k in range(verb.i - 2, fast(verb.doc).sent_start[verb.i] - 1, -1):
+        cand = fast(verb.doc)[k]
         if cand.pos_ == "VERB" and own_subject(cand) is not None:
             return cand
     return None
 
 
 def _statement(verb: Token, lex: Lexicon) -> Statement | None:
+    if verb.pos_ != "VERB":
+        return None
     lemma = verb.lemma_.lower()
     repaired_head = None
     if verb.pos_ == "VERB" and verb.dep_ in ("amod", "compound", "nmod"):
@@ -388,7 +391,7 @@ def _handoff_span(verb: Token, subject: Token | None) -> tuple[int, int]:
     if subject is not None and subject.i < verb.i and verb.i - subject.i <= 4 and subject.head.i == verb.i:
         first = min(first, subject.left_edge.i if verb.i - subject.left_edge.i <= 5 else subject.i)
     # keep it to the clause: stop at a comma or a coordinated clause inside the range
-    for t in verb.doc[verb.i + 1:last + 1]:
+    for t in fast(verb.doc)[verb.i + 1:last + 1]:
         if t.dep_ in ("cc", "conj") and t.head.i == verb.i:
             last = t.i - 1
             break
@@ -478,13 +481,14 @@ def handoffs(doc: Doc, stmts: list[Statement], lex: Lexicon | None = None) -> li
     fixing or picking up the problem counts unless negated or it is the candidate's own work.
     """
     lex = lex or lexicon()
+    fd = fast(doc)
     found: list[Handoff] = []
     by_verb = {st.verb.i: st for st in stmts}
     solutions_by_sent: dict[int, bool] = {}
     for st in stmts:
         if is_solution(st, lex):
-            solutions_by_sent[st.verb.sent.start] = True
-    for verb in doc:
+            solutions_by_sent[fd.sent_start[st.verb.i]] = True
+    for verb in fd:
         if verb.pos_ != "VERB":
             continue
         st = by_verb.get(verb.i)
@@ -501,7 +505,7 @@ def handoffs(doc: Doc, stmts: list[Statement], lex: Lexicon | None = None) -> li
                 continue
             if _object_lemmas(verb) & lex.work_products:
                 continue  # "sent their lead the PR": bringing a solution
-            if solutions_by_sent.get(verb.sent.start):
+            if solutions_by_sent.get(fd.sent_start[verb.i]):
                 continue
             kind = "handoff" if how == "escalation" else "routing"
             first, last = _handoff_span(verb, subject)

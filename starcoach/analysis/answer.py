@@ -22,7 +22,7 @@ from starcoach.analysis.model import (
     VoiceEnergy,
 )
 from starcoach.analysis.nlp import parse
-from starcoach.analysis.spans import finding_from_tokens, merge_overlapping
+from starcoach.analysis.spans import fast, finding_from_tokens, merge_overlapping
 from starcoach.analysis.timing import time_against_target
 from starcoach.errors import StarcoachError
 from starcoach.scenario import LEVEL_NAMES, STEP_NAMES
@@ -300,7 +300,7 @@ def _checks(step, level, doc, stmts, qs, sigs, disq, tokens, lex) -> dict[str, C
         "another team adopting it, a new standard, lasting change")
 
     generic_spans = [(f.start, f.end) for f in disq if f.kind == "generic-reflection"]
-    skip_tokens = [(t.i, t.i) for t in doc for a, b in generic_spans if a <= t.idx < b]
+    skip_tokens = [(t.i, t.i) for t in fast(doc) for a, b in generic_spans if a <= t.idx < b]
     concrete = phrases.concrete_nouns(doc, lex, skip_tokens)
     specific = len(concrete) >= 2 or (len(concrete) >= 1 and bool(qs))
     checks["reflection_specific"] = Check(
@@ -308,7 +308,7 @@ def _checks(step, level, doc, stmts, qs, sigs, disq, tokens, lex) -> dict[str, C
         tuple(tokens(t.i, t.i, "evidence", kind="concrete") for t in concrete[:8]),
         "story-specific nouns (the system, the mechanism, the gap), not a generic lesson")
 
-    org_ok, org_tokens = phrases.has_org_insight(doc, lex)
+    org_ok, org_tokens = phrases.has_org_insight(doc, lex, sigs)
     checks["org_insight"] = Check("org_insight", org_ok, step == "reflection" and level == "senior",
                                   tuple(tokens(t.i, t.i, "evidence", kind="org") for t in org_tokens[:8]),
                                   "organisational insight: ownership, shared SLOs, process, cross-team gaps")
@@ -324,8 +324,10 @@ def _business_quantities(doc, qs, lex) -> list[quantities_mod.Quantity]:
         if q.kind == "money" or q.unit in lex.business_nouns:
             out.append(q)
             continue
-        sent = doc[q.first].sent
-        if any(t.lemma_.lower() in lex.business_nouns and t.pos_ in ("NOUN", "PROPN") for t in sent):
+        fd = fast(doc)
+        start = fd.sent_start[q.first]
+        end = next((b for a, b in fd.sent_bounds if a == start), len(fd))
+        if any(fd.lemmas[i] in lex.business_nouns and fd[i].pos_ in ("NOUN", "PROPN") for i in range(start, end)):
             out.append(q)
     return out
 

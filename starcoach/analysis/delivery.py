@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from starcoach.analysis.lexicon import Lexicon, lexicon
+from starcoach.analysis.spans import fast
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, Token
@@ -35,8 +36,7 @@ _REPEAT_OK = frozenset({"that", "had", "is", "very", "really", "so", "no", "bye"
                         "do", "one", "two", "step", "line", "by"})
 
 
-def _is_like_filler(tok: Token, lex: Lexicon) -> bool:
-    doc = tok.doc
+def _is_like_filler(tok: Token, lex: Lexicon, doc) -> bool:
     prev = doc[tok.i - 1] if tok.i > 0 else None
     nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
     prev_lower = prev.lower_ if prev is not None else ""
@@ -69,13 +69,14 @@ def fillers(doc: Doc, lex: Lexicon | None = None) -> list[tuple[int, int, str]]:
     """Fillers as (first, last, kind) token ranges: um/uh, filler "like", "you know", "basically",
     "I mean"."""
     lex = lex or lexicon()
+    doc = fast(doc)
     found = []
     n = len(doc)
     for tok in doc:
         lower = tok.lower_
         if lower in lex.filler_sounds:
             found.append((tok.i, tok.i, "sound"))
-        elif lower == "like" and _is_like_filler(tok, lex):
+        elif lower == "like" and _is_like_filler(tok, lex, doc):
             found.append((tok.i, tok.i, "like"))
         elif lower == "basically":
             found.append((tok.i, tok.i, "basically"))
@@ -99,6 +100,7 @@ def hedges(doc: Doc, lex: Lexicon | None = None) -> list[tuple[int, int, str]]:
     """Hedges as (first, last, kind): I think / I guess (present tense), kind of / sort of, maybe,
     probably, perhaps …"""
     lex = lex or lexicon()
+    doc = fast(doc)
     found = []
     n = len(doc)
     for tok in doc:
@@ -132,6 +134,7 @@ def repeats(doc: Doc, lex: Lexicon | None = None) -> list[tuple[int, int]]:
     """Words or phrases said twice in a row ("I, I", "we basically, um, we basically"), as token
     ranges covering both, fillers and punctuation in between ignored."""
     lex = lex or lexicon()
+    doc = fast(doc)
     words = [(t.i, t.lower_) for t in doc if not t.is_punct and not t.is_space and t.lower_ not in lex.filler_sounds]
     found: list[tuple[int, int]] = []
     i = 0
@@ -139,6 +142,8 @@ def repeats(doc: Doc, lex: Lexicon | None = None) -> list[tuple[int, int]]:
         hit = None
         for size in (4, 3, 2, 1):
             if i + 2 * size > len(words):
+                continue
+            if words[i][1] != words[i + size][1]:
                 continue
             a = [w for _, w in words[i:i + size]]
             b = [w for _, w in words[i + size:i + 2 * size]]

@@ -26,7 +26,7 @@ from starcoach.analysis.lexicon import (
     signal_families,
 )
 from starcoach.analysis.quantities import Quantity, quantities
-from starcoach.analysis.spans import negated, own_subject
+from starcoach.analysis.spans import fast, negated, own_subject
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -50,37 +50,101 @@ class PatternMatch:
     last: int
 
 
+def _anchors(specs: list[dict]) -> tuple[frozenset[str], ...]:
+    """Word sets that must each meet the text for a pattern to match.
+
+    One set per required token of the pattern that tests LEMMA / LOWER / ORTH for equality or an
+    IN list (lower-cased); a text missing every word of any one set cannot match, so the pattern
+    is skipped for it.
+    """
+    sets = []
+    for spec in specs:
+        op = spec.get("OP")
+        if op in ("?", "*") or (isinstance(op, str) and op.startswith("{0")):
+            continue
+        for attr in ("LEMMA", "LOWER", "ORTH", "TEXT"):
+            value = spec.get(attr)
+            if isinstance(value, str):
+                sets.append(frozenset({value.lower()}))
+            elif isinstance(value, dict) and isinstance(value.get("IN"), list):
+                sets.append(frozenset(str(v).lower() for v in value["IN"]))
+    return tuple(sets)
+
+
 class FamilyMatcher:
-    """spaCy Matcher + DependencyMatcher built once for a set of families."""
+    """spaCy Matcher + DependencyMatcher for a set of families.
+
+    Each answer only runs the patterns it could match: a pattern one of whose required words (see
+    :func:`_anchors`) is absent from the answer is skipped, and the matchers for each set of live
+    patterns are built once and kept.
+    """
 
     def __init__(self, nlp: Language, families: tuple[Family, ...]) -> None:
         from spacy.matcher import DependencyMatcher, Matcher
 
+        self.vocab = nlp.vocab
         self.families = {f.id: f for f in families}
         self.rules: dict[int, PatternRule] = {}
-        self.token = Matcher(nlp.vocab, validate=True)
-        self.dep = DependencyMatcher(nlp.vocab, validate=True)
+        self.anchors: dict[str, tuple[frozenset[str], ...]] = {}
+        self._cache: dict[frozenset[str], tuple] = {}
         for fam in families:
             for rule in fam.rules:
                 self.rules[nlp.vocab.strings.add(rule.id)] = rule
+                specs = rule.pattern if rule.matcher == "token" else [n.get("RIGHT_ATTRS", {}) for n in rule.pattern]
+                self.anchors[rule.id] = _anchors(specs)
+                # validate every pattern now, so a bad data file fails at load, not mid-answer
+                probe = DependencyMatcher(nlp.vocab, validate=True) if rule.matcher == "dep" else Matcher(nlp.vocab, validate=True)
+                probe.add(rule.id, [rule.pattern])
+
+    def _matchers(self, ids: frozenset[str]):
+        from spacy.matcher import DependencyMatcher, Matcher
+
+        cached = self._cache.get(ids)
+        if cached is None:
+            token, dep = Matcher(self.vocab), DependencyMatcher(self.vocab)
+            n_token = n_dep = 0
+            for rule in self.rules.values():
+                if rule.id not in ids:
+                    continue
                 if rule.matcher == "dep":
-                    self.dep.add(rule.id, [rule.pattern])
+                    dep.add(rule.id, [rule.pattern])
+                    n_dep += 1
                 else:
-                    self.token.add(rule.id, [rule.pattern])
+                    token.add(rule.id, [rule.pattern])
+                    n_token += 1
+            cached = (token if n_token else None, dep if n_dep else None)
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[ids] = cached
+        return cached
 
     def __call__(self, doc: Doc, step: str | None = None) -> list[PatternMatch]:
+        fd = fast(doc)
+        rules = [r for r in self.rules.values() if step is None or not r.steps or step in r.steps]
+        whole = fd.word_set()
+        rules = [r for r in rules if all(a & whole for a in self.anchors[r.id])]
         found: list[PatternMatch] = []
-        for match_id, start, end in self.token(doc):
-            rule = self.rules[match_id]
-            found.append(PatternMatch(rule, start, end - 1))
-        for match_id, token_ids in self.dep(doc):
-            rule = self.rules[match_id]
-            first, last = min(token_ids), max(token_ids)
-            for i in token_ids:  # "The team was happy": the whole subject
-                tok = doc[i]
-                if tok.dep_ in ("nsubj", "nsubjpass") and first - tok.left_edge.i <= 4:
-                    first = min(first, tok.left_edge.i)
-            found.append(PatternMatch(rule, first, last))
+        if not rules:
+            return found
+        # sentence by sentence, each with only the patterns whose words it holds
+        for start, end in fd.sent_bounds:
+            words = set(fd.lowers[start:end]) | set(fd.lemmas[start:end])
+            live = frozenset(r.id for r in rules if all(a & words for a in self.anchors[r.id]))
+            if not live:
+                continue
+            token_matcher, dep_matcher = self._matchers(live)
+            span = fd.doc[start:end]
+            for match_id, a, b in (token_matcher(span) if token_matcher is not None else ()):
+                found.append(PatternMatch(self.rules[match_id], start + a, start + b - 1))
+            for match_id, token_ids in (dep_matcher(span) if dep_matcher is not None else ()):
+                rule = self.rules[match_id]
+                ids = [start + i for i in token_ids]
+                first, last = min(ids), max(ids)
+                for i in ids:  # "The team was happy": the whole subject
+                    tok = fd[i]
+                    if tok.dep_ in ("nsubj", "nsubjpass") and first - tok.left_edge.i <= 4:
+                        first = min(first, tok.left_edge.i)
+                found.append(PatternMatch(rule, first, last))
         kept = []
         for m in found:
             if step is not None and m.rule.steps and step not in m.rule.steps:
@@ -105,14 +169,15 @@ def _longest_per_family(matches: list[PatternMatch]) -> list[PatternMatch]:
 
 def _match_negated(doc: Doc, first: int, last: int) -> bool:
     """A match in a negated clause ("nobody asked me to", "I wasn't told to", "without being asked")."""
+    doc = fast(doc)
     for tok in doc[first:last + 1]:
         if tok.dep_ == "neg" or tok.lower_ in ("n't", "not", "never", "nobody"):
             return True
     for k in range(max(0, first - 3), first):
         if doc[k].lower_ in ("without", "not", "n't", "never", "nobody", "no"):
             return True
-    span = doc[first:last + 1]
-    root = span.root
+    inside = doc[first:last + 1]
+    root = next((t for t in inside if not (first <= t.head.i <= last) or t.head.i == t.i), inside[0])
     heads = [root]
     if root.dep_ in ("xcomp", "acomp", "dobj", "attr", "prep", "pobj", "advmod", "prt", "oprd", "dative"):
         heads.append(root.head)  # the span is part of its head's clause
@@ -126,32 +191,48 @@ def _match_negated(doc: Doc, first: int, last: int) -> bool:
     return False
 
 
-@lru_cache(maxsize=4)
-def _matcher(kind: str) -> FamilyMatcher:
+@lru_cache(maxsize=1)
+def family_matcher() -> FamilyMatcher:
+    """One matcher for the disqualifier families and the signal families (one pass per answer)."""
     from starcoach.analysis.nlp import load_nlp
 
-    families = disqualifier_families() if kind == "disqualifiers" else signal_families()
-    return FamilyMatcher(load_nlp(), families)
+    return FamilyMatcher(load_nlp(), disqualifier_families() + signal_families())
 
 
-def disqualifier_matcher() -> FamilyMatcher:
-    return _matcher("disqualifiers")
+@lru_cache(maxsize=1)
+def _signal_ids() -> frozenset[str]:
+    return frozenset(f.id for f in signal_families())
 
 
-def signal_matcher() -> FamilyMatcher:
-    return _matcher("signals")
+def all_matches(doc: Doc) -> list[PatternMatch]:
+    """Every family match in ``doc`` (any step), computed once per doc."""
+    fd = fast(doc)
+    cached = fd.doc.user_data.get("starcoach.matches")
+    if cached is None:
+        cached = family_matcher()(fd, None)
+        fd.doc.user_data["starcoach.matches"] = cached
+    return cached
 
 
-def general_disqualifiers(doc: Doc, step: str) -> list[PatternMatch]:
-    """Matches of the general disqualifier families that apply to ``step``."""
-    return disqualifier_matcher()(doc, step)
+def disqualifier_matcher():
+    """The matcher of the disqualifier families (also holds the signals)."""
+    return family_matcher()
+
+
+def general_disqualifiers(doc: Doc, step: str | None) -> list[PatternMatch]:
+    """Matches of the general disqualifier families that apply to ``step`` (None: any step)."""
+    sig = _signal_ids()
+    return [m for m in all_matches(doc) if m.rule.family not in sig
+            and (step is None or not m.rule.steps or step in m.rule.steps)]
 
 
 def signals(doc: Doc, step: str | None = None) -> dict[str, list[PatternMatch]]:
     """Matches of the positive signal families, by family id."""
+    sig = _signal_ids()
     out: dict[str, list[PatternMatch]] = {}
-    for m in signal_matcher()(doc, step):
-        out.setdefault(m.rule.family, []).append(m)
+    for m in all_matches(doc):
+        if m.rule.family in sig and (step is None or not m.rule.steps or step in m.rule.steps):
+            out.setdefault(m.rule.family, []).append(m)
     return out
 
 
@@ -295,13 +376,25 @@ def conveys(spec: PhraseSpec, doc: Doc, stmts: list[Statement], qs: list[Quantit
         return None
     need = size if (threshold == "all" or size <= 2) else max(2, math.ceil(size * 0.6))
     best: Conveyed | None = None
-    for sent in doc.sents:
+    fd = fast(doc)
+    # quick test on the whole answer: can enough of the phrase be there at all?
+    words = fd.word_set()
+    present = sum(1 for options in spec.content if options & words or any(
+        len(o) >= 5 and fd.by_prefix(o[:5]) for o in options))
+    present += len(spec.values) + (1 if spec.verb and spec.verb & words else 0) + (1 if spec.negation else 0)
+    if present < need:
+        return None
+    for sent in fd.sentences():
+        index: dict[str, int] = {}
+        for t in reversed(sent):
+            index[fd.lowers[t.i]] = t.i
+            index[fd.lemmas[t.i]] = t.i
         hits: list[int] = []
         matched = 0
         if spec.verb:
             verb_hit = None
             for st in stmts:
-                if st.verb.sent.start != sent.start or st.negated and not spec.negation:
+                if fd.sent_start[st.verb.i] != sent[0].i or st.negated and not spec.negation:
                     continue
                 if spec.agent is not None and st.agent != spec.agent and not (spec.agent == I and st.agent == PASSIVE):
                     continue
@@ -312,12 +405,19 @@ def conveys(spec: PhraseSpec, doc: Doc, stmts: list[Statement], qs: list[Quantit
                 matched += 1
                 hits.extend([verb_hit.first, verb_hit.last])
         for options in spec.content:
-            tok = next((t for t in sent if _word_matches(t, options)), None)
+            exact = [index[o] for o in options if o in index]
+            if exact:
+                matched += 1
+                hits.append(min(exact))
+                continue
+            candidates = sorted({i for o in options if len(o) >= 5 for i in fd.by_prefix(o[:5])
+                                 if sent[0].i <= i <= sent[-1].i})
+            tok = next((fd[i] for i in candidates if _word_matches(fd[i], options)), None)
             if tok is not None:
                 matched += 1
                 hits.append(tok.i)
         for value in spec.values:
-            q = next((q for q in qs if sent.start <= q.first < sent.end and q.value is not None and
+            q = next((q for q in qs if sent[0].i <= q.first <= sent[-1].i and q.value is not None and
                       (abs(q.value - value) <= max(0.01, abs(value) * 0.02))), None)
             if q is not None:
                 matched += 1
@@ -329,7 +429,7 @@ def conveys(spec: PhraseSpec, doc: Doc, stmts: list[Statement], qs: list[Quantit
             elif threshold == "all" or spec.size <= 3:
                 continue  # "no alerting", "not my team": the negation is the point
         if spec.verb and threshold == "all" and not any(
-                st.verb.sent.start == sent.start and (st.verb.lemma_.lower() in spec.verb or st.action in spec.verb)
+                fd.sent_start[st.verb.i] == sent[0].i and (st.verb.lemma_.lower() in spec.verb or st.action in spec.verb)
                 and not st.negated for st in stmts):
             continue
         if threshold == "all" and hits and max(hits) - min(hits) > 3 * spec.n_tokens + 2:
@@ -353,7 +453,7 @@ def phrase_kind(text: str) -> str:
     stmts = statements(doc)
     for h in handoffs(doc, stmts):
         return h.kind
-    for m in disqualifier_matcher()(doc, None):
+    for m in general_disqualifiers(doc, None):
         return m.rule.family
     if any(st.agent == WE for st in stmts):
         return "team-credit"
@@ -409,7 +509,7 @@ def org_terms(doc: Doc, lex: Lexicon | None = None) -> tuple[list[Token], list[T
     return strong, weak
 
 
-def org_insight_score(doc: Doc, lex: Lexicon | None = None) -> tuple[float, list[Token]]:
+def org_insight_score(doc: Doc, lex: Lexicon | None = None, sigs=None) -> tuple[float, list[Token]]:
     """How strongly ``doc`` reads as organisational insight, and the words that show it.
 
     A core word ("organizational", "systemic", "SLO", "ownership", "process") counts 2, another
@@ -419,14 +519,14 @@ def org_insight_score(doc: Doc, lex: Lexicon | None = None) -> tuple[float, list
     strong, weak = org_terms(doc, lex)
     score = sum(2.0 if t.lemma_.lower() in _ORG_CORE or t.lower_ in _ORG_CORE else 1.0 for t in strong)
     score += 0.5 * len(weak)
-    framing = signals(doc).get("systemic-framing", [])
+    framing = (sigs if sigs is not None else signals(doc)).get("systemic-framing", [])
     score += 1.5 * min(1, len(framing))
-    words = strong + weak + [doc[m.first] for m in framing]
+    words = strong + weak + [fast(doc)[m.first] for m in framing]
     return score, sorted(words, key=lambda t: t.i)
 
 
-def has_org_insight(doc: Doc, lex: Lexicon | None = None) -> tuple[bool, list[Token]]:
-    score, words = org_insight_score(doc, lex)
+def has_org_insight(doc: Doc, lex: Lexicon | None = None, sigs=None) -> tuple[bool, list[Token]]:
+    score, words = org_insight_score(doc, lex, sigs)
     return score >= 2.0, words
 
 

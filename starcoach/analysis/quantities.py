@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from starcoach.analysis.lexicon import Lexicon, lexicon
+from starcoach.analysis.spans import fast
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, Token
@@ -110,6 +111,7 @@ def _token_number(tok: Token) -> tuple[float, str] | None:
 
 def numbers(doc: Doc) -> list[Number]:
     """Every number in ``doc``, consecutive number words joined ("eighteen hundred" = 1800)."""
+    doc = fast(doc)
     found: list[Number] = []
     i, n = 0, len(doc)
     while i < n:
@@ -302,6 +304,7 @@ def _unit_after(doc: Doc, num: Number, lex: Lexicon) -> tuple[str, str, int] | N
 def quantities(doc: Doc, lex: Lexicon | None = None) -> list[Quantity]:
     """The quantified expressions of ``doc`` (see the module docstring), in order."""
     lex = lex or lexicon()
+    doc = fast(doc)
     found: list[Quantity] = []
     nums = numbers(doc)
     used: set[int] = set()
@@ -477,6 +480,7 @@ def _merge_from_to(doc: Doc, found: list[Quantity], nums: list[Number], lex: Lex
 def outcome_claims(doc: Doc, lex: Lexicon | None = None) -> list[Token]:
     """Verbs that claim a metric changed ("the drop rate improved", "errors went down")."""
     lex = lex or lexicon()
+    doc = fast(doc)
     claims = []
     for tok in doc:
         if tok.pos_ != "VERB" or _lemma(tok) not in lex.change_verbs:

@@ -21,17 +21,99 @@ HYPOTHETICAL_AUX = frozenset({"would", "could", "should", "might", "'d", "may", 
 RELATIVE_PRONOUNS = frozenset({"who", "that", "which", "whom"})
 
 
+class FastDoc:
+    """A Doc's tokens, text and sentences, built once and shared by every finding family.
+
+    spaCy creates a new Token object on every ``doc[i]`` and joins the whole text on every
+    ``doc.text``; over a 450-word answer the families would spend more time on that than on the
+    analysis. Indexing a FastDoc returns the same Token objects from a list.
+    """
+
+    __slots__ = ("doc", "tokens", "text", "_ents", "_sents", "sent_start", "lowers", "lemmas", "_prefix", "_words")
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.tokens = list(doc)
+        self.text = doc.text
+        self.lowers = [t.lower_ for t in self.tokens]
+        self.lemmas = [t.lemma_.lower() for t in self.tokens]
+        self._ents = None
+        self._sents = None
+        self._prefix: dict[str, list[int]] | None = None
+        self._words: set[str] | None = None
+        self.sent_start = [0] * len(self.tokens)
+        for start, end in self.sent_bounds:
+            for i in range(start, end):
+                self.sent_start[i] = start
+
+    def __getitem__(self, i):
+        return self.tokens[i]
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __iter__(self):
+        return iter(self.tokens)
+
+    @property
+    def vocab(self):
+        return self.doc.vocab
+
+    @property
+    def ents(self):
+        if self._ents is None:
+            self._ents = list(self.doc.ents)
+        return self._ents
+
+    @property
+    def sent_bounds(self) -> list[tuple[int, int]]:
+        if self._sents is None:
+            self._sents = [(s.start, s.end) for s in self.doc.sents] if len(self.tokens) else []
+        return self._sents
+
+    def word_set(self) -> set[str]:
+        """Every lower-case text and lemma of the doc."""
+        if self._words is None:
+            self._words = set(self.lowers) | set(self.lemmas)
+        return self._words
+
+    def by_prefix(self, prefix: str) -> list[int]:
+        """Indices of tokens whose lower-case text starts with ``prefix`` (5 letters)."""
+        if self._prefix is None:
+            self._prefix = {}
+            for i, w in enumerate(self.lowers):
+                if len(w) >= 5:
+                    self._prefix.setdefault(w[:5], []).append(i)
+        return self._prefix.get(prefix, [])
+
+    def sentences(self) -> list[list[Token]]:
+        return [self.tokens[a:b] for a, b in self.sent_bounds]
+
+
+def fast(doc) -> FastDoc:
+    """The FastDoc of ``doc`` (made once and kept in ``doc.user_data``)."""
+    if isinstance(doc, FastDoc):
+        return doc
+    cached = doc.user_data.get("starcoach.fast")
+    if cached is None:
+        cached = FastDoc(doc)
+        doc.user_data["starcoach.fast"] = cached
+    return cached
+
+
 def finding_from_tokens(doc: Doc, first: int, last: int, type_: str, **kw) -> Finding:
     """A finding covering tokens ``first..last`` (inclusive) of ``doc``."""
-    first, last = max(0, first), min(len(doc) - 1, last)
+    fd = fast(doc)
+    toks = fd.tokens
+    first, last = max(0, first), min(len(toks) - 1, last)
     # never start or end on punctuation
-    while first < last and doc[first].is_punct:
+    while first < last and toks[first].is_punct:
         first += 1
-    while last > first and doc[last].is_punct and doc[last].text not in ("%", "$"):
+    while last > first and toks[last].is_punct and toks[last].text not in ("%", "$"):
         last -= 1
-    start = doc[first].idx
-    end = doc[last].idx + len(doc[last].text)
-    return Finding(type_, doc.text[start:end], start, end, **kw)
+    start = toks[first].idx
+    end = toks[last].idx + len(toks[last].text)
+    return Finding(type_, fd.text[start:end], start, end, **kw)
 
 
 def finding_from_chars(text: str, start: int, end: int, type_: str, **kw) -> Finding:
