@@ -50,6 +50,13 @@ class AudioSink(Protocol):
         """Release the device."""
 
 
+class ClockedSink(AudioSink, Protocol):
+    """A sink that knows what is being heard: replay follows it instead of the wall clock."""
+
+    def position(self) -> float | None:
+        """The session time being heard now (None before playback starts)."""
+
+
 @dataclass(frozen=True)
 class ReplayEvent:
     """Something reached during replay.
@@ -131,10 +138,17 @@ class Replay:
     # -- position --------------------------------------------------------------------------------
 
     def position(self) -> float:
-        """Current position on the session clock (stops at the end)."""
+        """Current position on the session clock (stops at the end).
+
+        While a sink that reports what is being heard plays, the position follows the sound
+        (the transcript never runs ahead of a device that buffers or stalls); otherwise the clock.
+        """
         if not self._playing:
             return self._anchor_pos
-        pos = self._anchor_pos + (self.clock() - self._anchor_clock) * self.speed
+        heard = getattr(self.sink, "position", None)
+        pos = heard() if callable(heard) else None
+        if pos is None:
+            pos = self._anchor_pos + (self.clock() - self._anchor_clock) * self.speed
         if pos >= self.duration_s:
             self._anchor_pos = self.duration_s
             self._anchor_clock = self.clock()
@@ -296,6 +310,7 @@ class SoundDeviceSink:
         self._samples = audio.samples
         self._lock = threading.Lock()
         self._pos = 0.0
+        self._start = 0.0
         self._speed = 1.0
         self._playing = False
         self.frames_played = 0
@@ -331,8 +346,19 @@ class SoundDeviceSink:
     def start(self, position_s: float, speed: float) -> None:
         with self._lock:
             self._pos = position_s * self.rate
+            self._start = position_s
             self._speed = speed
             self._playing = True
+
+    def position(self) -> float | None:
+        """What is being heard: samples handed to the device, less its output latency."""
+        with self._lock:
+            if not self._playing:
+                return None
+            consumed = self._pos / self.rate
+            start, speed = self._start, self._speed
+        latency = float(getattr(self._stream, "latency", 0.0) or 0.0)
+        return max(start, consumed - latency * speed)
 
     def stop(self) -> None:
         with self._lock:

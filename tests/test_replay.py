@@ -15,7 +15,7 @@ import pytest
 from sessionfactory import bank, handmade_session  # noqa: F401 - fixture
 from starcoach.replay import Replay, ReplayError, replay_events
 from starcoach.report.export import load_timeline
-from starcoach.report.timeline import TimelineError, build_timeline
+from starcoach.report.timeline import TimelineError, build_timeline, join_words
 from starcoach.session import Note
 from starcoach.store import add_note
 
@@ -131,6 +131,28 @@ def test_events_arrive_in_order_and_a_seek_skips_them(timeline):
     assert jumped and jumped[0].kind == "section" and jumped[0].index == 2
 
 
+def test_a_sink_that_reports_what_is_heard_leads(timeline):
+    class LaggingSpeaker(RecordingSink):
+        heard: float | None = None
+
+        def position(self) -> float | None:
+            return self.heard
+
+    clock, sink = FakeClock(), LaggingSpeaker()
+    replay = Replay(timeline, clock=clock, sink=sink)
+    replay.play()
+    clock.advance(5.0)
+    assert replay.position() == pytest.approx(5.0)  # nothing reported yet: the clock
+    sink.heard = 3.5  # the device is behind the clock: the transcript waits for the sound
+    assert replay.position() == 3.5 and replay.frame().word == timeline.word_at(3.5)
+    replay.pause()
+    sink.heard = None
+    assert replay.position() == 3.5
+    replay.play()
+    sink.heard = timeline.duration_s + 0.2
+    assert replay.finished and sink.calls[-1] == ("stop",)
+
+
 def test_speed_is_checked(timeline):
     with pytest.raises(ReplayError, match="Speed 100 is out of range.*between 0.25 and 64"):
         Replay(timeline, speed=100)
@@ -162,7 +184,7 @@ def test_no_audio_replays_the_transcript_at_its_pace(bank):
     assert [h.split(" · ")[0][3:] for h in headers[:-1]] == [s.title for s in timeline.sections]
     assert headers[-1].startswith("── end")
     spoken = " ".join(line for line in out.splitlines() if not line.startswith(("──", "  ", "✎", "“")))
-    assert spoken.split() == [w.text for w in timeline.words]
+    assert " ".join(spoken.split()) == join_words(timeline.words)
     assert "✎ 0:01 coach: Nice opener" in out
     for f in timeline.findings:
         assert f"{f.finding.type} “{f.finding.text}”" in out

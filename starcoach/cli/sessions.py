@@ -391,7 +391,9 @@ def _replay_stream(replay, sleep=None) -> None:
                     out.print(Text(f"“{sec.question}”", style="italic"))
             elif ev.kind == "word":
                 w = timeline.words[ev.index]
-                out.print(Text(w.text + " ", style="bold yellow" if w.findings else ""), end="")
+                if line_open and w.space_before:
+                    out.print(" ", end="")
+                out.print(Text(w.text, style="bold yellow" if w.findings else ""), end="")
                 line_open = True
                 if w.text.endswith((".", "?", "!")):
                     end_line()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from starcoach.report.timeline import Timeline
+from starcoach.report.timeline import Timeline, join_words
 
 #: Cue limits: words, seconds, and a silence that always starts a new cue.
 MAX_WORDS = 9
@@ -60,7 +60,7 @@ def cues(timeline: Timeline) -> list[Cue]:
             for i in range(0, len(phrase), size):
                 group = phrase[i:i + size]
                 count += 1
-                text = " ".join(w.text for w in group)
+                text = join_words(group)
                 if count == 1:
                     text = f"[{sec.title}] {text}"
                 end = max(group[-1].end_s, group[0].start_s + 0.3)

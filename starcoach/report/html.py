@@ -95,7 +95,7 @@ def render_html(timeline: Timeline, audio: SessionAudio | None = None, audio_for
             lines = dict.fromkeys(f.label + (f": {f.coaching}" if f.coaching else "") for f in found)
             severity = min((f.severity for f in found if f.severity in _SEVERITY), key=_SEVERITY.index, default="")
             words.append({"text": w.text, "t": _t(w.start_s), "e": _t(w.end_s), "flag": "\n".join(lines),
-                          "severity": severity})
+                          "severity": severity, "space": w.space_before})
         findings = []
         for f in timeline.findings_in(i):
             findings.append({"type": f.finding.label, "text": f.finding.text, "coaching": f.finding.coaching,

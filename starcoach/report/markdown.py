@@ -88,19 +88,20 @@ def render_markdown(timeline: Timeline) -> str:
 
 
 def _flagged_text(timeline: Timeline, index: int) -> str:
-    """The section's words, runs of flagged words in bold."""
+    """The section's words as written, runs of flagged words in bold."""
     sec = timeline.sections[index]
-    parts: list[str] = []
-    run: list[str] = []
+    out: list[str] = []
+    bold = False
     for wi in sec.words:
         w = timeline.words[wi]
-        if w.findings:
-            run.append(md(w.text))
-            continue
-        if run:
-            parts.append("**" + " ".join(run) + "**")
-            run = []
-        parts.append(md(w.text))
-    if run:
-        parts.append("**" + " ".join(run) + "**")
-    return " ".join(parts)
+        sep = " " if out and w.space_before else ""
+        if w.findings and not bold:
+            out.append(sep + "**")
+            sep, bold = "", True
+        elif not w.findings and bold:
+            out.append("**")
+            bold = False
+        out.append(sep + md(w.text))
+    if bold:
+        out.append("**")
+    return "".join(out)

@@ -43,6 +43,7 @@ def section_text(timeline: Timeline, index: int, current: int | None = None, dim
         indexes = indexes[lo:lo + window]
         if lo > 0:
             text.append("… ", style="dim")
+    first = True
     for wi in indexes:
         w = timeline.words[wi]
         if wi == current:
@@ -51,8 +52,9 @@ def section_text(timeline: Timeline, index: int, current: int | None = None, dim
             style = "dim" + (" yellow" if w.findings else "")
         else:
             style = FLAG_STYLE if w.findings else ""
-        if text and not text.plain.endswith("… "):
+        if not first and w.space_before:
             text.append(" ")
+        first = False
         text.append(w.text, style=style)
     return text
 

@@ -60,6 +60,8 @@ class TimedWord:
         char_end: End offset in the section's transcript.
         probability: The recogniser's confidence, if known.
         findings: Indexes of the :attr:`Timeline.findings` that cover the word.
+        space_before: False when the transcript writes it attached to the previous word
+            (Whisper splits "0.3%" into "0", ".3", "%").
     """
 
     text: str
@@ -70,6 +72,7 @@ class TimedWord:
     char_end: int = -1
     probability: float | None = None
     findings: list[int] = field(default_factory=list)
+    space_before: bool = True
 
 
 @dataclass
@@ -261,9 +264,12 @@ def build_timeline(session: Session, folder: Path | None = None) -> Timeline:
             section.estimated = True
         first = len(words)
         spans = _align(r["align_text"], [w[0] for w in rel_words])
+        previous_end = -2
         for (text, w_start, w_end, prob), (c0, c1) in zip(rel_words, spans):
             words.append(TimedWord(text=text, start_s=word_base + w_start, end_s=word_base + w_end,
-                                   section=index, char_start=c0, char_end=c1, probability=prob))
+                                   section=index, char_start=c0, char_end=c1, probability=prob,
+                                   space_before=not (c0 >= 0 and c0 == previous_end)))
+            previous_end = c1
         section.words = range(first, len(words))
         sections.append(section)
         for f in findings_of(r["analysis"], r["name"]):
@@ -280,6 +286,16 @@ def build_timeline(session: Session, folder: Path | None = None) -> Timeline:
     notes.sort(key=lambda n: n.at_s)
     return Timeline(session=session, sections=sections, words=words, findings=findings, notes=notes,
                     duration_s=duration)
+
+
+def join_words(words) -> str:
+    """Words as the transcript writes them: spaces only where the transcript has them."""
+    out: list[str] = []
+    for w in words:
+        if out and w.space_before:
+            out.append(" ")
+        out.append(w.text)
+    return "".join(out)
 
 
 def format_clock(seconds: float | None) -> str:
