@@ -119,6 +119,9 @@ def classify_agent_single(tok: Token, lex: Lexicon) -> str | None:
     lemma = tok.lemma_.lower()
     if lemma in lex.teams:
         mods = [c for c in tok.children if c.dep_ in ("compound", "amod", "nmod", "poss", "det")]
+        if lemma not in ("team", "squad", "group", "pod", "crew", "side"):
+            # "the company", "the business": an organisation, not the candidate's own team
+            return WE if any(c.lower_ in _OUR for c in mods) else OTHER
         if any(c.lower_ in _OUR for c in mods):
             return WE
         other_mods = [c for c in mods if c.dep_ in ("compound", "amod", "nmod", "poss")
@@ -262,7 +265,7 @@ def _statement(verb: Token, lex: Lexicon) -> Statement | None:
             return None
     elif verb.pos_ == "VERB" and verb.dep_ == "nsubj" and verb.head.pos_ == "VERB" and verb.head.i == verb.i + 1:
         return None  # "I load tested it": the first half of a compound verb
-    elif verb.pos_ != "VERB" or verb.dep_ in ("aux", "auxpass", "amod", "compound", "nmod", "pobj", "dobj", "nsubj"):
+    elif verb.dep_ in ("aux", "auxpass", "amod", "compound", "nmod", "pobj", "dobj", "nsubj"):
         if not _adjectival_passive(verb):
             return None
     if lemma in lex.people and verb.i > 0 and verb.doc[verb.i - 1].lower_ in ("team", "tech", "engineering", "product", "project"):

@@ -512,12 +512,13 @@ def org_terms(doc: Doc, lex: Lexicon | None = None) -> tuple[list[Token], list[T
 def org_insight_score(doc: Doc, lex: Lexicon | None = None, sigs=None) -> tuple[float, list[Token]]:
     """How strongly ``doc`` reads as organisational insight, and the words that show it.
 
-    A core word ("organizational", "systemic", "SLO", "ownership", "process") counts 2, another
+    A core word ("organizational", "systemic", "SLO", "error budget", "ownership", "process") counts 2, another
     organisational word ("owner", "checklist", "review", "standard") 1, a cross-team word ("teams",
     "shared", "boundary") 0.5, and the systemic framing "the real gap/root cause was" 1.5.
     """
     strong, weak = org_terms(doc, lex)
-    score = sum(2.0 if t.lemma_.lower() in _ORG_CORE or t.lower_ in _ORG_CORE else 1.0 for t in strong)
+    score = sum(2.0 if t.lemma_.lower() in _ORG_CORE or t.lower_ in _ORG_CORE or (
+        t.lemma_.lower() == "budget" and any(c.lower_ == "error" for c in t.children)) else 1.0 for t in strong)
     score += 0.5 * len(weak)
     framing = (sigs if sigs is not None else signals(doc)).get("systemic-framing", [])
     score += 1.5 * min(1, len(framing))

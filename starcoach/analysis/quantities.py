@@ -361,6 +361,9 @@ def _quantity_of(doc: Doc, num: Number, lex: Lexicon) -> Quantity | None:
                                                                      "java", "sev", "p", "level", "step", "phase",
                                                                      "number", "no", "#", "room", "gen", "tier")):
         return None
+    if 400 <= num.value <= 599 and float(num.value).is_integer() and num.last + 1 < n and \
+            doc[num.last + 1].lower_ in ("error", "errors", "response", "responses", "status", "code", "codes", "s"):
+        return None  # "500 errors": an HTTP status, not a count
     unit = _unit_after(doc, num, lex)
     first = num.first
     if prev is not None and prev.text in _CURRENCY:

@@ -134,15 +134,38 @@ def hypothetical(tok: Token) -> bool:
 
 
 def own_subject(verb: Token) -> Token | None:
-    """The verb's own subject token, resolving a relative pronoun to its noun."""
-    for child in verb.children:
+    """The verb's own subject token, resolving a relative pronoun to its noun and repairing a few
+    parses the small model gets wrong on spoken answers."""
+    children = list(verb.children)
+    for child in children:
         if child.dep_ in SUBJECT_DEPS:
             if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
                 return verb.head
+            if child.pos_ in ("VERB", "AUX") and child.dep_ in ("csubj", "csubjpass"):
+                # "What I'd do differently is push for …": the doer of the pseudo-cleft
+                return next((c for c in child.children if c.dep_ == "nsubj"), None)
             if child.pos_ == "VERB" and child.i == verb.i - 1:
                 # "I load tested it": the parser made "load" the subject; its own subject is the one
                 return next((c for c in child.children if c.dep_ == "nsubj"), None)
             return child
+    for aux in children:  # "What I'd do is push": the clause hangs on the auxiliary
+        if aux.dep_ in ("aux", "auxpass"):
+            for c in aux.children:
+                if c.dep_ in ("csubj", "csubjpass"):
+                    return next((g for g in c.children if g.dep_ == "nsubj"), None)
+    if verb.dep_ == "ROOT" and verb.tag_ in ("VBD", "VBZ", "VBP"):
+        # "I added a policy, wrote a test, and rolled it out": the first conjunct parsed as a
+        # clausal complement of the second
+        for c in children:
+            if c.dep_ == "ccomp" and c.i < verb.i and any(t.text == "," for t in verb.doc[c.i:verb.i]):
+                subj = next((g for g in c.children if g.dep_ == "nsubj"), None)
+                if subj is not None:
+                    return subj
+    if verb.dep_ == "acl" and verb.tag_ in ("VBD", "VBN") and verb.head.dep_ in ("ROOT", "relcl") \
+            and verb.head.pos_ in ("NOUN", "PROPN") and verb.head.i == verb.i - 1:
+        # "A customer escalated to our VP", "which finance valued at $40,000": a main verb the
+        # parser hung on the noun before it
+        return verb.head
     return None
 
 
