@@ -11,7 +11,7 @@
   var current = -1;
 
   function fmt(t) {
-    t = Math.max(0, Math.round(t || 0));
+    t = Math.max(0, Math.floor(t || 0));
     var m = Math.floor(t / 60), s = t % 60;
     return m + ":" + (s < 10 ? "0" : "") + s;
   }
