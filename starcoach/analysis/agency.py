@@ -532,7 +532,12 @@ def directed_at_candidate(stmts: list[Statement], lex: Lexicon | None = None) ->
         to_me = any(c.dep_ in ("dobj", "dative", "nsubj") and c.lower_ in ("me", "us") for c in kids) or any(
             c.dep_ in ("ccomp", "xcomp") and any(g.dep_ == "nsubj" and g.lower_ in ("me", "us", "i") for g in c.children)
             for c in kids)
-        complement = any(c.dep_ in ("xcomp", "ccomp") for c in kids)
+        # a directive, not a report: "told me to add", "asked us to", "suggested I look into"
+        # ("they told me it was fine" tells, it does not direct)
+        complement = any(
+            c.dep_ in ("xcomp", "ccomp") and (any(g.dep_ == "aux" and g.lower_ == "to" for g in c.children)
+                                             or (c.dep_ == "ccomp" and c.tag_ in ("VB", "VBP") and c.lemma_ != "be"))
+            for c in kids)
         if to_me and complement:
             out.append(st)
     return out

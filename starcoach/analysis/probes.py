@@ -123,6 +123,7 @@ def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: 
         if not (initiative and initiative.ok) and not noticed:
             weak.append("no sign you started it yourself")
     elif focus == "differently":
+        concrete_changes = [st for st in stmts if st.agent == agency.I and _concrete_change(st, lex)]
         specific = analysis.checks["reflection_specific"].ok
         story = _content_lemmas(parse(f"{scenario.overview} {probe.strong_answer}")) - set(lex.generic_nouns)
         overlap = _content_lemmas(doc) & story
@@ -130,6 +131,10 @@ def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: 
             strong.append("story-specific change: " + ", ".join(sorted(overlap)[:4] or ["organisational"]))
         elif specific:
             strong.append("a specific change, though not tied to this story")
+        elif concrete_changes:
+            st = concrete_changes[0]
+            strong.append(f"a concrete change: \"{doc[st.first:st.last + 1].text} …\"")
+            weak.append("not tied to what this story revealed")
         else:
             weak.append("generic: no story-specific insight")
         if analysis.checks["org_insight"].ok:
@@ -138,6 +143,9 @@ def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: 
         solution = [st for st in stmts if agency.is_solution(st, lex) and st.agent == agency.I]
         if solution:
             strong.append(f"brought a solution: \"{solution[0].verb.text}\"")
+            backing = sorted({t.lemma_.lower() for t in doc if t.pos_ == "NOUN" and t.lemma_.lower() in _EVIDENCE})
+            if len(backing) >= 2:
+                strong.append("backed it with " + ", ".join(backing))
         elif not any("hands" in w or "routes" in w for w in weak):
             weak.append("no sign you brought a fix")
 
@@ -154,15 +162,34 @@ def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: 
                         strong, weak)
 
 
+#: Nouns that show a fix came with its proof ("with tests, documentation and a rollback plan").
+_EVIDENCE = frozenset({"test", "tests", "documentation", "doc", "docs", "rollback", "runbook", "benchmark",
+                       "repro", "reproduction", "plan", "metric", "dashboard", "note", "notes", "load", "staging",
+                       "canary", "review"})
+
+
+def _concrete_change(st: agency.Statement, lex) -> bool:
+    """A first-person change with a concrete object ("I'd start reading their docs sooner")."""
+    if st.action in lex.communication_verbs or st.action in lex.stative_verbs:
+        return False
+    tok = st.verb
+    for _ in range(4):  # follow "start reading", "push to add"
+        nxt = next((c for c in tok.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)
+        if nxt is None:
+            break
+        tok = nxt
+    objects = [c for c in tok.children if c.dep_ in ("dobj", "pobj")] + [
+        g for c in tok.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+    return any(o.pos_ in ("NOUN", "PROPN") and o.lemma_.lower() not in lex.generic_nouns for o in objects)
+
+
 def _verdict(strong: list[str], weak: list[str], key: bool) -> str:
+    """Strong: two or more strong signals and nothing weak. Weak: nothing strong, or one strong
+    signal against three or more weak ones. Mixed: the rest."""
     s, w = len(strong) + (1 if key else 0), len(weak)
     if w == 0 and s >= 2:
         return "strong"
-    if w == 0 and s == 1:
-        return "mixed"
-    if s == 0:
-        return "weak"
-    if w >= 2 and s <= 1:
+    if s == 0 or (w >= 3 and s <= 1):
         return "weak"
     return "mixed"
 
