@@ -20,14 +20,14 @@ from starcoach.analysis.nlp import parse
 if TYPE_CHECKING:  # pragma: no cover
     from starcoach.scenario import Probe, Scenario
 
-#: What a probe tests, recognised from its question and "probes" line.
+#: What a probe tests, recognised from its question and "probes" line (first match wins).
 PROBE_FOCI: dict[str, tuple[str, ...]] = {
-    "validation": ("verify", "validate", "test", "confirm", "make sure", "measure", "know it worked", "rigor",
-                   "validation", "resolved"),
-    "motivation": ("motivat", "why did you", "what made you", "curiosity", "proactive", "initiative", "prompted"),
-    "differently": ("differently", "again", "next time", "improve", "lesson", "self-awareness"),
-    "collaboration": ("accepted", "collaborat", "cross-team", "convince", "buy-in", "stakeholder", "align",
-                      "ownership beyond", "push back", "disagree"),
+    "validation": ("verify", "validate", "validation", "test", "confirm", "know it worked", "rigor",
+                   "resolved the issue", "actually resolved", "measure"),
+    "motivation": ("motivat", "why did you", "what made you", "curiosity", "initiative", "prompted"),
+    "differently": ("differently", "next time", "do again", "self-awareness", "continuous improvement"),
+    "solution": ("fix was accepted", "fix accepted", "accepted by", "get it merged", "adopt your fix",
+                 "ownership beyond just coding"),
 }
 
 #: Verbs that show validation when the candidate does them.
@@ -41,17 +41,23 @@ _WEAK_KINDS = ("handoff", "routing", "assigned", "team-credit", "vague-outcome",
 
 
 def probe_focus(probe: Probe) -> str:
-    """What the probe tests: ``validation``, ``motivation``, ``differently`` or ``collaboration``."""
+    """What the probe tests: ``validation``, ``motivation``, ``differently``, ``solution`` (was
+    a fix brought, not just the problem) or ``general``."""
     text = f"{probe.question} {probe.probes}".lower()
     for focus, cues in PROBE_FOCI.items():
         if any(c in text for c in cues):
             return focus
-    return "collaboration"
+    return "general"
 
 
 def _content_lemmas(doc) -> set[str]:
     return {t.lemma_.lower() for t in doc if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ") and not t.is_stop
             and len(t.lemma_) > 2}
+
+
+def _expand(lemmas: set[str], lex) -> set[str]:
+    """Lemmas with their synonym groups folded to one representative (the smallest word)."""
+    return {min(lex.similar(w)) for w in lemmas}
 
 
 def _similarity(a: set[str], b: set[str]) -> float:
@@ -99,7 +105,7 @@ def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: 
                      "scenario": "a phrase that sinks this answer"}.get(d.kind, d.kind)
             weak.append(f"{label}: \"{d.text}\"")
     contributions = [st for st in stmts if agency.is_contribution(st, lex)]
-    if not contributions and focus in ("collaboration", "validation"):
+    if not contributions and focus in ("solution", "validation"):
         weak.append("no individual contribution: say what you did yourself")
     elif len(contributions) >= 2:
         strong.append(f"first-person actions: {', '.join(st.verb.text for st in contributions[:4])}")
@@ -139,7 +145,7 @@ def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: 
             weak.append("generic: no story-specific insight")
         if analysis.checks["org_insight"].ok:
             strong.append("organisational insight")
-    elif focus == "collaboration":
+    elif focus == "solution":
         solution = [st for st in stmts if agency.is_solution(st, lex) and st.agent == agency.I]
         if solution:
             strong.append(f"brought a solution: \"{solution[0].verb.text}\"")
@@ -149,12 +155,14 @@ def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: 
         elif not any("hands" in w or "routes" in w for w in weak):
             weak.append("no sign you brought a fix")
 
-    # resemblance to the model answers
-    answer_lemmas = _content_lemmas(doc)
-    sim_weak = _similarity(answer_lemmas, _content_lemmas(parse(probe.weak_answer)))
-    sim_strong = _similarity(answer_lemmas, _content_lemmas(parse(probe.strong_answer)))
-    if sim_weak >= 0.5 and sim_weak > sim_strong + 0.15:
+    # resemblance to the model answers (content words, with synonyms)
+    answer_lemmas = _expand(_content_lemmas(doc), lex)
+    sim_weak = _similarity(answer_lemmas, _expand(_content_lemmas(parse(probe.weak_answer)), lex))
+    sim_strong = _similarity(answer_lemmas, _expand(_content_lemmas(parse(probe.strong_answer)), lex))
+    if sim_weak >= 0.3 and sim_weak > sim_strong + 0.1:
         weak.append("close to the typical weak answer")
+    elif sim_strong >= 0.3 and sim_strong > sim_weak + 0.1 and not weak:
+        strong.append("close to the strong answer")
 
     verdict = _verdict(strong, weak, matched_key_line)
     reasons = (strong + weak) if verdict == "strong" else (weak + strong)
@@ -185,8 +193,11 @@ def _concrete_change(st: agency.Statement, lex) -> bool:
 
 def _verdict(strong: list[str], weak: list[str], key: bool) -> str:
     """Strong: two or more strong signals and nothing weak. Weak: nothing strong, or one strong
-    signal against three or more weak ones. Mixed: the rest."""
-    s, w = len(strong) + (1 if key else 0), len(weak)
+    signal against three or more weak ones. Mixed: the rest. (Resembling the strong answer much
+    more than the weak one, or the reverse, weighs two.)"""
+    # resembling one model answer much more than the other counts twice
+    s = len(strong) + (1 if key else 0) + sum(1 for x in strong if x == "close to the strong answer")
+    w = len(weak) + sum(1 for x in weak if x == "close to the typical weak answer")
     if w == 0 and s >= 2:
         return "strong"
     if s == 0 or (w >= 3 and s <= 1):
