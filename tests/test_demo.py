@@ -40,7 +40,7 @@ def test_candidates_say_what_the_walkthrough_models_and_warns_about(scenario):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """Run ``starcoach demo --probes 2`` once (both candidates) and load the saved sessions."""
+    """Run ``starcoach demo --probes 1-2`` once (both candidates) and load the saved sessions."""
     import os
 
     home = tmp_path_factory.mktemp("demo-home")
@@ -52,7 +52,7 @@ def demo(tmp_path_factory):
 
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            code = main(["demo", "--probes", "2", "--level", "sde2", "--mode", "ownership"])
+            code = main(["demo", "--probes", "1-2", "--level", "sde2", "--mode", "ownership"])
         text = out.getvalue()
         ids = re.findall(r"Saved session (\S+) — review it", text)
         sessions = [load_session(i) for i in ids]

@@ -52,13 +52,14 @@ def test_only_and_probes_parsing(scenario):
     with pytest.raises(StarcoachError, match="Unknown step 'actoin'.*expected one of situation"):
         steps_from_only("actoin")
     assert _probe_indexes(None, 4) is None
-    assert _probe_indexes("0", 4) == ()
-    assert _probe_indexes("2", 4) == (1, 2)
-    assert _probe_indexes("9", 4) == (1, 2, 3, 4)
+    assert _probe_indexes("all", 4) is None
+    assert _probe_indexes("0", 4) == () == _probe_indexes("none", 4)
+    assert _probe_indexes("2", 4) == (2,)
     assert _probe_indexes("3,1", 4) == (1, 3)
+    assert _probe_indexes("1-2,4", 4) == (1, 2, 4)
     with pytest.raises(StarcoachError, match="No probe 5"):
         _probe_indexes("1,5", 4)
-    with pytest.raises(StarcoachError, match="not a number"):
+    with pytest.raises(StarcoachError, match="not a list of probe numbers"):
         _probe_indexes("some", 4)
     plan = RunPlan(scenario, "ownership", "sde2", steps=("situation", "task"), probes=(2,))
     assert plan.labels() == ["situation", "task", "probe-2"]

@@ -67,8 +67,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", help="preparation mode: ownership, dive-deep, deliver-results (prompted when missing)")
     p.add_argument("--level", help="level: sde1, sde2, senior (prompted when missing)")
     p.add_argument("--only", metavar="STEPS", help="answer only these steps, e.g. --only situation,task")
-    p.add_argument("--probes", metavar="N|LIST", default=None,
-                   help="follow-up probes to ask: a count (0 for none) or a list like 1,3 (default: all)")
+    p.add_argument("--probes", metavar="LIST", default=None,
+                   help="follow-up probes to ask: numbers and ranges like 1,3 or 1-2, 'none', or 'all' (default)")
     p.add_argument("--voice", choices=("hibari", "espeak", "off"), default=None,
                    help="how the interviewer reads probes aloud (default hibari; off in scripted runs)")
     p.add_argument("--realtime", action="store_true",
@@ -250,23 +250,32 @@ def _normalise(value: str | None) -> str | None:
 
 
 def _probe_indexes(value: str | None, count: int) -> tuple[int, ...] | None:
+    """``--probes``: ``all`` (default), ``none`` or ``0``, or probe numbers and ranges: ``2``, ``1,3``, ``1-2``."""
     from starcoach.errors import StarcoachError
 
-    if value is None or value == "all":
+    if value is None or value.strip().lower() == "all":
         return None
-    value = value.strip()
+    value = value.strip().lower()
+    if value in ("0", "none", ""):
+        return ()
+    indexes: set[int] = set()
     try:
-        if "," in value or "-" in value and not value.isdigit():
-            indexes = tuple(sorted({int(v) for v in value.split(",") if v.strip()}))
-        else:
-            return tuple(range(1, min(int(value), count) + 1))
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if "-" in part:
+                lo, hi = (int(x) for x in part.split("-", 1))
+                indexes.update(range(lo, hi + 1))
+            else:
+                indexes.add(int(part))
     except ValueError:
-        raise StarcoachError(f"--probes '{value}' is not a number or a list",
-                             f"give a count (0..{count}) or probe numbers like 1,3") from None
-    bad = [i for i in indexes if not 1 <= i <= count]
+        raise StarcoachError(f"--probes '{value}' is not a list of probe numbers",
+                             f"give probe numbers like 1,3 or 1-{count}, or 'none'") from None
+    bad = sorted(i for i in indexes if not 1 <= i <= count)
     if bad:
-        raise StarcoachError(f"No probe {bad[0]} in this scenario", f"it has probes 1..{count}")
-    return indexes
+        raise StarcoachError(f"No probe {bad[0]} in this scenario", f"it has probes 1-{count}")
+    return tuple(sorted(indexes))
 
 
 def _device(value: str | None):
@@ -578,7 +587,7 @@ def render_demo_comparison(strong, weak) -> Any:
 
 def _print_saved(console, session) -> None:
     console.print(f"Saved session [bold]{session.session_id}[/] — review it with "
-                  f"`starcoach review {session.session_id}`")
+                  f"`starcoach review {session.session_id}`", soft_wrap=True)
 
 
 def _print_interrupted(console, session) -> None:
@@ -587,7 +596,8 @@ def _print_interrupted(console, session) -> None:
         f"\nStopped. Everything recorded so far ({takes} take{'s' * (takes != 1)}) is saved in session "
         f"[bold]{session.session_id}[/] (incomplete).\n"
         f"  Resume:  starcoach run --resume {session.session_id}\n"
-        f"  Review:  starcoach review {session.session_id}"
+        f"  Review:  starcoach review {session.session_id}",
+        soft_wrap=True,
     )
 
 
