@@ -145,6 +145,9 @@ def classify_agent_single(tok: Token, lex: Lexicon) -> str | None:
             return OTHER
         if tok.ent_type_ in ("", "NORP") and tok.text[:1].isupper() and not tok.is_sent_start and tok.is_alpha:
             return OTHER  # a name the NER did not catch
+        if tok.ent_type_ in ("", "NORP") and tok.is_sent_start and tok.dep_ == "nsubj" and any(
+                c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN", "PRON") and not c.like_num for c in tok.head.children):
+            return OTHER  # "Priya fixed the retry bug": someone acting on something ("Latency went down" is not)
         return None
     # "my teammate Priya": the people noun may hang on the name
     if any(c.dep_ == "appos" and c.pos_ == "PROPN" and c.ent_type_ == "PERSON" for c in tok.children):
@@ -319,6 +322,12 @@ def _statement(verb: Token, lex: Lexicon) -> Statement | None:
             return None
         if subject is not None and subject.lower_ in _I_WORDS and subject.dep_ == "nsubjpass":
             agent = PASSIVE
+        if agent == I and subject is not None and subject.i >= 2:
+            doc = fast(verb.doc)
+            before, partner = doc[subject.i - 1], doc[subject.i - 2]
+            if before.lower_ == "and" and (partner.lemma_.lower() in lex.people or partner.pos_ == "PROPN"
+                                           or partner.lower_ in ("he", "she", "they")):
+                agent = WE  # "my teammate and I paired on it", parsed without the shared subject
     first, last = _span(verb, subject, own)
     return Statement(verb, agent, subject, first, last, negated(verb), hypothetical(verb), _action_lemma(verb))
 
@@ -530,6 +539,7 @@ def directed_at_candidate(stmts: list[Statement], lex: Lexicon | None = None) ->
             continue
         kids = list(st.verb.children)
         to_me = any(c.dep_ in ("dobj", "dative", "nsubj") and c.lower_ in ("me", "us") for c in kids) or any(
+            c.dep_ == "nsubjpass" and c.lower_ in ("i", "we") for c in kids) or any(
             c.dep_ in ("ccomp", "xcomp") and any(g.dep_ == "nsubj" and g.lower_ in ("me", "us", "i") for g in c.children)
             for c in kids)
         # a directive, not a report: "told me to add", "asked us to", "suggested I look into"

@@ -226,7 +226,7 @@ def entity_windows(doc: Doc) -> list[tuple[int, int]]:
         if t.like_num or t.text[:1].isdigit():
             near = tokens[max(0, i - 2):min(n, i + 3)]
             wanted = any(w.lower_ in _CALENDAR_WORDS for w in near) or (t.text.isdigit() and len(t.text) == 4)
-        elif t.pos_ == "PROPN" and i > 0 and t.text[:1].isupper() and t.dep_ in _SUBJECT_DEPS:
+        elif t.pos_ == "PROPN" and t.text[:1].isupper() and t.dep_ in _SUBJECT_DEPS:
             wanted = True
         if wanted:
             a, b = max(0, i - NER_CONTEXT), min(n, i + NER_CONTEXT + 1)

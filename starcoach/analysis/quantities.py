@@ -88,6 +88,8 @@ class Quantity:
 
 def _token_number(tok: Token) -> tuple[float, str] | None:
     text = tok.text.lower().replace("\u2009", "")
+    if len(text) > 2 and text.endswith(".") and text[-2].isalpha():
+        text = text[:-1]  # "$8K." at the end of a sentence is one token
     m = _DIGITS.match(text)
     if m:
         whole = m.group(1).replace(",", "")

@@ -59,6 +59,10 @@ def _as_dict(analysis: Any) -> dict[str, Any]:
     return to_dict()
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _clock(seconds: float | None) -> str:
     if seconds is None:
         return "-"
@@ -128,43 +132,45 @@ def timing_line(analysis: Any):
 
 
 def fix_list(analysis: Any, limit: int = 6):
-    """The findings to fix, most serious first, each with its coaching line."""
+    """The findings to fix, most serious first, each with its coaching line (indented, wrapped)."""
+    from rich.console import Group
+    from rich.padding import Padding
     from rich.text import Text
 
     data = _as_dict(analysis)
     findings = [f for f in data.get("findings") or [] if f.get("severity") != "info"]
-    out = Text()
     if not findings:
-        out.append("Nothing to fix in this step.", style="green")
-        return out
-    out.append("What to fix\n", style="bold")
+        return Text("Nothing to fix in this step.", style="green")
+    parts: list[Any] = [Text("What to fix", style="bold")]
     seen: set[tuple[str, str]] = set()
     shown = 0
     for f in findings:
         key = (f.get("type", ""), f.get("coaching", ""))
-        if key in seen and f.get("type") not in ("disqualifier",):
+        if key in seen and f.get("type") != "disqualifier":
             continue
         seen.add(key)
         if shown >= limit:
             break
         shown += 1
+        style = _SEVERITY_STYLE.get(f.get("severity", ""), "bold")
         label = LABELS.get(f.get("type", ""), f.get("type", ""))
         if f.get("type") == "disqualifier":
             label = f"{label} ({_KIND_LABELS.get(f.get('kind', ''), f.get('kind', ''))})"
-        out.append("• ", style=_SEVERITY_STYLE.get(f.get("severity", ""), ""))
-        out.append(label, style=_SEVERITY_STYLE.get(f.get("severity", ""), "bold"))
+        head = Text()
+        head.append("• ", style=style)
+        head.append(label, style=style)
         if f.get("text"):
-            out.append(f' "{f["text"]}"', style="italic")
-        if f.get("detail") and f.get("type") not in ("disqualifier",) and not str(f.get("detail")).startswith("scenario"):
-            out.append(f" ({f['detail']})", style="dim")
+            head.append(f' "{f["text"]}"', style="italic")
+        detail = str(f.get("detail") or "")
+        if detail and f.get("type") != "disqualifier" and not detail.startswith("scenario"):
+            head.append(f" ({detail})", style="dim")
+        parts.append(head)
         if f.get("coaching"):
-            out.append(f"\n  {f['coaching']}")
-        out.append("\n")
+            parts.append(Padding(Text(f["coaching"]), (0, 0, 0, 2)))
     remaining = len(findings) - shown
     if remaining > 0:
-        out.append(f"  … and {remaining} more (see --json)\n", style="dim")
-    out.rstrip()
-    return out
+        parts.append(Text(f"  … and {remaining} more (see --json)", style="dim"))
+    return Group(*parts)
 
 
 def key_phrase_lines(analysis: Any):
@@ -203,12 +209,12 @@ def delivery_line(analysis: Any):
     if data.get("wpm") is not None:
         band = d.get("wpm_band") or [0, 0]
         parts.append(f"{data['wpm']:.0f} wpm ({d.get('pace')}, aim {band[0]}-{band[1]})")
-    parts.append(f"{len(data.get('fillers') or [])} fillers")
-    parts.append(f"{len(data.get('hedges') or [])} hedges")
+    parts.append(_plural(len(data.get("fillers") or []), "filler"))
+    parts.append(_plural(len(data.get("hedges") or []), "hedge"))
     if d.get("long_pauses"):
-        parts.append(f"{len(d['long_pauses'])} long pauses")
+        parts.append(_plural(len(d["long_pauses"]), "long pause"))
     if d.get("repeats"):
-        parts.append(f"{len(d['repeats'])} repeats")
+        parts.append(_plural(len(d["repeats"]), "repeat"))
     energy = d.get("energy")
     if energy:
         pitch = energy.get("pitch_std_semitones")

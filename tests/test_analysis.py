@@ -1,0 +1,426 @@
+"""Answer analysis: pure logic without models, then the real spaCy pipeline on the seed scenario,
+the behaviours each family must get right, the JSON contract, the renderer and the command."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import pytest
+
+from starcoach.analysis.model import Analysis, Check, Delivery, Finding, KeyPhraseMatch, Timing
+from starcoach.analysis.timing import time_against_target
+
+# --- pure logic (no model) -------------------------------------------------------------------------
+
+
+def test_timing_under_on_over_with_tolerance():
+    assert time_against_target(30, 30.0).status == "on"
+    assert time_against_target(30, 34.0).status == "on"  # within 15% (4.5 s)
+    over = time_against_target(30, 42.0)
+    assert (over.status, over.delta_s) == ("over", 12.0)
+    under = time_against_target(90, 60.0)
+    assert (under.status, under.delta_s) == ("under", -30.0)
+    assert time_against_target(20, 22.9).status == "on"  # at least 3 s either side
+    assert time_against_target(None, 10.0).status == "unknown"
+
+
+def test_typed_answer_timing_is_estimated_from_words():
+    t = time_against_target(20, None, word_count=50)
+    assert t.estimated and t.duration_s is None
+    assert math.isclose(t.estimated_s, 20.0)
+    assert t.status == "on"
+
+
+def test_split_sentences_round_trips_the_text():
+    from starcoach.analysis.nlp import split_sentences
+
+    for text in ("I traced it. Then I fixed it!  Did it work? Yes.", "No end punctuation", "A.\nB.", ""):
+        pieces = split_sentences(text)
+        assert "".join(pieces) == text
+    assert len(split_sentences("I traced it. Then I fixed it! Did it work? Yes.")) == 4
+
+
+def test_finding_overlap_and_dict():
+    f = Finding("filler", "um", 3, 5, start_s=1.23456, end_s=1.5)
+    assert f.kind == "filler"
+    assert f.overlaps(4, 10) and not f.overlaps(5, 9)
+    d = f.to_dict()
+    assert d["start_s"] == 1.235 and d["text"] == "um"
+
+
+def test_voice_energy_tells_a_flat_tone_from_a_varied_one():
+    np = pytest.importorskip("numpy")
+    from starcoach.analysis.delivery import voice_energy
+
+    sr = 16000
+    t = np.arange(sr * 3) / sr
+    flat = 0.3 * np.sin(2 * np.pi * 140 * t)
+    # pitch gliding between 110 and 220 Hz, loudness rising and falling
+    freq = 165 + 55 * np.sin(2 * np.pi * 0.5 * t)
+    phase = 2 * np.pi * np.cumsum(freq) / sr
+    varied = (0.05 + 0.3 * (0.5 + 0.5 * np.sin(2 * np.pi * 0.7 * t))) * np.sin(phase)
+    a, b = voice_energy(flat, sr), voice_energy(varied.astype(np.float32), sr)
+    assert a["monotone"] is True
+    assert abs(a["pitch_hz"] - 140) < 5
+    assert b["monotone"] is False
+    assert b["pitch_std_semitones"] > 2.0
+    assert voice_energy(np.zeros(sr), sr) is None  # silence
+
+
+def test_word_timer_maps_char_spans_to_word_times():
+    from types import SimpleNamespace as NS
+
+    from starcoach.analysis.answer import WordTimer
+
+    text = "Um, I traced the failure."
+    words = [NS(word="Um,", start=0.0, end=0.3), NS(word="I", start=0.5, end=0.6), NS(word="traced", start=0.6, end=1.0),
+             NS(word="the", start=1.0, end=1.1), NS(word="failure.", start=1.1, end=1.6)]
+    timer = WordTimer(text, NS(words=words))
+    assert timer.span(4, 12) == (0.5, 1.0)  # "I traced"
+    assert timer.span(0, 2) == (0.0, 0.3)
+    assert timer.span(None, None) == (None, None)
+
+
+def _sample_analysis() -> Analysis:
+    text = "Um, we figured it out together and the drop rate went to zero."
+    f = lambda type_, a, b, **kw: Finding(type_, text[a:b], a, b, **kw)  # noqa: E731
+    return Analysis(
+        step="action", transcript=text, level="sde2", scenario_id="seed", duration_s=None, target_s=90.0, wpm=None,
+        i_statements=(), we_statements=(f("we-statement", 4, 14),), other_statements=(), passive_statements=(),
+        handoffs=(), quantified=(f("quantified", 49, 61, kind="delta"),),
+        disqualifiers=(f("disqualifier", 4, 30, kind="team-credit", severity="high",
+                         coaching="Say which part you did."),),
+        fillers=(f("filler", 0, 2),), hedges=(),
+        key_phrases=(KeyPhraseMatch("I traced", False), KeyPhraseMatch("went to zero", True, "went to zero", 49, 61, 1.0)),
+        findings=(f("disqualifier", 4, 30, kind="team-credit", severity="high", coaching="Say which part you did."),
+                  Finding("no-individual-contribution", "", None, None, "Use 'I' for every sentence.", "high")),
+        timing=time_against_target(90.0, None, 13),
+        delivery=Delivery(13, None, (110, 170), None, 1, 0),
+        checks={"individual_contribution": Check("individual_contribution", False, True)},
+    )
+
+
+def test_json_contract_has_every_key_and_objects_with_text():
+    d = _sample_analysis().to_dict()
+    for key in ("step", "transcript", "duration_s", "target_s", "wpm", "i_statements", "we_statements",
+                "other_statements", "passive_statements", "handoffs", "quantified", "disqualifiers", "fillers",
+                "hedges", "key_phrases", "findings", "timing", "delivery", "checks"):
+        assert key in d, key
+    assert d["duration_s"] is None and d["wpm"] is None
+    assert set(d["key_phrases"]) == {"found", "missing"}
+    for key, value in d.items():
+        if isinstance(value, list):
+            assert all(isinstance(item, dict) and "text" in item for item in value), key
+    assert all("text" in item for items in d["key_phrases"].values() for item in items)
+    json.dumps(d)
+
+
+def test_flagged_matches_kind_and_quote():
+    a = _sample_analysis()
+    assert a.flagged("team-credit", "we figured it out together")
+    assert not a.flagged("team-credit", "drop rate")
+    assert a.flagged("no-individual-contribution", "anything")  # about the whole answer
+
+
+def _render(renderable, width: int = 80) -> str:
+    from rich.console import Console
+
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None, legacy_windows=False).print(renderable)
+    return "".join(line.rstrip() + "\n" for line in out.getvalue().splitlines())
+
+
+GOLDEN = """\
+About 0:05 read aloud (typed answer) against 1:30 target — under by 85 s
+
+Um, we figured it out together and the drop rate went to zero.
+we-statement  number  filler  disqualifier
+
+What to fix
+• Disqualifier (team credit) "we figured it out together"
+  Say which part you did.
+• No individual contribution
+  Use 'I' for every sentence.
+
+Key phrases  ✓ went to zero  ✗ I traced
+Delivery  13 words · 1 filler · 0 hedges
+"""
+
+
+def test_feedback_renders_golden_text():
+    from starcoach.report.feedback import render_analysis
+
+    assert _render(render_analysis(_sample_analysis())) == GOLDEN
+    # the session JSON renders the same
+    assert _render(render_analysis(_sample_analysis().to_dict())) == GOLDEN
+
+
+def test_feedback_highlights_flagged_words():
+    from starcoach.report.feedback import highlighted_transcript
+
+    text = highlighted_transcript(_sample_analysis())
+    styled = {(s.start, s.end): str(s.style) for s in text.spans}
+    assert styled[(0, 2)] == "magenta"  # filler
+    assert "red" in styled[(4, 30)]  # the disqualifier is styled after the we-statement under it
+    assert "cyan" in styled[(49, 61)]
+
+
+# --- the real pipeline -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed():
+    from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
+
+    return find_scenario(DEFAULT_SCENARIO_ID)
+
+
+@pytest.fixture(scope="module")
+def analyze(seed):
+    from starcoach.analysis import analyze_answer
+
+    def run(text: str, step: str, level: str = "sde2", **kw):
+        return analyze_answer(text, step, seed, level=level, **kw)
+
+    return run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", ["situation", "task", "action", "result", "reflection"])
+def test_seed_strong_examples_pass_cleanly(analyze, seed, step):
+    s = seed.step(step)
+    a = analyze(s.strong_example, step)
+    assert a.disqualifiers == ()
+    assert [f for f in a.findings if f.severity in ("high", "medium")] == []
+    assert all(k.found for k in a.key_phrases if step != "reflection"), a.key_phrases_missing
+    if step == "action":
+        assert a.we_statements == () and len(a.i_statements) == 7
+        assert a.checks["individual_contribution"].ok
+    if step == "result":
+        assert a.quantified and a.checks["business_impact"].ok and a.checks["second_order"].ok
+    if step == "task":
+        assert a.checks["scope_boundary"].ok
+
+
+@pytest.mark.slow
+def test_seed_senior_reflection_meets_the_senior_bar(analyze, seed):
+    reflection = seed.step("reflection")
+    senior = analyze(reflection.senior_example, "reflection", level="senior")
+    assert senior.checks["org_insight"].ok and not senior.findings
+    sde2 = analyze(reflection.strong_example, "reflection", level="senior")
+    assert [f.type for f in sde2.findings] == ["no-org-insight"]  # fine at SDE2, short of Senior
+    assert not analyze(reflection.strong_example, "reflection", level="sde2").findings
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", ["action", "probe"])
+def test_seed_weak_answer_is_flagged_for_every_annotation(analyze, seed, step):
+    a = analyze(seed.weak_answer.text, step)
+    for ann in seed.weak_answer.annotations:
+        assert a.flagged(ann.kind, ann.quote), (ann.kind, ann.quote, [(f.type, f.kind, f.text) for f in a.findings])
+    kinds = {f.kind for f in a.disqualifiers}
+    assert {"handoff", "routing", "vague-outcome"} <= kinds
+
+
+@pytest.mark.slow
+def test_every_scenario_strong_example_is_free_of_disqualifiers():
+    from starcoach.analysis import analyze_answer
+    from starcoach.scenario import load_all
+
+    problems = []
+    for sc in load_all():
+        for step in sc.steps:
+            a = analyze_answer(step.strong_example, step.name, sc)
+            if a.disqualifiers or (step.name == "action" and a.we_statements) or (step.name == "result" and not a.quantified):
+                problems.append((sc.id, step.name, [(d.kind, d.text) for d in a.disqualifiers]))
+    assert problems == []
+
+
+CASES = [
+    # (text, step, list, expected texts (substring match), forbidden substrings)
+    ("Nobody had asked me to investigate it.", "task", "disqualifiers", [], ["asked"]),
+    ("My manager had asked me to look into it.", "task", "disqualifiers", ["manager had asked me"], []),
+    ("I was asked by my lead to take a look.", "task", "disqualifiers", ["was asked"], []),
+    ("I didn't want to just escalate it, so I wrote a patch.", "action", "handoffs", [], ["escalate"]),
+    ("Escalating without a solution would have delayed it by weeks.", "probe", "handoffs", [], ["Escalating"]),
+    ("I flagged it to their lead but brought a complete fix.", "probe", "handoffs", [], ["flagged"]),
+    ("I pinged their on-call and they took care of it.", "action", "handoffs", ["pinged their on-call", "they took care of it"], []),
+    ("Their team deployed my fix on Friday.", "action", "handoffs", [], ["deployed"]),
+    ("It was, like, really slow and I like the new design.", "situation", "fillers", ["like"], []),
+    ("It looks like something like eight requests failed.", "situation", "fillers", [], ["like"]),
+    ("This kind of bug is kind of rare, I think.", "situation", "hedges", ["I think"], ["This kind"]),
+    ("I thought the fix would work.", "action", "hedges", [], ["thought"]),
+    ("In 2023, two workers restarted twice on March 3rd.", "situation", "quantified", [], ["2023", "two", "March"]),
+    ("It saved a ton of money and made things way faster.", "result", "quantified", [], ["ton", "way"]),
+    ("Latency went from forty minutes to twenty and costs fell by 12%.", "result", "quantified",
+     ["forty minutes to twenty", "12%"], []),
+    ("It recovers eight thousand dollars a week, about $8K.", "result", "quantified", ["eight thousand dollars a week", "$8K"], []),
+    ("A patch was written and deployed.", "action", "passive_statements", ["written", "deployed"], []),
+    ("My teammate and I paired on it, and our team wrote the plan.", "action", "we_statements", ["paired", "wrote"], []),
+    ("Priya fixed the retry bug.", "action", "other_statements", ["Priya fixed"], []),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, step, key, expected, forbidden", CASES)
+def test_family_behaviour(analyze, text, step, key, expected, forbidden):
+    items = [i["text"] for i in analyze(text, step).to_dict()[key]]
+    for want in expected:
+        assert any(want in got for got in items), (want, items)
+    for bad in forbidden:
+        assert not any(bad in got for got in items), (bad, items)
+
+
+@pytest.mark.slow
+def test_kind_of_is_a_hedge_only_as_a_hedge(analyze):
+    text = "This kind of bug is kind of rare."
+    hedges = analyze(text, "situation").hedges
+    assert [(h.text, h.start) for h in hedges] == [("kind of", text.index("kind of rare"))]
+
+
+@pytest.mark.slow
+def test_offsets_point_at_the_words(analyze, seed):
+    a = analyze(seed.weak_answer.text + " Um, I mean, we basically, um, we basically shipped it.", "action")
+    d = a.to_dict()
+    for key, items in d.items():
+        if isinstance(items, list):
+            for item in items:
+                if item.get("start") is not None:
+                    assert d["transcript"][item["start"]:item["end"]] == item["text"], (key, item)
+
+
+@pytest.mark.slow
+def test_key_phrases_match_meaning_not_strings(analyze):
+    a = analyze("It wasn't my team's code, there wasn't a ticket, and no one asked me to.", "task")
+    assert [k.phrase for k in a.key_phrases if k.found] == ["not my team", "no ticket", "nobody had asked me"]
+    b = analyze("The drop rate went from 0.3% to 0 and we got back eight thousand dollars a week.", "result")
+    found = {k.phrase for k in b.key_phrases if k.found}
+    assert {"0.3% drop rate went to zero", "$8K recovered per week"} <= found
+
+
+@pytest.mark.slow
+def test_task_without_scope_boundary_is_a_finding(analyze):
+    a = analyze("So I had to figure out why the webhooks were dropping.", "task")
+    assert any(f.type == "scope-boundary-missing" and f.severity == "high" for f in a.findings)
+
+
+@pytest.mark.slow
+def test_result_without_numbers_gets_the_scenario_coaching(analyze, seed):
+    a = analyze("Things got better and the team was happy.", "result")
+    missing = [f for f in a.findings if f.type == "no-quantification"]
+    assert missing and missing[0].coaching == seed.step("result").coaching
+
+
+@pytest.mark.slow
+def test_unknown_step_or_level_is_an_error_with_a_fix(seed):
+    from starcoach.analysis import analyze_answer
+    from starcoach.analysis.answer import AnalysisInputError
+
+    with pytest.raises(AnalysisInputError, match="expected one of situation"):
+        analyze_answer("x", "actoin", seed)
+    with pytest.raises(AnalysisInputError, match="sde1"):
+        analyze_answer("x", "action", seed, level="staff")
+
+
+@pytest.mark.slow
+def test_empty_answer_has_every_key(analyze):
+    d = analyze("", "result").to_dict()
+    assert d["i_statements"] == [] and d["key_phrases"]["found"] == []
+    assert d["transcript"] == ""
+
+
+@pytest.mark.slow
+def test_audio_answer_gets_word_times_pace_and_pauses(analyze):
+    from types import SimpleNamespace as NS
+
+    text = "Um, I traced the failure. I wrote the fix."
+    words = [NS(word=w, start=s, end=e, probability=0.9) for w, s, e in [
+        ("Um,", 0.0, 0.4), ("I", 0.6, 0.7), ("traced", 0.7, 1.1), ("the", 1.1, 1.2), ("failure.", 1.2, 1.7),
+        ("I", 4.5, 4.6), ("wrote", 4.6, 4.9), ("the", 4.9, 5.0), ("fix.", 5.0, 5.4)]]
+    transcript = NS(text=text, words=words, duration_s=6.0, pauses=[NS(start=1.7, end=4.5)])
+    a = analyze(text, "action", transcript=transcript)
+    assert a.duration_s == 6.0 and a.wpm == pytest.approx(9 / 6 * 60)
+    assert a.fillers[0].start_s == 0.0 and a.fillers[0].end_s == 0.4
+    assert a.i_statements[1].start_s == 4.5
+    assert len(a.delivery.long_pauses) == 1 and a.delivery.long_pauses[0].start_s == 1.7
+    assert a.timing.status == "under" and not a.timing.estimated
+
+
+@pytest.mark.slow
+def test_fast_parse_keeps_the_models_annotations():
+    """The indexed attribute ruler gives exactly the AttributeRuler's result, and the
+    sentence-batched parse agrees with nlp(text) on almost every token."""
+    import sys
+    from pathlib import Path
+
+    from starcoach.analysis.nlp import _fast_ruler, load_nlp, parse, parse_plain
+
+    sys.path.insert(0, str(Path(__file__).parent / "corpus"))
+    from score import load_corpus
+
+    nlp = load_nlp()
+    texts = [a["text"] for a in load_corpus()]
+    same = total = 0
+    for text in texts:
+        a, b = nlp.make_doc(text), nlp.make_doc(text)
+        for name in ("tok2vec", "tagger", "parser"):
+            a, b = nlp.get_pipe(name)(a), nlp.get_pipe(name)(b)
+        a = nlp.get_pipe("attribute_ruler")(a)
+        b = _fast_ruler()(b)
+        assert [(t.pos_, str(t.morph), t.lemma_) for t in a] == [(t.pos_, str(t.morph), t.lemma_) for t in b], text
+        fast, plain = parse(text), parse_plain(text)
+        assert fast.text == text
+        for x, y in zip(fast, plain):
+            total += 1
+            same += (x.pos_, x.dep_, x.head.i, x.lemma_) == (y.pos_, y.dep_, y.head.i, y.lemma_)
+    assert same / total > 0.98
+
+
+@pytest.mark.slow
+def test_seed_probes_weak_and_strong(seed):
+    from starcoach.analysis import judge_probe
+
+    for probe in seed.probes:
+        weak = judge_probe(probe.weak_answer, probe, seed)
+        strong = judge_probe(probe.strong_answer, probe, seed)
+        assert weak.verdict == "weak", (probe.question, weak.reasons)
+        assert strong.verdict == "strong", (probe.question, strong.reasons)
+        assert strong.matched_key_line and strong.key_line == probe.key_line
+        d = strong.to_dict()
+        assert d["verdict"] == "strong" and "findings" in d["analysis"]
+
+
+# --- the command -------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_cli_json(capsys):
+    from starcoach.cli import main
+
+    rc = main(["analyze", "--step", "result", "--text", "The drop rate went to zero, saving $8,000 a week.", "--json"])
+    assert rc == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["step"] == "result" and d["duration_s"] is None and d["target_s"] == 20.0
+    assert [q["text"] for q in d["quantified"]] == ["went to zero", "$8,000 a week"]
+
+
+@pytest.mark.slow
+def test_cli_renders_for_a_person(capsys, monkeypatch):
+    from starcoach.cli import main
+
+    monkeypatch.setenv("COLUMNS", "100")
+    rc = main(["analyze", "--step", "action", "--text", "I did escalate it and they handled it."])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "What to fix" in out and "Disqualifier (hand-off)" in out and "I did escalate it" in out
+    assert "✗ I pulled" in out
+
+
+def test_cli_bad_scenario_is_one_line(capsys):
+    from starcoach.cli import main
+
+    rc = main(["analyze", "--step", "task", "--scenario", "no-such-scenario", "--text", "x"])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.count("\n") == 1 and "no-such-scenario" in err
