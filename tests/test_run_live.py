@@ -122,7 +122,7 @@ def test_ctrl_c_mid_step_keeps_the_take_and_resume_finishes(virtual_mic, say, st
     child.expect("Enter or space: stop")
     time.sleep(0.4)
     player = virtual_mic.play(clip)
-    time.sleep(3.0)
+    child.expect(r"0:03\S* / 0:30 target")                 # the view's clock: 3 s recorded
     child.sendintr()
     child.expect("Stopped. Everything recorded so far")
     child.expect(r"Resume: +starcoach run --resume (\S+)")
@@ -139,7 +139,7 @@ def test_ctrl_c_mid_step_keeps_the_take_and_resume_finishes(virtual_mic, say, st
     import soundfile as sf
 
     wav = starcoach_home / "sessions" / session_id / session["takes"][0]["audio"]
-    assert 2.0 < sf.info(str(wav)).duration < 5.0
+    assert 2.5 < sf.info(str(wav)).duration < 5.0  # everything up to the Ctrl-C (within a second)
 
     # resume it with recorded answers: it continues at the first missing step and finishes
     answers = tmp_path / "answers"
