@@ -242,6 +242,9 @@ class MicrophoneSource:
         try:
             block = self._queue.get(timeout=timeout)
         except queue.Empty:
+            if self._stream is not None and not self._stream.active:
+                raise DeviceError(f"Input device {self.device.label()} stopped delivering audio",
+                                  "check that it is still plugged in, then record again") from None
             return None
         return self._resampler(block) if self._resampler else block
 
@@ -468,20 +471,23 @@ class Recorder:
         import soundfile as sf
 
         started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            wav = sf.SoundFile(str(self.path), mode="w", samplerate=SAMPLE_RATE, channels=1,
-                               subtype="PCM_16", format="WAV")
-        except (OSError, RuntimeError) as e:  # soundfile raises LibsndfileError (a RuntimeError)
-            raise StorageError(f"Cannot write the recording {self.path}: {e}",
-                               "choose a folder you can write, with free space") from e
         stopped_by = "interrupt"
         try:
-            with wav, self.source:
-                stopped_by = self._loop(wav)
+            with self.source:  # open the device first: a device error leaves no empty file behind
+                with self._open_wav(sf) as wav:
+                    stopped_by = self._loop(wav)
         except KeyboardInterrupt as e:
             raise RecordingInterrupted(self._take("interrupt", started_at)) from e
         return self._take(stopped_by, started_at)
+
+    def _open_wav(self, sf):
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return sf.SoundFile(str(self.path), mode="w", samplerate=SAMPLE_RATE, channels=1,
+                                subtype="PCM_16", format="WAV")
+        except (OSError, RuntimeError) as e:  # soundfile raises LibsndfileError (a RuntimeError)
+            raise StorageError(f"Cannot write the recording {self.path}: {e}",
+                               "choose a folder you can write, with free space") from e
 
     def _take(self, stopped_by: str, started_at: str) -> Take:
         started = self._speech_started_at
