@@ -13,7 +13,7 @@ dataclasses of :mod:`model`.
 
 from __future__ import annotations
 
-from starcoach.analysis.answer import analyze_answer
+from starcoach.analysis.answer import analyze_answer, warm_up
 from starcoach.analysis.model import (
     Analysis,
     Check,
@@ -37,4 +37,5 @@ __all__ = [
     "VoiceEnergy",
     "analyze_answer",
     "judge_probe",
+    "warm_up",
 ]

@@ -234,6 +234,37 @@ def analyze_answer(
     )
 
 
+def warm_up(scenario: Scenario | None = None) -> None:
+    """Load the model and prepare everything the first analysis of ``scenario`` would build:
+    the family matchers, the parsed key phrases and disqualifier phrases of every step, the probes'
+    key lines and the scenario's model-answer expectations. Call it while the candidate reads the
+    question; afterwards every analysis runs at full speed."""
+    from starcoach.analysis.nlp import _fast_ruler, load_nlp
+
+    load_nlp()
+    _fast_ruler()
+    phrases.family_matcher()
+    if scenario is None:
+        return
+    for step in scenario.steps:
+        for phrase in step.key_phrases:
+            phrases.phrase_spec(phrase)
+    for phrase in scenario.disqualifiers:
+        phrases.phrase_spec(phrase)
+        phrases.phrase_kind(phrase)
+    for probe in scenario.probes:
+        phrases.phrase_spec(probe.key_line.strip().strip('"').strip())
+    scope_expected(scenario)
+    model_expects(scenario, "result", "business_impact")
+    model_expects(scenario, "result", "second_order")
+    # the story's own words: answers about it reuse them, and spaCy caches each word's tokenization
+    # and lemma the first time it sees it
+    story = [scenario.overview, *(s.strong_example for s in scenario.steps), scenario.weak_answer.text,
+             *(p.strong_answer for p in scenario.probes), *(p.weak_answer for p in scenario.probes)]
+    parse(" ".join(t.strip() for t in story if t))
+    analyze_answer("I traced the failure, wrote a fix and cut errors by 40%.", "action", scenario)
+
+
 def _family_coaching(kind: str) -> str:
     fam = family(kind)
     return fam.coaching if fam else ""

@@ -74,9 +74,9 @@ def _anchors(specs: list[dict]) -> tuple[frozenset[str], ...]:
 class FamilyMatcher:
     """spaCy Matcher + DependencyMatcher for a set of families.
 
-    Each answer only runs the patterns it could match: a pattern one of whose required words (see
-    :func:`_anchors`) is absent from the answer is skipped, and the matchers for each set of live
-    patterns are built once and kept.
+    Each pattern has its own matcher, built and validated once. A sentence only runs the patterns
+    it could match: a pattern one of whose required words (see :func:`_anchors`) is absent from the
+    sentence is skipped.
     """
 
     def __init__(self, nlp: Language, families: tuple[Family, ...]) -> None:
@@ -84,67 +84,49 @@ class FamilyMatcher:
 
         self.vocab = nlp.vocab
         self.families = {f.id: f for f in families}
-        self.rules: dict[int, PatternRule] = {}
+        self.rules: dict[str, PatternRule] = {}
         self.anchors: dict[str, tuple[frozenset[str], ...]] = {}
-        self._cache: dict[frozenset[str], tuple] = {}
+        self.matchers: dict[str, object] = {}
         for fam in families:
             for rule in fam.rules:
-                self.rules[nlp.vocab.strings.add(rule.id)] = rule
+                self.rules[rule.id] = rule
                 specs = rule.pattern if rule.matcher == "token" else [n.get("RIGHT_ATTRS", {}) for n in rule.pattern]
                 self.anchors[rule.id] = _anchors(specs)
-                # validate every pattern now, so a bad data file fails at load, not mid-answer
-                probe = DependencyMatcher(nlp.vocab, validate=True) if rule.matcher == "dep" else Matcher(nlp.vocab, validate=True)
-                probe.add(rule.id, [rule.pattern])
-
-    def _matchers(self, ids: frozenset[str]):
-        from spacy.matcher import DependencyMatcher, Matcher
-
-        cached = self._cache.get(ids)
-        if cached is None:
-            token, dep = Matcher(self.vocab), DependencyMatcher(self.vocab)
-            n_token = n_dep = 0
-            for rule in self.rules.values():
-                if rule.id not in ids:
-                    continue
-                if rule.matcher == "dep":
-                    dep.add(rule.id, [rule.pattern])
-                    n_dep += 1
-                else:
-                    token.add(rule.id, [rule.pattern])
-                    n_token += 1
-            cached = (token if n_token else None, dep if n_dep else None)
-            if len(self._cache) > 256:
-                self._cache.clear()
-            self._cache[ids] = cached
-        return cached
+                # one matcher per pattern, validated now so a bad data file fails at load
+                matcher = DependencyMatcher(nlp.vocab, validate=True) if rule.matcher == "dep" else \
+                    Matcher(nlp.vocab, validate=True)
+                matcher.add(rule.id, [rule.pattern])
+                self.matchers[rule.id] = matcher
 
     def __call__(self, doc: Doc, step: str | None = None) -> list[PatternMatch]:
         fd = fast(doc)
-        rules = [r for r in self.rules.values() if step is None or not r.steps or step in r.steps]
         whole = fd.word_set()
-        rules = [r for r in rules if all(a & whole for a in self.anchors[r.id])]
+        rules = [r for r in self.rules.values() if (step is None or not r.steps or step in r.steps)
+                 and all(a & whole for a in self.anchors[r.id])]
         found: list[PatternMatch] = []
         if not rules:
             return found
         # sentence by sentence, each with only the patterns whose words it holds
         for start, end in fd.sent_bounds:
             words = set(fd.lowers[start:end]) | set(fd.lemmas[start:end])
-            live = frozenset(r.id for r in rules if all(a & words for a in self.anchors[r.id]))
+            live = [r for r in rules if all(a & words for a in self.anchors[r.id])]
             if not live:
                 continue
-            token_matcher, dep_matcher = self._matchers(live)
             span = fd.doc[start:end]
-            for match_id, a, b in (token_matcher(span) if token_matcher is not None else ()):
-                found.append(PatternMatch(self.rules[match_id], start + a, start + b - 1))
-            for match_id, token_ids in (dep_matcher(span) if dep_matcher is not None else ()):
-                rule = self.rules[match_id]
-                ids = [start + i for i in token_ids]
-                first, last = min(ids), max(ids)
-                for i in ids:  # "The team was happy": the whole subject
-                    tok = fd[i]
-                    if tok.dep_ in ("nsubj", "nsubjpass") and first - tok.left_edge.i <= 4:
-                        first = min(first, tok.left_edge.i)
-                found.append(PatternMatch(rule, first, last))
+            for rule in live:
+                matcher = self.matchers[rule.id]
+                if rule.matcher == "token":
+                    for _id, a, b in matcher(span):
+                        found.append(PatternMatch(rule, start + a, start + b - 1))
+                    continue
+                for _id, token_ids in matcher(span):
+                    ids = [start + i for i in token_ids]
+                    first, last = min(ids), max(ids)
+                    for i in ids:  # "The team was happy": the whole subject
+                        tok = fd[i]
+                        if tok.dep_ in ("nsubj", "nsubjpass") and first - tok.left_edge.i <= 4:
+                            first = min(first, tok.left_edge.i)
+                    found.append(PatternMatch(rule, first, last))
         kept = []
         for m in found:
             if step is not None and m.rule.steps and step not in m.rule.steps:
