@@ -424,3 +424,33 @@ def test_cli_bad_scenario_is_one_line(capsys):
     rc = main(["analyze", "--step", "task", "--scenario", "no-such-scenario", "--text", "x"])
     err = capsys.readouterr().err
     assert rc == 1 and err.count("\n") == 1 and "no-such-scenario" in err
+
+
+# --- from audio: the bundled voice, the real Whisper model -------------------------------------------
+
+
+@pytest.mark.slow
+def test_recorded_answer_end_to_end(say, capsys):
+    """Speech synthesized by the bundled voice, transcribed by Whisper, analysed: findings carry word
+    times, the pace and the voice energy are measured, and the command renders it."""
+    from starcoach.analysis import analyze_answer
+    from starcoach.cli import main
+    from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
+    from starcoach.transcribe import SAMPLE_RATE, load_audio, transcribe_samples
+
+    wav = say("I traced the failure to a race condition, and I wrote the fix myself. "
+              "The error rate went from five percent to zero.")
+    samples = load_audio(wav)
+    transcript = transcribe_samples(samples)
+    a = analyze_answer(transcript.text, "action", find_scenario(DEFAULT_SCENARIO_ID), transcript=transcript,
+                       samples=samples, sample_rate=SAMPLE_RATE)
+    assert a.duration_s and a.duration_s > 3 and a.wpm and 60 < a.wpm < 260
+    assert a.i_statements and all(f.start_s is not None and f.end_s >= f.start_s for f in a.i_statements)
+    assert a.quantified and a.quantified[-1].start_s is not None
+    assert a.delivery.energy is not None and a.delivery.energy.voiced_s > 1
+    assert a.checks["individual_contribution"].ok
+
+    rc = main(["analyze", "--step", "action", str(wav), "--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert rc == 0 and d["duration_s"] > 3 and d["wpm"] is not None
+    assert d["delivery"]["energy"] is not None

@@ -257,8 +257,22 @@ def _misparsed_conjunct(verb: Token) -> Token | None:
     return None
 
 
+def _noun_taken_for_verb(verb: Token) -> bool:
+    """"… and support tickets about logins fell": a bare base-form verb coordinated with a tensed
+    one, followed by its "object" and then another tensed verb — a noun compound the tagger misread."""
+    if verb.tag_ != "VB" or verb.dep_ != "conj" or verb.head.tag_ not in ("VBD", "VBP", "VBZ"):
+        return False
+    if any(c.dep_ in ("aux", "nsubj") for c in verb.children):
+        return False
+    obj = next((c for c in verb.children if c.dep_ == "dobj" and c.i == verb.i + 1), None)
+    if obj is None:
+        return False
+    return any(t.pos_ == "VERB" and t.tag_ == "VBD" and t.dep_ == "conj" and t.head.i == verb.head.i
+               for t in verb.doc[obj.i + 1:obj.i + 6])
+
+
 def _statement(verb: Token, lex: Lexicon) -> Statement | None:
-    if verb.pos_ != "VERB":
+    if verb.pos_ != "VERB" or _noun_taken_for_verb(verb):
         return None
     lemma = verb.lemma_.lower()
     repaired_head = None
@@ -298,6 +312,10 @@ def _statement(verb: Token, lex: Lexicon) -> Statement | None:
                 return None  # "wanted to just file a ticket and walk away"
             # share the subject (and passive voice) of the verb it is coordinated with
             subject = controlling_subject(head) if head.pos_ in ("VERB", "AUX") else None
+            misread = next((t for t in fast(verb.doc)[head.i + 1:verb.i]
+                            if t.dep_ == "conj" and t.head.i == head.i and _noun_taken_for_verb(t)), None)
+            if misread is not None:  # "support tickets … fell": the misread noun phrase is the subject
+                subject = next((c for c in misread.children if c.dep_ == "dobj"), None)
             if subject is not None and not any(c.dep_ in ("aux",) for c in verb.children):
                 passive = passive or _passive(head)
         elif verb.dep_ == "xcomp":
