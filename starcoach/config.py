@@ -9,7 +9,8 @@ Example ``config.toml``::
     [speech]
     model = "small.en"           # a folder models/small.en/, a path, or hub:small.en
 
-Environment variables override the file: ``STARCOACH_INPUT_DEVICE``, ``STARCOACH_MODEL``.
+Environment variables override the file: ``STARCOACH_INPUT_DEVICE``, ``STARCOACH_MODEL`` (the model
+is resolved in :func:`starcoach.transcribe.resolve_model`).
 """
 
 from __future__ import annotations
@@ -61,12 +62,6 @@ def _setting(env: str, section: str, key: str):
 def input_device_default() -> str | None:
     """The input device to use when ``--input-device`` is not given (name or index as text)."""
     value = _setting("STARCOACH_INPUT_DEVICE", "audio", "input_device")
-    return None if value is None else str(value)
-
-
-def model_default() -> str | None:
-    """The Whisper model to use when ``--model`` is not given (see ``starcoach.transcribe``)."""
-    value = _setting("STARCOACH_MODEL", "speech", "model")
     return None if value is None else str(value)
 
 

@@ -298,7 +298,12 @@ def load_whisper(model: str | None = None) -> Whisper:
     Raises:
         ModelNotFound: the model cannot be found or loaded.
     """
-    return _load(resolve_model(model))
+    source = resolve_model(model)
+    with _load_lock:  # a background preload and a first transcription must not load it twice
+        return _load(source)
+
+
+_load_lock = threading.Lock()
 
 
 def cpu_threads() -> int:

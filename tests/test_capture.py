@@ -193,3 +193,19 @@ def test_live_take_through_the_virtual_microphone(tmp_path, say, virtual_mic):
     words = transcript.text.lower().replace(",", "").replace(".", "").split()
     assert words == "i wrote the fix myself and the error rate went from 3% to 0".split()
     assert transcript.words[0].start >= 0.5
+
+
+def test_config_defaults(starcoach_home, monkeypatch):
+    from starcoach.config import ConfigError, input_device_default, silence_stop_default
+
+    monkeypatch.delenv("STARCOACH_INPUT_DEVICE", raising=False)
+    assert input_device_default() is None and silence_stop_default() == 3.0
+    starcoach_home.mkdir(parents=True, exist_ok=True)
+    config = starcoach_home / "config.toml"
+    config.write_text('[audio]\ninput_device = 3\nsilence_stop_s = "off"\n')
+    assert input_device_default() == "3" and silence_stop_default() is None
+    monkeypatch.setenv("STARCOACH_INPUT_DEVICE", "USB Mic")
+    assert input_device_default() == "USB Mic"
+    config.write_text("[audio\n")
+    with pytest.raises(ConfigError, match="config.toml"):
+        silence_stop_default()

@@ -158,3 +158,22 @@ def test_kill_9_mid_recording_loses_at_most_a_second(virtual_mic, tmp_path):
     data, rate = sf.read(out, dtype="float32")  # readable: the header was rewritten at each flush
     assert rate == SR
     assert len(data) / SR >= recorded_by_now - 1.0
+
+
+@pytest.mark.mic
+def test_record_stops_on_a_key_press_with_a_live_meter(virtual_mic, tmp_path):
+    import pexpect
+
+    out = tmp_path / "take.wav"
+    child = pexpect.spawn(sys.executable, ["-m", "starcoach", "record", str(out), "--silence", "0"],
+                          encoding="utf-8", timeout=30, dimensions=(24, 100))
+    child.expect("REC")
+    child.expect(r"\d:0[1-9]\.\d")  # the clock has passed one second
+    child.send("x")
+    child.expect(r"Saved ([\d.]+) s to .*\(stopped by key press\)")
+    duration = float(child.match.group(1))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert sf.info(str(out)).duration == pytest.approx(duration, abs=0.05)
+    assert duration >= 1.0

@@ -272,3 +272,14 @@ def test_default_options_are_documented():
     opts = TranscribeOptions()
     assert opts.hotwords and "um" in opts.hotwords and "Umm" in opts.prompt
     assert opts.max_chunk_s < 30  # one Whisper window per chunk
+
+
+def test_model_from_config_toml(starcoach_home, tmp_path, monkeypatch):
+    monkeypatch.delenv("STARCOACH_MODEL", raising=False)
+    monkeypatch.setenv("STARCOACH_MODELS_DIR", str(tmp_path / "models"))
+    starcoach_home.mkdir(parents=True, exist_ok=True)
+    (starcoach_home / "config.toml").write_text('[speech]\nmodel = "base.en"\n')
+    with pytest.raises(ModelNotFound, match=r"'base.en' \(from config.toml\)"):
+        resolve_model()
+    monkeypatch.setenv("STARCOACH_MODEL", "tiny.en")  # the environment wins over the file
+    assert resolve_model().origin == "packaged"

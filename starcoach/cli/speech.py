@@ -171,11 +171,16 @@ def _record(args) -> int:
         print_json(obj)
         return 0
     con = console()
-    con.print(f"Saved {take.duration_s:.1f} s to {take.path} (stopped by {take.stopped_by.replace('_', ' ')}).")
+    con.print(f"Saved {take.duration_s:.1f} s to {take.path} ({_STOP_REASONS.get(take.stopped_by, take.stopped_by)}).",
+              soft_wrap=True)
     if transcript is not None:
         con.print(transcript.text if not transcript.no_speech else "[dim](no speech detected)[/dim]")
         con.print(f"[dim]transcript {latency:.2f} s after stop · {transcript.model}[/dim]")
     return 0
+
+
+_STOP_REASONS = {"stop": "stopped by key press", "silence": "stopped after silence",
+                 "max_length": "reached the length limit", "end_of_source": "end of the file"}
 
 
 def _raise_interrupt(signum, frame):
