@@ -339,7 +339,16 @@ class MockRun:
         self.session.ended_at = now_iso()
         self._refresh_totals()
         save_session(self.session)
+        self.close()
         return self.session
+
+    def close(self, timeout: float = 20.0) -> None:
+        """Let a model load still in progress finish, so the process can exit cleanly.
+
+        Native model loaders abort the interpreter if it exits under them (``terminate called``).
+        """
+        if self._loader is not None and self._loader.is_alive():
+            self._loader.join(timeout)
 
     def finish(self) -> Session:
         """Write the summary, mark the session complete and save it."""
@@ -378,6 +387,8 @@ class MockRun:
         except RunInterrupted:
             self.interrupt()
             raise
+        finally:
+            self.close()
 
     # --- steps ---------------------------------------------------------------------------------
 

@@ -135,3 +135,13 @@ def test_weak_candidate_is_flagged_for_every_annotation_and_leans_no_hire(demo, 
     top = [f["kind"] for f in session.summary["top_fixes"]]
     assert top[0] in ("assigned", "handoff") and len(top) == 3
     assert session.summary["reflection_bar"]["met"] is False
+
+
+def test_run_or_demo_without_a_terminal_says_so_and_runs_the_demo(capsys):
+    """``make run`` on a machine where the live run cannot start: one line, then the demo."""
+    assert main(["run", "--or-demo", "--only", "task", "--probes", "none"]) == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first == "starcoach: not running in a terminal; running the demo instead (`starcoach demo`)."
+    assert "Demo: the strong candidate" in out and "Demo: the same question, two candidates" in out
+    assert out.count("Saved session") == 2

@@ -97,8 +97,10 @@ def test_resume_refuses_another_scenario(scenario):
 
 
 def test_sessions_started_in_the_same_second_get_distinct_ids(scenario):
+    from starcoach.store import save_session
+
     first = MockRun(RunPlan(scenario, "ownership", "sde2"), lambda label: None)
-    first.start()
+    save_session(first.session)
     second = MockRun(RunPlan(scenario, "ownership", "sde2"), lambda label: None)
     assert second.session.session_id != first.session.session_id
 
@@ -153,3 +155,16 @@ def test_summary_renders_timeline_budget_fixes_and_read(scenario):
     assert "Total 1:05 against the sde1 budget 1:45–2:15: under" in text
     assert "1. [Result] No number in the result" in text
     assert "leaning No Hire for Learn and Be Curious" in text.replace("\n", " ").replace("│", "")
+
+
+def test_feedback_panel_says_when_no_speech_was_heard(scenario):
+    from rich.console import Console
+
+    from starcoach.cli.run import render_feedback
+
+    result = StepResult("task", 6.0, 20, "", {"step": "task", "transcript": "", "findings": [], "quantified": []}, take=2)
+    out = io.StringIO()
+    Console(file=out, width=100, color_system=None).print(render_feedback(result, scenario))
+    text = out.getvalue()
+    assert "Task: feedback" in text and "take 2" in text
+    assert "No speech detected: check the microphone (`starcoach devices`) and redo this step." in text

@@ -446,6 +446,9 @@ def render_feedback(result, scenario) -> Any:
         parts.extend(_findings_lines(result.analysis, scenario.step(result.step) if result.step in STEP_TITLES else None))
         parts.append(Text(""))
         parts.append(render_transcript(result.transcript, result.analysis))
+    if not result.transcript.strip():
+        parts.insert(0, Text("No speech detected: check the microphone (`starcoach devices`) and redo this step.",
+                             style="bold yellow"))
     return Panel(Group(*parts), title=f"[bold]{STEP_TITLES.get(result.step, result.step)}: feedback",
                  border_style=colour)
 
@@ -704,14 +707,16 @@ class RecordingView:
         self.elapsed = 0.0
         self.level = 0.0
         self.speaking = False
-        self.state = "recording"
+        self.state = "waiting"
         self.models_ready = False
         self._stopped_at: float | None = None
 
     def update(self, event) -> None:
         from starcoach import run as r
 
-        if isinstance(event, r.Progress):
+        if isinstance(event, r.TakeStarted):
+            self.state = "recording"
+        elif isinstance(event, r.Progress):
             self.elapsed, self.level, self.speaking = event.elapsed_s, event.level, event.speaking
         elif isinstance(event, r.TakeStopped):
             self.state = f"stopped ({event.stopped_by}) — transcribing and analysing…"
@@ -734,7 +739,9 @@ class RecordingView:
         body.append("\nlevel ")
         body.append(level_meter(self.level), style="green" if self.speaking else "cyan")
         body.append("\n")
-        if self.state == "recording":
+        if self.state == "waiting":
+            body.append("the interviewer is asking…", style="dim")
+        elif self.state == "recording":
             hint = "Enter or space: stop"
             if self.silence_s:
                 hint += f" · stops after {self.silence_s:g}s of silence"
@@ -786,6 +793,8 @@ class LiveRun:
         except RunInterrupted as e:
             _print_interrupted(console, e.session)
             return 130
+        finally:
+            self.run_.close()
         session = self.run_.finish()
         console.print(render_summary(session, self.plan.scenario))
         _print_saved(console, session)
@@ -878,7 +887,8 @@ class LiveRun:
             with Live(self.view, console=self.console, refresh_per_second=10, transient=True):
                 while worker.is_alive():
                     key = self.keys.read(0.05)
-                    if key in ("\n", "\r", " "):
+                    # keys pressed while the interviewer is still talking do not end the answer
+                    if key in ("\n", "\r", " ") and self.view.state == "recording":
                         stop.set()
         except KeyboardInterrupt:
             self.run_.cancel()
