@@ -40,40 +40,9 @@ STEP_FOR_KIND = {
 
 #: Cases where the scenario text is right and the analyzer is not (yet): each one names what the
 #: analyzer misses or mistakes. Marked strict, so a case that starts passing fails until it is
-#: taken off this list. Never put a scenario here to avoid fixing its text.
-ANALYZER_GAPS = {
-    # Evaluative outcomes other than "things got better" / "X was happy" are not vague-outcome.
-    "are-right-a-lot-flash-sale-capacity-5-vague-outcome": "'The sale went fine' is not a vague outcome",
-    "frugality-photo-launch-without-new-hosts-4-vague-outcome": "'The launch went fine' is not a vague outcome",
-    "have-backbone-disagree-and-commit-one-weekend-cutover-4-vague-outcome":
-        "'It went okay in the end' is not a vague outcome",
-    "ownership-orphaned-certificates-5-vague-outcome": "'it all worked out in the end' is not a vague outcome",
-    "bias-for-action-image-origin-failover-5-vague-outcome":
-        "'things went back to normal' is not a vague outcome",
-    "hire-and-develop-the-best-new-grad-on-call-4-vague-outcome":
-        "'He got better over time' is not a vague outcome (only 'things got better')",
-    "invent-and-simplify-ranking-experiments-4-vague-outcome":
-        "'the data scientists liked it' is not a vague outcome",
-    "think-big-flaky-test-quarantine-3-vague-outcome": "'builds were more reliable' is not a vague outcome",
-    # Hand-offs, routing and assignments said in other words than the analyzer's lists.
-    "ownership-orphaned-certificates-1-routing": "'I posted in the infrastructure channel' is not routing",
-    "ownership-orphaned-certificates-2-handoff": "'flagged it to my manager' is not a hand-off",
-    "insist-on-the-highest-standards-android-crash-rate-2-handoff":
-        "'QA signed off on it, so the team shipped it' (the quality call left to QA) is not a hand-off",
-    "think-big-flaky-test-quarantine-1-assigned": "'like my manager asked' is not an assignment",
-    # Verbs that build, fix, investigate or ship nothing count as an individual contribution.
-    "ownership-orphaned-certificates-3-no-individual-contribution":
-        "'I noticed' counts as an individual contribution",
-    "invent-and-simplify-ranking-experiments-2-no-individual-contribution":
-        "'I helped with some parts of it' counts as an individual contribution",
-    "dive-deep-green-dashboards-failed-payments-3-no-individual-contribution":
-        "'I learned that ...' (the reflection) counts as an individual contribution",
-    "have-backbone-disagree-and-commit-one-weekend-cutover-2-no-individual-contribution":
-        "'I went along with it', 'I had predicted', 'I learned' count as an individual contribution",
-    # Generic lessons outside the generic-virtue list.
-    "insist-on-the-highest-standards-android-crash-rate-5-generic-reflection":
-        "'Quality is really important to me, and I learned that testing matters' is not generic",
-}
+#: taken off this list. Never put a scenario here to avoid fixing its text. (None left: every
+#: strong example and every annotation of the library passes.)
+ANALYZER_GAPS: dict[str, str] = {}
 
 
 def case(*values, id: str):

@@ -204,15 +204,26 @@ def _agent_of(verb: Token) -> Token | None:
     return None
 
 
-def _action_lemma(verb: Token) -> str:
-    """The lemma of the real action: follow "decided to take", "started digging"."""
+def _action_token(verb: Token) -> Token:
+    """The verb of the real action: follow "decided to take", "started digging"."""
     tok = verb
     for _ in range(4):
         nxt = next((c for c in tok.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)
         if nxt is None:
             break
         tok = nxt
-    return tok.lemma_.lower()
+    return tok
+
+
+def _action_lemma(verb: Token) -> str:
+    """The lemma of the real action: follow "decided to take", "started digging"."""
+    return _action_token(verb).lemma_.lower()
+
+
+def _particle(verb: Token) -> str:
+    """The verb's particle ("along" in "went along with it"), or ""."""
+    return next((c.lower_ for c in verb.children if c.dep_ == "prt" or (
+        c.dep_ == "advmod" and c.i == verb.i + 1 and c.lower_ in ("along", "in", "down", "back", "with"))), "")
 
 
 def _span(verb: Token, subject: Token | None, own: bool) -> tuple[int, int]:
@@ -271,6 +282,25 @@ def _noun_taken_for_verb(verb: Token) -> bool:
                for t in verb.doc[obj.i + 1:obj.i + 6])
 
 
+#: Verbs whose bare-infinitive complement has the verb's object as its doer ("helped him fix").
+_CAUSATIVE = frozenset({"help", "let", "make", "have", "watch", "see", "hear", "get"})
+
+
+def _coordinated_with_main_clause(verb: Token, head: Token, subject: Token | None, lex: Lexicon) -> bool:
+    """Whether a conjunct the parser hung on a subordinate clause belongs to the main clause: after
+    a progressive complement whose subject is a thing ("noticed the disk was filling up and
+    helped"), or after a parenthetical "like/as my manager asked"."""
+    if verb.dep_ != "conj" or head.head.i == head.i or head.head.pos_ not in ("VERB", "AUX"):
+        return False
+    if head.dep_ == "ccomp" and head.tag_ == "VBG" and verb.tag_ == "VBD" and not any(
+            c.dep_ == "aux" for c in verb.children) and classify_agent(subject, lex) is None:
+        return True
+    if head.dep_ == "advcl" and not any(c.dep_ == "dobj" for c in head.children) and any(
+            t.dep_ == "mark" and t.lower_ in ("like", "as") for t in head.children):
+        return True
+    return False
+
+
 def _statement(verb: Token, lex: Lexicon) -> Statement | None:
     if verb.pos_ != "VERB" or _noun_taken_for_verb(verb):
         return None
@@ -293,9 +323,15 @@ def _statement(verb: Token, lex: Lexicon) -> Statement | None:
     if lemma in lex.stative_verbs or (_linking(verb) and not is_get_passive):
         return None
     subject = own_subject(verb)
-    if subject is not None and subject.lower_ in _OBJECT_PRONOUNS and any(
+    if subject is not None and subject.dep_ == "nsubj" and verb.dep_ != "ROOT" and any(
             c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
-        return None  # "wanted us to reduce": the object of someone else's request
+        return None  # "wanted us to reduce", "got the vendor to raise": the object of another's request
+    if subject is not None and verb.tag_ == "VB" and verb.dep_ in ("ccomp", "xcomp") and \
+            verb.head.lemma_.lower() in _CAUSATIVE and not any(c.dep_ == "aux" for c in verb.children):
+        return None  # "helped the intern reproduce the leak": the intern is the object of "helped"
+    if lemma in ("go", "come") and any(c.dep_ in ("prt", "advmod") and c.lower_ in ("up", "down") or (
+            c.dep_ == "prep" and c.lower_ in ("from", "to") and any(g.like_num for g in c.subtree)) for c in verb.children):
+        return None  # "weekly active users went from 1,200 to 1,900": a metric moving, not an action
     own = subject is not None
     passive = _passive(verb) or is_get_passive or _adjectival_passive(verb)
     if subject is None and _adjectival_passive(verb):
@@ -312,6 +348,11 @@ def _statement(verb: Token, lex: Lexicon) -> Statement | None:
                 return None  # "wanted to just file a ticket and walk away"
             # share the subject (and passive voice) of the verb it is coordinated with
             subject = controlling_subject(head) if head.pos_ in ("VERB", "AUX") else None
+            if _coordinated_with_main_clause(verb, head, subject, lex):
+                # "I noticed the disk was filling up and helped …", "…, like my manager asked, and
+                # then deleted …": the conjunct continues the main clause, not the clause before it
+                head = head.head
+                subject = controlling_subject(head)
             misread = next((t for t in fast(verb.doc)[head.i + 1:verb.i]
                             if t.dep_ == "conj" and t.head.i == head.i and _noun_taken_for_verb(t)), None)
             if misread is not None:  # "support tickets … fell": the misread noun phrase is the subject
@@ -383,8 +424,23 @@ def is_contribution(st: Statement, lex: Lexicon | None = None) -> bool:
     if st.agent != I or st.hypothetical:
         return False
     lemma = st.action
-    if lemma in lex.stative_verbs:
-        return False
+    if lemma in lex.stative_verbs or lemma in lex.non_contribution_verbs:
+        return False  # "I noticed", "I had predicted", "I helped with some parts of it"
+    action = _action_token(st.verb)
+    if f"{lemma} {_particle(action)}" in lex.non_contribution_phrasals:
+        return False  # "I went along with it"
+    if lemma in ("go", "come", "return") and not any(
+            c.lower_ in ("through", "over", "into") for c in action.children):
+        return False  # "went back to my sprint work" ("went through the logs" investigates)
+    if _routing_how(action, lex) is not None and not (_object_lemmas(action) & lex.work_products):
+        return False  # "I took it to my manager": passing it on
+    if st.verb.lemma_.lower() in lex.lesson_verbs:  # "I learned to pick my battles": the lesson, not "pick"
+        action, lemma = st.verb, st.verb.lemma_.lower()
+    if lemma in lex.lesson_verbs:
+        after = action.doc[action.i + 1] if action.i + 1 < len(action.doc) else None
+        clause = after is None or after.lower_ in ("that", "how", "what", "why", "when", "to", "about", "from", ",", ".")
+        if clause or not any(c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN") for c in action.children):
+            return False  # "I learned that testing matters", "I learned to pick my battles"
     if lemma in lex.communication_verbs or lemma in lex.escalation_verbs or lemma in lex.routing_verbs:
         return bool(_object_lemmas(st.verb) & lex.work_products) and lemma not in ("tell", "ask", "escalate")
     heads = {o.lemma_.lower() for o in _objects(st.verb)}
@@ -428,6 +484,44 @@ def _handoff_span(verb: Token, subject: Token | None) -> tuple[int, int]:
     return first, max(first, last)
 
 
+def _destinations(verb: Token) -> list[tuple[str, Token]]:
+    """Where a verb sends something: (preposition, its object) pairs, through a particle too
+    ("flagged it to my manager", "brought it up with my lead", "posted in the channel")."""
+    out = []
+    for c in verb.children:
+        if c.dep_ in ("prep", "dative") and c.lower_ in ("to", "with", "in", "on", "into", "over"):
+            out.extend((c.lower_, g) for g in c.children if g.dep_ == "pobj")
+        elif c.dep_ in ("prt", "advmod") and c.lower_ in ("up", "over", "along", "back"):
+            for p in c.children:
+                if p.dep_ == "prep" and p.lower_ in ("to", "with"):
+                    out.extend((p.lower_, g) for g in p.children if g.dep_ == "pobj")
+    return out
+
+
+def _passed_on(verb: Token, lex: Lexicon) -> str | None:
+    """A first-person verb that passes the problem itself to a boss (``escalation``), to another
+    person or team (``handover``) or into a channel (``message``): "flagged it to my manager",
+    "took it to the platform team", "posted in the infrastructure channel"."""
+    lemma = verb.lemma_.lower()
+    if lemma not in lex.pass_on_verbs:
+        return None
+    objs = [c for c in verb.children if c.dep_ == "dobj"]
+    if objs and not all(o.lemma_.lower() in lex.problem_words or o.lower_ in lex.problem_words
+                        or o.lemma_.lower() in lex.routing_messages for o in objs):
+        return None  # "took ownership", "sent my manager the weekly report"
+    for prep, dest in _destinations(verb):
+        words = {dest.lemma_.lower(), dest.lower_} | {c.lemma_.lower() for c in dest.children if c.dep_ == "compound"}
+        if prep in ("to", "with") and dest.lemma_.lower() in lex.bosses and lemma != "ask" and (
+                any(c.lower_ in ("my", "our") for c in dest.children if c.dep_ == "poss")
+                or dest.lemma_.lower() in ("leadership", "management")):
+            return "escalation"  # to the candidate's own boss
+        if prep in ("in", "on", "into", "to") and words & lex.channels:
+            return "message"
+        if prep == "to" and lemma != "ask" and classify_agent(dest, lex) == OTHER:
+            return "handover"
+    return None
+
+
 def _routing_how(verb: Token, lex: Lexicon) -> str | None:
     """How a first-person verb routes the problem on, or None."""
     lemma = verb.lemma_.lower()
@@ -464,13 +558,35 @@ def _routing_how(verb: Token, lex: Lexicon) -> str | None:
         if lemma == "send" and obj_lemmas & {"it", "this", "that", "problem", "issue", "bug"} and \
                 (preps | prts) & {"to", "over", "along"}:
             return "handover"
-    return None
+    return _passed_on(verb, lex)
+
+
+def _approval_decides(verb: Token, lex: Lexicon) -> bool:
+    """Someone else's sign-off standing in for the candidate's own quality call: "QA signed off on
+    it, so the team shipped it", "because security approved it, we released". Approving the
+    candidate's own work product ("my lead approved the PR, so I merged it") is a review, not a
+    hand-off."""
+    if verb.lemma_.lower() == "sign" and "off" not in _children_lower(verb, "prt"):
+        return False
+    approved = [o for o in _objects(verb)]
+    if any(o.lemma_.lower() in lex.work_products for o in approved):
+        return False
+    consequence = False
+    if verb.dep_ in ("ccomp", "advcl", "conj", "parataxis") and verb.head.pos_ in ("VERB", "AUX"):
+        head = verb.head
+        consequence = any(c.lower_ == "so" and c.dep_ in ("advmod", "mark", "cc") for c in head.children) or any(
+            t.dep_ == "mark" and t.lower_ in ("because", "since", "once", "after") for t in verb.doc[verb.left_edge.i:verb.i])
+    for c in verb.children:  # "QA approved it, so we shipped"
+        if c.dep_ in ("conj", "advcl", "ccomp", "parataxis") and c.i > verb.i and any(
+                g.lower_ == "so" for g in c.children if g.dep_ in ("advmod", "mark", "cc")):
+            consequence = True
+    return consequence
 
 
 def _takeover(verb: Token, lex: Lexicon) -> bool:
     """Someone else taking the problem over: "they handled it", "their on-call picked it up"."""
     lemma = verb.lemma_.lower()
-    if lemma not in lex.takeover_verbs:
+    if lemma not in lex.takeover_verbs and lemma not in lex.approval_verbs:
         return False
     prts = _children_lower(verb, "prt")
     preps = _children_lower(verb, "prep")
@@ -478,6 +594,8 @@ def _takeover(verb: Token, lex: Lexicon) -> bool:
     obj_lemmas = {o.lemma_.lower() for o in objs}
     if any(c.lower_ == "my" for o in objs for c in o.children if c.dep_ == "poss"):
         return False  # "they deployed my fix": the candidate's own work
+    if lemma in lex.approval_verbs:
+        return _approval_decides(verb, lex)
     if lemma == "take":
         return "care" in obj_lemmas or "over" in prts or "over" in preps or (
             bool(obj_lemmas & {"it", "this", "that"}) and "from" in preps)

@@ -170,6 +170,8 @@ def analyze_answer(
     disq: list[Finding] = [Finding("disqualifier", f.text, f.start, f.end, f.coaching, "high", f.start_s, f.end_s,
                                    f.kind, f.detail) for f in handoff_findings]
     for m in phrases.general_disqualifiers(doc, step):
+        if m.rule.unless_measured and quantities_mod.measured_in_sentence(doc, m.first, qs):
+            continue  # "the launch went fine: zero errors at 3x peak"
         fam = family(m.rule.family)
         disq.append(tokens(m.first, m.last, "disqualifier", kind=m.rule.family, severity="high",
                            coaching=fam.coaching if fam else "", detail=m.rule.id))

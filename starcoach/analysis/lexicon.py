@@ -90,6 +90,12 @@ class PatternRule:
         steps: Steps it applies to (empty: every step).
         keep_negated: Match negated clauses too ("never give up"); by default a negated match
             ("nobody asked me to") is dropped.
+        unless_measured: Drop the match when its sentence measures the outcome with a quantity
+            ("the launch went fine: zero errors at 3x peak"); a number given only as the reason
+            ("went fine because I load-tested it to 3x") does not measure it.
+        by_candidate: Keep the match only when the clause it belongs to is the candidate's (its
+            subject is I or we, or it has none): "I fixed them like my manager asked" is assigned,
+            "other teams adopted it at our director's request" is not.
     """
 
     id: str
@@ -98,6 +104,8 @@ class PatternRule:
     pattern: list[Any]
     steps: tuple[str, ...] = ()
     keep_negated: bool = False
+    unless_measured: bool = False
+    by_candidate: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,13 @@ def _expand(value: Any, lex: Lexicon, where: str) -> Any:
                                     f"expected one of {', '.join(lex.names())}")
         return sorted(lex[name])
     if isinstance(value, list):
+        if any(isinstance(v, str) and v.startswith("$") for v in value):
+            # ["$people", "$teams", "they"]: the union of the classes and the plain words
+            words: set[str] = set()
+            for v in value:
+                expanded = _expand(v, lex, where)
+                words.update(expanded if isinstance(expanded, list) else [expanded])
+            return sorted(words)
         return [_expand(v, lex, where) for v in value]
     if isinstance(value, dict):
         return {k: _expand(v, lex, where) for k, v in value.items()}
@@ -149,6 +164,8 @@ def _load_families(path: Path) -> tuple[Family, ...]:
                 pattern=_expand(pattern, lex, f"{where}.pattern[{i}]"),
                 steps=tuple(rule.get("steps", fam_steps)),
                 keep_negated=bool(rule.get("keep_negated", spec.get("keep_negated", False))),
+                unless_measured=bool(rule.get("unless_measured", spec.get("unless_measured", False))),
+                by_candidate=bool(rule.get("by_candidate", spec.get("by_candidate", False))),
             ))
         families.append(Family(fam_id, spec["title"], spec["coaching"], spec.get("severity", "high"),
                                fam_steps, tuple(rules)))

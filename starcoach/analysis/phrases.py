@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable
 
-from starcoach.analysis.agency import I, OTHER, PASSIVE, WE, Statement, classify_agent
+from starcoach.analysis.agency import _CAUSATIVE, I, OTHER, PASSIVE, WE, Statement, classify_agent
 from starcoach.analysis.lexicon import (
     Family,
     Lexicon,
@@ -133,6 +133,8 @@ class FamilyMatcher:
                 continue
             if not m.rule.keep_negated and _match_negated(doc, m.first, m.last):
                 continue
+            if m.rule.by_candidate and not _candidates_clause(fd, m.first, m.last):
+                continue
             kept.append(m)
         return _longest_per_family(kept)
 
@@ -171,6 +173,22 @@ def _match_negated(doc: Doc, first: int, last: int) -> bool:
                                  any(c.lower_ == "no" for c in subj.children)):
             return True
     return False
+
+
+def _candidates_clause(doc, first: int, last: int) -> bool:
+    """Whether the clause a match hangs on is the candidate's: the first verb above the match
+    (outside it) has I or we as its subject, or no subject at all."""
+    from starcoach.analysis.spans import controlling_subject
+
+    tok = doc[first]
+    for _ in range(12):
+        if tok.head.i == tok.i:
+            break
+        tok = tok.head
+        if tok.pos_ in ("VERB", "AUX") and not first <= tok.i <= last:
+            subject = controlling_subject(tok)
+            return subject is None or classify_agent(subject) in (I, WE) or subject.lower_ in ("i", "we")
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -264,6 +282,8 @@ def phrase_spec(text: str) -> PhraseSpec:
     agent = None
     for t in doc:
         if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() not in ("be", "have", "do"):
+            if t.tag_ == "VB" and t.dep_ in ("ccomp", "xcomp") and t.head.lemma_.lower() in _CAUSATIVE:
+                continue  # "letting him drive": "him" is the object of "let", "drive" a content word
             subj = own_subject(t)
             if subj is not None and subj.pos_ == "PRON":
                 cls = classify_agent(subj, lex)

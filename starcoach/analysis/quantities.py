@@ -397,7 +397,7 @@ def _quantity_of(doc: Doc, num: Number, lex: Lexicon) -> Quantity | None:
             return None  # "last two weeks"? counted as date reference
         if doc[num.first].lower_ == "one" and doc[last].tag_ == "NN" and (prev is None or prev.lower_ not in _DURATION_PREPS):
             return None  # "one morning", "one day"
-    if kind == "count" and num.value < 10 and not _delta_context(doc, num.first, lex):
+    if kind == "count" and 0 < num.value < 10 and not _delta_context(doc, num.first, lex):
         rate = _rate_after(doc, last + 1, lex)
         if rate is None:
             return None  # "two retail events": an incidental count
@@ -502,3 +502,36 @@ def outcome_claims(doc: Doc, lex: Lexicon | None = None) -> list[Token]:
             continue
         claims.append(tok)
     return claims
+
+
+#: Subordinators of a reason or time clause: a number there is why it went well, not how well.
+_REASON_MARKS = frozenset({"because", "since", "as", "cause", "'cause", "after", "once", "when", "before"})
+
+
+def measured_in_sentence(doc: Doc, at: int, qs: list[Quantity]) -> bool:
+    """Whether the sentence holding token ``at`` measures its outcome with one of ``qs``.
+
+    A quantity inside a reason or time clause ("because I load-tested it to 3x", "after I cut the
+    timeout to 2 seconds") or a "by …ing" phrase gives the reason, not the measure, and does not count.
+    """
+    fd = fast(doc)
+    start = fd.sent_start[at]
+    end = next((b for a, b in fd.sent_bounds if a == start), len(fd))
+    for q in qs:
+        if not start <= q.first < end:
+            continue
+        tok, reason = fd[q.first], False
+        for _ in range(40):
+            if tok.dep_ == "advcl" and any(t.dep_ == "mark" and t.lower_ in _REASON_MARKS
+                                           for t in fd[tok.left_edge.i:tok.i]):
+                reason = True
+                break
+            if tok.dep_ == "pcomp" and tok.head.lower_ == "by":
+                reason = True
+                break
+            if tok.head.i == tok.i:
+                break
+            tok = tok.head
+        if not reason:
+            return True
+    return False

@@ -147,6 +147,13 @@ def own_subject(verb: Token) -> Token | None:
             if child.pos_ == "VERB" and child.i == verb.i - 1:
                 # "I load tested it": the parser made "load" the subject; its own subject is the one
                 return next((c for c in child.children if c.dep_ == "nsubj"), None)
+            if child.pos_ == "NOUN" and child.i == verb.i - 1 and child.dep_ == "nsubj" and not any(
+                    c.dep_ == "det" for c in child.children):
+                # "I had load tested it": "load" taken for the subject, "I" hung on the auxiliary
+                real = next((g for c in children if c.dep_ == "aux" and c.i < child.i
+                             for g in c.children if g.dep_ == "nsubj" and g.pos_ == "PRON"), None)
+                if real is not None:
+                    return real
             return child
     for aux in children:  # "What I'd do is push": the clause hangs on the auxiliary
         if aux.dep_ in ("aux", "auxpass"):
