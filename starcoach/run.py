@@ -282,9 +282,8 @@ class MockRun:
     def _load_models(self) -> None:
         try:
             from starcoach.analysis import analyze_answer
-            from starcoach.transcribe import load_whisper
 
-            load_whisper(self.model)
+            load_whisper_kept(self.model)
             # Warm spaCy (and the analysis data files) so the first feedback is as fast as the rest.
             analyze_answer("I traced the failure and wrote a fix.", "action", self.scenario, level=self.plan.level)
         except BaseException as e:  # noqa: BLE001 - surfaced in wait_for_models on the caller's thread
@@ -505,7 +504,7 @@ class MockRun:
     def _record(self, label: str, take_no: int, target_s: float, stop: threading.Event | None,
                 source: Any = None) -> Recording:
         from starcoach.capture import RecordingInterrupted, record_take
-        from starcoach.transcribe import StreamingTranscriber, load_whisper
+        from starcoach.transcribe import StreamingTranscriber
 
         source = source if source is not None else self.source_factory(label)
         if source is None:
@@ -518,7 +517,7 @@ class MockRun:
         path = self.session_dir / audio
         options = _batch_options() if getattr(source, "realtime", True) is False else None
         stream = _LateStream(self._models_ready,
-                             lambda: StreamingTranscriber(model=load_whisper(self.model), options=options))
+                             lambda: StreamingTranscriber(model=load_whisper_kept(self.model), options=options))
         self.on_event(TakeStarted(label, take_no, target_s))
         started_at = now_iso()
         max_s = self.max_take_s if self.max_take_s is not None else 2 * target_s + 60
@@ -579,6 +578,43 @@ class MockRun:
 
         self._refresh_totals()
         save_session(self.session)
+
+
+_keepers: dict[str | None, Any] = {}
+_keepers_lock = threading.Lock()
+
+
+def load_whisper_kept(model: str | None = None):
+    """:func:`starcoach.transcribe.load_whisper` on a thread that lives as long as the process.
+
+    CTranslate2 decodes several times slower once the thread that loaded the model has exited
+    (measured here: 41 s instead of 5 s of CPU for a 57 s answer), so a background preload must not
+    happen on a thread that then ends. The first call for a model loads it on a parked daemon
+    thread; later calls return the cached model.
+    """
+    from starcoach.transcribe import load_whisper
+
+    with _keepers_lock:
+        if model not in _keepers:
+            box: dict[str, Any] = {}
+            loaded = threading.Event()
+
+            def keep() -> None:
+                try:
+                    box["model"] = load_whisper(model)
+                except BaseException as e:  # noqa: BLE001 - re-raised on the caller's thread
+                    box["error"] = e
+                loaded.set()
+                if "model" in box:
+                    threading.Event().wait()  # park: the model's threads stay fast
+
+            thread = threading.Thread(target=keep, name="starcoach-whisper", daemon=True)
+            thread.start()
+            loaded.wait()
+            if "error" in box:
+                raise box["error"]
+            _keepers[model] = thread
+    return load_whisper(model)
 
 
 class _LateStream:
