@@ -268,9 +268,15 @@ class MockRun:
         return session_dir(self.session.session_id, create=True)
 
     def start(self) -> Session:
-        """Save the new (or resumed) session and start loading the models in the background."""
-        from starcoach.store import save_session
+        """Save the new (or resumed) session and start loading the models in the background.
 
+        Raises:
+            ModelNotFound: the Whisper model cannot be found (checked now, before any answer).
+        """
+        from starcoach.store import save_session
+        from starcoach.transcribe import resolve_model
+
+        resolve_model(self.model)
         self.session.complete = False
         self.session.ended_at = ""
         save_session(self.session)

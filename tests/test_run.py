@@ -168,3 +168,11 @@ def test_feedback_panel_says_when_no_speech_was_heard(scenario):
     text = out.getvalue()
     assert "Task: feedback" in text and "take 2" in text
     assert "No speech detected: check the microphone (`starcoach devices`) and redo this step." in text
+
+
+def test_a_missing_model_is_reported_before_the_first_answer(tmp_path, capsys):
+    (tmp_path / "task.wav").write_bytes(b"not audio")
+    assert main(["run", "--answers", str(tmp_path), "--no-input", "--only", "task", "--probes", "none",
+                 "--model", str(tmp_path / "no-such-model")]) == 1
+    err = capsys.readouterr().err
+    assert "E300" in err and "no-such-model" in err and err.count("\n") == 1

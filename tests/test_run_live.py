@@ -115,8 +115,15 @@ def test_live_run_keys_silence_redo_probe_summary(virtual_mic, say, starcoach_ho
 
 def test_ctrl_c_mid_step_keeps_the_take_and_resume_finishes(virtual_mic, say, starcoach_home, tmp_path):
     clip = say(SITUATION)
-    child = _spawn(["run", "--mode", "dive-deep", "--level", "senior", "--only", "situation,task",
-                    "--probes", "0", "--voice", "off"], starcoach_home)
+    # no --mode / --level: the run asks for them
+    child = _spawn(["run", "--only", "situation,task", "--probes", "0", "--voice", "off"], starcoach_home)
+    child.expect("dive-deep.*Emphasize the technical learning")   # each mode with its lead-in
+    child.expect(r"Preparation mode \[ownership/dive-deep/deliver-results\]")
+    child.sendline("dive-deep")
+    child.expect(r"Level \[sde1/sde2/senior\]")
+    child.sendline("senior")
+    child.expect("Mode: Dive Deep")
+    child.expect("Level: Senior SDE")
     child.expect("to start speaking")
     child.send("\r")
     child.expect("Enter or space: stop")
