@@ -300,6 +300,36 @@ def test_key_phrases_match_meaning_not_strings(analyze):
     assert {"0.3% drop rate went to zero", "$8K recovered per week"} <= found
 
 
+SCENARIO_PHRASES = [
+    # (scenario disqualifier phrase, answer sentence, matches?)
+    ("that's a support problem", "Honestly, I told them it was a support problem, not ours.", True),
+    ("that's a support problem", "The deeper problem was organizational: support tickets never reached the roadmap.",
+     False),
+    ("that's not my team's problem",
+     "I learned that proactively acquiring cross-team knowledge can prevent silent failures.", False),
+    ("I escalated it to my manager", "So in the end I escalated the whole thing to my manager.", True),
+    ("escalated it to my manager", "The escalation was between the two managers, and no one stepped in.", False),
+    ("like my manager asked", "I told my manager up front.", False),
+    ("we fixed it quietly", "Quietly, we fixed it.", True),
+    ("the team made the export faster", "Our team made the exports a lot faster.", True),
+    ("added retries and the errors went away", "We added retries and the errors went away, so that was the fix.", True),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("phrase, text, matches", SCENARIO_PHRASES)
+def test_scenario_phrases_need_their_structure(phrase, text, matches):
+    """A scenario's own disqualifier matches its word-order and tense variants, not a sentence
+    that merely shares its content words."""
+    from starcoach.analysis import agency, phrases
+    from starcoach.analysis.nlp import parse
+    from starcoach.analysis.quantities import quantities
+
+    doc = parse(text)
+    hit = phrases.conveys(phrases.phrase_spec(phrase), doc, agency.statements(doc), quantities(doc), threshold="all")
+    assert (hit is not None) == matches, (phrase, text, hit and doc[hit.first:hit.last + 1].text)
+
+
 @pytest.mark.slow
 def test_task_without_scope_boundary_is_a_finding(analyze):
     a = analyze("So I had to figure out why the webhooks were dropping.", "task")

@@ -250,6 +250,13 @@ class PhraseSpec:
         negation: The phrase is negative ("not my team", "no alerting").
         verb: Lemmas of its main verb when a pronoun does it ("I pulled": pull…), else empty.
         agent: Who must do that verb (``i``, ``we``, ``other``), or None.
+        sequence: The phrase's words in order (pronouns by agent class, negations), for short phrases.
+        n_tokens: Its number of words.
+        verb_pos: Where the verb stands among the content words (-1 without a verb).
+        spread: The largest number of dependency arcs between two of its content words (and the
+            verb) in the phrase's own parse: how tightly its words hang together.
+        roles: For the content words and the verb in order, ``subj`` (who does it), ``obj`` (what
+            it is done to) or None: "my manager asked" must not match "I told my manager".
     """
 
     text: str
@@ -260,6 +267,9 @@ class PhraseSpec:
     agent: str | None
     sequence: tuple[tuple[str, frozenset[str]], ...] = ()
     n_tokens: int = 0
+    verb_pos: int = -1
+    spread: int = 0
+    roles: tuple[str | None, ...] = ()
 
     @property
     def size(self) -> int:
@@ -291,13 +301,30 @@ def phrase_spec(text: str) -> PhraseSpec:
                     verb_tok, agent = t, cls
                     break
     content = []
+    structure: list = []  # the content words and the verb, in order: their tokens in the phrase
+    verb_pos = -1
     for t in doc:
-        if t.i in q_tokens or t.is_punct or verb_tok is not None and t.i == verb_tok.i:
+        if verb_tok is not None and t.i == verb_tok.i:
+            verb_pos = len(content)
+            structure.append(t)
+            continue
+        if t.i in q_tokens or t.is_punct:
             continue
         lemma = t.lemma_.lower()
         if lemma in _PHRASE_STOP or t.lower_ in _PHRASE_STOP or t.pos_ in ("DET", "ADP", "PRON", "CCONJ", "PART", "AUX"):
             continue
         content.append(lex.similar(lemma) | lex.similar(t.lower_))
+        structure.append(t)
+    shaped = structure
+    if doc[0].tag_ in ("VBD", "VBN", "VB", "VBP") and not any(t.dep_ in ("nsubj", "nsubjpass") and t.head.i == 0
+                                                               for t in doc):
+        # "added retries and the errors went away": a clause without its subject parses badly
+        # alone; its shape is read from "I added retries …"
+        full = load_nlp()(f"I {text}")
+        if len(full) == len(doc) + 1:
+            shaped = [full[t.i + 1] for t in structure]
+    spread = max((tree_distance(a, b) for k, a in enumerate(shaped) for b in shaped[k + 1:]), default=0)
+    roles = tuple(semantic_role(t) if t.pos_ in ("NOUN", "PROPN") else None for t in shaped)
     verb = (lex.similar(verb_tok.lemma_.lower()) | {verb_tok.lemma_.lower()}) if verb_tok is not None else frozenset()
     sequence = []
     for t in doc:
@@ -310,7 +337,59 @@ def phrase_spec(text: str) -> PhraseSpec:
         else:
             sequence.append(("word", lex.similar(t.lemma_.lower()) | {t.lower_}))
     return PhraseSpec(text, tuple(content), values, negation, frozenset(verb), agent, tuple(sequence),
-                      sum(1 for t in doc if not t.is_punct))
+                      sum(1 for t in doc if not t.is_punct), verb_pos, spread, roles)
+
+
+def semantic_role(tok: Token) -> str | None:
+    """``subj`` for a doer (subject, "by" agent), ``obj`` for what is acted on (object, passive
+    subject), None otherwise."""
+    if tok.dep_ in ("nsubj", "csubj") or tok.dep_ == "pobj" and tok.head.dep_ == "agent":
+        return "subj"
+    if tok.dep_ in ("dobj", "nsubjpass", "dative"):
+        return "obj"
+    return None
+
+
+def tree_distance(a: Token, b: Token) -> int:
+    """Number of dependency arcs between two tokens of one sentence."""
+    up: dict[int, int] = {}
+    tok, d = a, 0
+    while True:
+        up[tok.i] = d
+        if tok.head.i == tok.i or d > 40:
+            break
+        tok, d = tok.head, d + 1
+    tok, d = b, 0
+    while tok.i not in up:
+        if tok.head.i == tok.i or d > 40:
+            return 99
+        tok, d = tok.head, d + 1
+    return d + up[tok.i]
+
+
+#: A scenario phrase's words in the answer: at most this many other words between two of them
+#: when they come in the phrase's order.
+PHRASE_WINDOW_GAP = 3
+#: … or, in any order, at most this many dependency arcs more between them than in the phrase
+#: (and never fewer than two: "a support problem" / "a problem with support").
+PHRASE_TREE_SLACK = 0
+
+
+def _shaped(spec: PhraseSpec, tokens: list) -> bool:
+    """Whether the answer's tokens for a phrase's content words (and verb, at ``spec.verb_pos``)
+    have the phrase's structure: in its order with small gaps ("a support problem"), or bound as
+    tightly in the parse ("it was assigned to me" for "they assigned it to me"). Words that only
+    share a sentence ("The deeper problem was organizational: support tickets …") do not."""
+    if len(tokens) < 2:
+        return True
+    for tok, role in zip(tokens, spec.roles):
+        if role is not None and {role, semantic_role(tok)} == {"subj", "obj"}:
+            return False  # the phrase's doer is the answer's object, or the reverse
+    idx = [t.i for t in tokens]
+    if all(0 < b - a <= PHRASE_WINDOW_GAP + 1 for a, b in zip(idx, idx[1:])):
+        return True
+    limit = max(spec.spread, 2) + PHRASE_TREE_SLACK
+    return all(tree_distance(a, b) <= limit for k, a in enumerate(tokens) for b in tokens[k + 1:])
 
 
 def _in_sequence(spec: PhraseSpec, sent) -> bool:
@@ -393,8 +472,9 @@ def conveys(spec: PhraseSpec, doc: Doc, stmts: list[Statement], qs: list[Quantit
             index[fd.lemmas[t.i]] = t.i
         hits: list[int] = []
         matched = 0
+        options_found: list[list[int]] = []  # per content word: where it is in this sentence
+        verb_hit = None
         if spec.verb:
-            verb_hit = None
             for st in stmts:
                 if fd.sent_start[st.verb.i] != sent[0].i or st.negated and not spec.negation:
                     continue
@@ -411,13 +491,17 @@ def conveys(spec: PhraseSpec, doc: Doc, stmts: list[Statement], qs: list[Quantit
             if exact:
                 matched += 1
                 hits.append(min(exact))
+                if threshold == "all":
+                    options_found.append(sorted({t.i for t in sent if fd.lowers[t.i] in options
+                                                 or fd.lemmas[t.i] in options}))
                 continue
             candidates = sorted({i for o in options if len(o) >= 5 for i in fd.by_prefix(o[:5])
                                  if sent[0].i <= i <= sent[-1].i})
-            tok = next((fd[i] for i in candidates if _word_matches(fd[i], options)), None)
-            if tok is not None:
+            found = [i for i in candidates if _word_matches(fd[i], options)]
+            if found:
                 matched += 1
-                hits.append(tok.i)
+                hits.append(found[0])
+                options_found.append(found)
         for value in spec.values:
             q = next((q for q in qs if sent[0].i <= q.first <= sent[-1].i and q.value is not None and
                       (abs(q.value - value) <= max(0.01, abs(value) * 0.02))), None)
@@ -436,13 +520,43 @@ def conveys(spec: PhraseSpec, doc: Doc, stmts: list[Statement], qs: list[Quantit
             continue
         if threshold == "all" and hits and max(hits) - min(hits) > 3 * spec.n_tokens + 2:
             continue  # the words are there but too far apart to be the phrase
-        if threshold == "all" and size <= 2 and not _in_sequence(spec, sent):
-            continue
+        if threshold == "all" and matched >= need:
+            shape = _best_shape(spec, options_found, verb_hit, fd)
+            if shape is None:
+                continue  # the words are in the sentence but not as the phrase
+            if size <= 2 and not _in_sequence(spec, sent):
+                # a short phrase in other words: two of its words bound together, and its
+                # negation on them ("Quietly, we fixed it"; "I escalated the whole thing to my manager")
+                if len(shape) < 2 or spec.negation and not any(
+                        (t.dep_ == "neg" or t.lower_ in _NEGATORS) and min(tree_distance(t, fd[i]) for i in shape) <= 2
+                        for t in sent):
+                    continue
+            hits = shape + [i for i in hits if i not in shape and verb_hit is not None
+                            and i in (verb_hit.first, verb_hit.last)]
         if matched >= need and hits:
             cand = Conveyed(min(hits), max(hits), matched / size)
             if best is None or cand.score > best.score:
                 best = cand
     return best
+
+
+def _best_shape(spec: PhraseSpec, options_found: list[list[int]], verb_hit, fd) -> list[int] | None:
+    """Token indices, one per content word (and the verb), that have the phrase's structure
+    (:func:`_shaped`); None when no choice has it."""
+    import itertools
+
+    choices = [opts[:6] for opts in options_found]
+    if verb_hit is not None:
+        pos = spec.verb_pos if 0 <= spec.verb_pos <= len(choices) else len(choices)
+        choices.insert(pos, [verb_hit.verb.i])
+    if len(choices) < 2:
+        return [c[0] for c in choices]
+    for n, combo in enumerate(itertools.product(*choices)):
+        if n >= 256:
+            break
+        if len(set(combo)) == len(combo) and _shaped(spec, [fd[i] for i in combo]):
+            return list(combo)
+    return None
 
 
 @lru_cache(maxsize=256)
