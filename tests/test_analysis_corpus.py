@@ -76,3 +76,24 @@ def test_seed_probe_answers_get_their_verdicts():
         if v.verdict != a["verdict"]:
             wrong.append((a["id"], a["verdict"], v.verdict, v.reasons))
     assert wrong == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, least", [("library.toml", 1.0), ("holdout.toml", 0.9)])
+def test_library_probe_answers_get_their_verdicts(name, least):
+    """Fresh answers to probes of other scenarios (persuasion, cost, mentoring, judgement …):
+    all right on the set the judge was tuned on, >= 90% on the held-out set."""
+    from starcoach.analysis import judge_probe
+    from starcoach.scenario import scan
+
+    scenarios = {s.id: s for s in scan().scenarios}
+    with (CORPUS / "probes" / name).open("rb") as f:
+        answers = tomllib.load(f)["answer"]
+    assert len(answers) >= 20 and {a["verdict"] for a in answers} >= {"strong", "weak"}
+    wrong = []
+    for a in answers:
+        scenario = scenarios[a["scenario"]]
+        v = judge_probe(a["text"], scenario.probes[a["probe"] - 1], scenario)
+        if v.verdict != a["verdict"]:
+            wrong.append((a["id"], a["verdict"], v.verdict, v.reasons))
+    assert len(wrong) <= (1 - least) * len(answers), wrong

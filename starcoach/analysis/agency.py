@@ -456,6 +456,8 @@ def is_solution(st: Statement, lex: Lexicon) -> bool:
     if st.action not in lex.solution_verbs and st.verb.lemma_.lower() not in lex.solution_verbs:
         return False
     heads = {o.lemma_.lower() for o in _objects(st.verb)}
+    if _routing_how(st.verb, lex) is not None and not (heads & lex.work_products):
+        return False  # "I brought it up with my manager" passes it on
     return not (heads and heads <= lex.communication_artefacts)
 
 
@@ -544,6 +546,10 @@ def _routing_how(verb: Token, lex: Lexicon) -> str | None:
         if lemma == "notify":
             return "message"
         if lemma in ("hand", "pass", "toss", "throw", "punt", "delegate", "offload", "reassign", "route", "redirect"):
+            objs = [c for c in verb.children if c.dep_ == "dobj"]
+            if objs and not all(o.lemma_.lower() in lex.problem_words or o.lemma_.lower() in lex.routing_messages
+                                for o in objs):
+                return None  # "I handed the redesign to her": giving someone a project to lead
             return "handover"
         return "report" if lemma == "report" else "message"
     if lemma in lex.routing_send_verbs:
@@ -659,8 +665,9 @@ def handoffs(doc: Doc, stmts: list[Statement], lex: Lexicon | None = None) -> li
             first, last = _handoff_span(verb, subject)
             found.append(Handoff(kind, how, verb, first, last))
         elif agent == OTHER or (agent == PASSIVE and _agent_of(verb) is not None):
-            if not _takeover(verb, lex) or chain_negated(verb):
-                continue
+            if not _takeover(verb, lex) or chain_negated(verb) or any(
+                    c.dep_ == "aux" and c.lower_ in ("would", "'d", "might", "should") for c in verb.children):
+                continue  # "then he'd fix it": what would happen ("so they could fix it" still hands it off)
             first, last = _handoff_span(verb, subject)
             found.append(Handoff("handoff", "takeover", verb, first, last))
     return found

@@ -22,8 +22,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: What a probe tests, recognised from its question and "probes" line (first match wins).
 PROBE_FOCI: dict[str, tuple[str, ...]] = {
-    "validation": ("verify", "validate", "validation", "test", "confirm", "know it worked", "rigor",
-                   "resolved the issue", "actually resolved", "measure"),
+    "validation": ("verify", "validate", "validation", "test it", "tested", "test the", "confirm",
+                   "know it worked", "rigor", "resolved the issue", "actually resolved", "measure"),
     "motivation": ("motivat", "why did you", "what made you", "curiosity", "initiative", "prompted"),
     "differently": ("differently", "next time", "do again", "self-awareness", "continuous improvement"),
     "solution": ("fix was accepted", "fix accepted", "accepted by", "get it merged", "adopt your fix",
@@ -104,11 +104,26 @@ def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: 
                      "vague-outcome": "vague outcome", "generic-reflection": "generic lesson",
                      "scenario": "a phrase that sinks this answer"}.get(d.kind, d.kind)
             weak.append(f"{label}: \"{d.text}\"")
-    contributions = [st for st in stmts if agency.is_contribution(st, lex)]
+    # what the candidate does that the weak answer does is not to their credit ("I fixed it for him")
+    strong_doc, weak_doc = parse(probe.strong_answer), parse(probe.weak_answer)
+    strong_acts = _shared_actions(stmts, agency.statements(strong_doc, lex), lex)
+    weak_acts = _shared_actions(stmts, agency.statements(weak_doc, lex), lex) - strong_acts
+    contributions = [st for st in stmts if agency.is_contribution(st, lex) and st.verb.text not in weak_acts]
+    passed_on = {h.verb.i for h in agency.handoffs(doc, stmts, lex)}
+    mine = [st for st in stmts if st.agent == agency.I and not st.negated and not st.hypothetical
+            and st.verb.text not in weak_acts and st.verb.i not in passed_on and st.action not in _LIGHT_VERBS]
     if not contributions and focus in ("solution", "validation"):
         weak.append("no individual contribution: say what you did yourself")
     elif len(contributions) >= 2:
         strong.append(f"first-person actions: {', '.join(st.verb.text for st in contributions[:4])}")
+    elif focus == "general" and len(mine) >= 2:
+        # a judgement, a trade-off or a persuasion probe: what you decided, offered, accepted
+        strong.append(f"speaks for what you did: {', '.join(st.verb.text for st in mine[:4])}")
+    if _dismisses(doc):
+        weak.append(f"dismisses the question: \"{doc[0:min(len(doc), 4)].text}\"")
+    unsure = _unsure(doc)
+    if unsure:
+        weak.append(f"does not know the outcome: \"{unsure}\"")
 
     if focus == "validation":
         checks = [st for st in contributions if st.action in VALIDATION_VERBS or st.verb.lemma_.lower() in VALIDATION_VERBS]
@@ -155,16 +170,28 @@ def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: 
         elif not any("hands" in w or "routes" in w for w in weak):
             weak.append("no sign you brought a fix")
 
-    # resemblance to the model answers (content words, with synonyms)
+    # resemblance to the model answers: their content words (with synonyms), and what the
+    # candidate does in them ("I fixed it for him" in the weak answer, "I asked him" in the strong)
     answer_lemmas = _expand(_content_lemmas(doc), lex)
-    sim_weak = _similarity(answer_lemmas, _expand(_content_lemmas(parse(probe.weak_answer)), lex))
-    sim_strong = _similarity(answer_lemmas, _expand(_content_lemmas(parse(probe.strong_answer)), lex))
-    if sim_weak >= 0.3 and sim_weak > sim_strong + 0.1:
+    weak_lemmas = _expand(_content_lemmas(weak_doc), lex)
+    sim_weak = _similarity(answer_lemmas, weak_lemmas)
+    sim_strong = _similarity(answer_lemmas, _expand(_content_lemmas(strong_doc), lex))
+    shared_weak = answer_lemmas & weak_lemmas
+    weak_recall = len(shared_weak) / len(weak_lemmas) if weak_lemmas else 0.0
+    if (sim_weak >= SIMILAR or len(shared_weak) >= 2 and weak_recall >= 0.6) and sim_weak > sim_strong:
         weak.append("close to the typical weak answer")
-    elif sim_strong >= 0.3 and sim_strong > sim_weak + 0.1 and not weak:
+    elif sim_strong >= SIMILAR_STRONG and sim_strong > sim_weak + 0.1:
         strong.append("close to the strong answer")
+    if weak_acts and len(strong_acts) < 2:
+        weak.append(f"does what the weak answer does: {', '.join(sorted(weak_acts))}")
+    if len(strong_acts) >= 2:
+        strong.append(f"does what the strong answer does: {', '.join(sorted(strong_acts))}")
 
     verdict = _verdict(strong, weak, matched_key_line)
+    if verdict == "weak" and not strong and not weak and len(doc) >= 20 and len(shared_weak) <= 1 and any(
+            st.agent == agency.I and not st.negated for st in stmts):
+        verdict = "mixed"  # in the first person and of some length, but nothing to check either way
+        weak.append("nothing a Bar Raiser can check: add what you did and what it showed")
     reasons = (strong + weak) if verdict == "strong" else (weak + strong)
     return ProbeVerdict(verdict, reasons or ["too little to judge"], probe.key_line, matched_key_line, analysis,
                         strong, weak)
@@ -191,16 +218,60 @@ def _concrete_change(st: agency.Statement, lex) -> bool:
     return any(o.pos_ in ("NOUN", "PROPN") and o.lemma_.lower() not in lex.generic_nouns for o in objects)
 
 
+#: Content-word similarity (Jaccard, synonyms folded) from which an answer resembles a model answer.
+SIMILAR = 0.3
+#: … the strong one (paraphrases of a strong answer share fewer words than copies of a short weak one).
+SIMILAR_STRONG = 0.2
+
+_DISMISSALS = ("nothing really", "not much", "not really", "nobody really", "no one really", "nothing,",
+               "nothing.", "nothing much", "not a lot", "it didn't", "i didn't really")
+
+
+def _dismisses(doc) -> bool:
+    """The answer waves the question away ("Nothing really, it was better in every way")."""
+    start = doc.text.strip().lower()
+    for filler in ("um, ", "uh, ", "honestly, ", "well, ", "so, ", "um ", "uh "):
+        if start.startswith(filler):
+            start = start[len(filler):]
+    return start.startswith(_DISMISSALS)
+
+
+#: Verbs too light to say what someone did ("I did it", "I got it", "I made sure").
+_LIGHT_VERBS = frozenset({"do", "make", "get", "go", "take", "have", "try", "keep", "let", "start", "put", "come"})
+
+
+def _unsure(doc) -> str:
+    """Words where the candidate says they do not know what came of it ("I'm not sure what people
+    did with it", "I don't really know if anyone changed anything"), or ""."""
+    text = doc.text.lower()
+    for cue in ("not sure", "don't really know", "don't know", "no idea", "not really sure", "can't remember",
+                "never found out", "never checked"):
+        at = text.find(cue)
+        if at >= 0:
+            return doc.text[at:at + len(cue)]
+    return ""
+
+
+def _shared_actions(answer_stmts, model_stmts, lex) -> set[str]:
+    """First-person actions the answer shares with a model answer (verb lemmas, with synonyms)."""
+    def acts(stmts) -> dict[str, str]:
+        return {min(lex.similar(st.action)): st.verb.text for st in stmts
+                if st.agent == agency.I and not st.negated and st.action not in lex.stative_verbs
+                and st.action not in _LIGHT_VERBS}
+
+    model = acts(model_stmts)
+    return {text for key, text in acts(answer_stmts).items() if key in model}
+
+
 def _verdict(strong: list[str], weak: list[str], key: bool) -> str:
-    """Strong: two or more strong signals and nothing weak. Weak: nothing strong, or one strong
-    signal against three or more weak ones. Mixed: the rest. (Resembling the strong answer much
-    more than the weak one, or the reverse, weighs two.)"""
-    # resembling one model answer much more than the other counts twice
+    """Strong: two or more strong signals and nothing weak (or four against one). Weak: nothing
+    strong, or weak signals outweighing strong ones by two (three against one). Mixed: the rest.
+    (Resembling the strong answer much more than the weak one, or the reverse, weighs two.)"""
     s = len(strong) + (1 if key else 0) + sum(1 for x in strong if x == "close to the strong answer")
     w = len(weak) + sum(1 for x in weak if x == "close to the typical weak answer")
-    if w == 0 and s >= 2:
+    if (w == 0 and s >= 2) or (w <= 1 and s >= 4):
         return "strong"
-    if s == 0 or (w >= 3 and s <= 1):
+    if s == 0 or w >= s + 2:
         return "weak"
     return "mixed"
 
