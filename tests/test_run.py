@@ -123,7 +123,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     # no terminal and no answers: a live run cannot start
     assert main(["run", "--no-input"]) == 1
     assert "needs a terminal" in capsys.readouterr().err
-    assert main(["run", "--resume", "20990101-000000-nothing", "--no-input"]) == 1
+    assert main(["run", "--resume", "20990101-000000-nothing", "--answers", str(tmp_path), "--no-input"]) == 1
     assert "No session" in capsys.readouterr().err  # "No sessions saved yet" or "No session '...'"
 
 

@@ -95,6 +95,18 @@ def run_command(args: argparse.Namespace) -> int:
             print(f"starcoach: {reason}; running the demo instead (`starcoach demo`).", flush=True)
             return demo_command(args)
 
+    if not args.answers:
+        if not interactive:
+            from starcoach.errors import StarcoachError
+
+            raise StarcoachError(
+                "A live run needs a terminal to read the start and stop keys",
+                "run it in a terminal, or give recorded answers with --answers DIR --no-input",
+            )
+        from starcoach.capture import resolve_input_device
+
+        resolve_input_device(_device(args.input_device))  # a missing microphone fails now, in one line
+
     session = None
     if args.resume:
         from starcoach.store import load_session
@@ -119,16 +131,6 @@ def run_command(args: argparse.Namespace) -> int:
         factory = answers_source_factory(files, realtime=args.realtime)
         source_kind = "files"
     else:
-        if not interactive:
-            from starcoach.errors import StarcoachError
-
-            raise StarcoachError(
-                "A live run needs a terminal to read the start and stop keys",
-                "run it in a terminal, or give recorded answers with --answers DIR --no-input",
-            )
-        from starcoach.capture import resolve_input_device
-
-        resolve_input_device(_device(args.input_device))  # a missing microphone fails here, in one line
         factory = microphone_source_factory(_device(args.input_device))
         source_kind = "microphone"
 
