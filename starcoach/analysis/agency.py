@@ -159,7 +159,13 @@ def _is_relative(tok: Token) -> bool:
     return tok.dep_ == "relcl"
 
 
+#: Degree adverbs modify adjectives, not verbal passives: "the queue was really backed up" is a state.
+_DEGREE = frozenset({"very", "really", "so", "too", "quite", "pretty", "extremely", "super", "fairly", "rather"})
+
+
 def _passive(verb: Token) -> bool:
+    if any(c.dep_ == "advmod" and c.lower_ in _DEGREE and c.i < verb.i for c in verb.children):
+        return False
     return any(c.dep_ in ("auxpass", "nsubjpass", "csubjpass") for c in verb.children)
 
 

@@ -48,6 +48,7 @@ PASSIVE_COACHING = "Say who did it: 'I deployed the patch', not 'a patch was dep
 FILLER_COACHING = "Pause silently instead of filling: a short silence sounds more confident than 'um' or 'like'."
 HEDGE_COACHING = "Drop the hedge: say what you did and what happened, plainly."
 REPEAT_COACHING = "You restarted a phrase: slow down and say it once."
+OVERUSE_COACHING = "You said '{word}' {n} times: vary it, or drop it where it adds nothing."
 PAUSE_COACHING = "A long pause mid-answer: know the next beat of your story before you start the step."
 MONOTONE_COACHING = "Your voice stays flat: lift it on the numbers and on what you did."
 
@@ -200,7 +201,17 @@ def analyze_answer(
     # --- delivery ------------------------------------------------------------------------------
     filler_findings = [tokens(a, b, "filler", kind=k) for a, b, k in delivery.fillers(doc, lex)]
     hedge_findings = [tokens(a, b, "hedge", kind=k) for a, b, k in delivery.hedges(doc, lex)]
-    repeat_findings = [tokens(a, b, "repeat", coaching=REPEAT_COACHING, severity="low") for a, b in delivery.repeats(doc, lex)]
+    repeat_findings = [tokens(a, b, "repeat", coaching=REPEAT_COACHING, severity="low", kind="restart")
+                       for a, b in delivery.repeats(doc, lex)]
+    said = {i for f in (delivery.fillers(doc, lex), delivery.hedges(doc, lex)) for a, b, _k in f for i in range(a, b + 1)}
+    overuse_summary: list[Finding] = []
+    for word, spans in delivery.overused(doc, lex, said):
+        detail = f"{len(spans)} times"
+        uses = [tokens(a, b, "repeat", coaching=OVERUSE_COACHING.format(word=word, n=len(spans)), severity="low",
+                       kind="overused", detail=detail) for a, b in spans]
+        repeat_findings.extend(uses)
+        overuse_summary.append(uses[0])
+    repeat_findings.sort(key=lambda f: f.start if f.start is not None else -1)
     words = delivery.word_count(doc)
     wpm = delivery.words_per_minute(words, duration_s) if transcript is not None or duration_s is not None else None
     pause_findings = []
@@ -216,6 +227,7 @@ def analyze_answer(
             energy = VoiceEnergy(**measured)
     deliv = Delivery(words, wpm, delivery.WPM_BAND, delivery.pace_of(wpm), len(filler_findings),
                      len(hedge_findings), tuple(pause_findings), tuple(repeat_findings), energy)
+    repeat_summary = [f for f in repeat_findings if f.kind == "restart"] + overuse_summary
     timing = time_against_target(target_s, duration_s, words)
 
     # --- key phrases and checks ---------------------------------------------------------------------
@@ -224,7 +236,7 @@ def analyze_answer(
     checks = _checks(step, level, doc, stmts, qs, sigs, disq, tokens, lex)
 
     findings = _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, filler_findings,
-                         hedge_findings, deliv, timing, words, coaching, tokens, lex)
+                         hedge_findings, deliv, timing, words, coaching, tokens, lex, repeat_summary)
     return Analysis(
         step=step, transcript=text, level=level, scenario_id=scenario.id, duration_s=duration_s,
         target_s=target_s, wpm=wpm,
@@ -382,7 +394,7 @@ def _is_adoption(st: agency.Statement, lex) -> bool:
 
 
 def _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, filler_findings, hedge_findings,
-              deliv, timing, words, coaching, tokens, lex) -> list[Finding]:
+              deliv, timing, words, coaching, tokens, lex, repeat_summary=()) -> list[Finding]:
     out: list[Finding] = list(disq)
     step_obj = scenario.step(step) if step in STEP_NAMES else None
     mistake = step_obj.common_mistake if step_obj else ""
@@ -448,7 +460,7 @@ def _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, fil
         kinds = sorted({f.text.lower() for f in hedge_findings})
         out.append(Finding("hedge", first.text, first.start, first.end, HEDGE_COACHING, "low",
                            first.start_s, first.end_s, detail=f"{len(hedge_findings)} hedges ({', '.join(kinds)})"))
-    out.extend(deliv.repeats)
+    out.extend(repeat_summary)  # restarts, and one finding per overused word (its first use)
     out.extend(deliv.long_pauses)
     if deliv.pace in ("slow", "fast"):
         out.append(Finding("pace", "", None, None,

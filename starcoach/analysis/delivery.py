@@ -165,6 +165,105 @@ def repeats(doc: Doc, lex: Lexicon | None = None) -> list[tuple[int, int]]:
     return found
 
 
+#: An emphasis word (lexicon ``emphasis_words``) is overused from this many uses …
+OVERUSE_MIN_COUNT = 3
+#: … when it is also said more than this many times per 100 words (plain speech: well under one).
+EMPHASIS_PER_100 = 1.0
+#: Another adjective, adverb or verb needs this many uses and this rate (nouns carry the story and
+#: recur naturally: "the webhook" five times is not a tic).
+CONTENT_MIN_COUNT = 4
+CONTENT_PER_100 = 1.5
+#: A phrase tic (lexicon ``phrase_tics``) or a repeated 2-3 word phrase without a noun.
+PHRASE_MIN_COUNT = 3
+PHRASE_PER_100 = 0.8
+
+#: Verbs and words too common to be a tic by themselves.
+_COMMON = frozenset({"be", "have", "do", "get", "go", "make", "say", "know", "think", "take", "want", "need",
+                     "see", "use", "come", "look", "work", "try", "give", "find", "tell", "ask", "can", "will",
+                     "would", "could", "should", "not", "n't", "also", "then", "there", "here", "now", "when",
+                     "where", "how", "what", "why", "all", "more", "most", "first", "last", "other", "same",
+                     "back", "out", "up", "down", "only", "even", "still", "again", "well", "too", "ever"})
+
+
+def _opens_sentence(fd, tok: Token) -> bool:
+    """"So, um, …" at the start of a sentence (a tic), not "so I wrote a fix" (a connective)."""
+    k = tok.i - 1
+    while k >= fd.sent_start[tok.i] and (fd[k].is_punct or fd.lowers[k] in ("um", "uh", "and", "but", "well")):
+        k -= 1
+    return k < fd.sent_start[tok.i]
+
+
+def overused(doc: Doc, lex: Lexicon | None = None, skip: set[int] | None = None) -> list[tuple[str, list[tuple[int, int]]]]:
+    """Words and phrases said far more often than the answer needs, across the whole answer:
+    emphasis words ("really", "super", "just", "stuff") past about one per 100 words, other
+    adjectives, adverbs and verbs past 1.5 per 100 words (nouns are the story and may recur), and
+    phrase tics ("and then", "at the end of the day") or noun-free 2-3 word phrases said three
+    times or more (past 0.8 per 100 words). Fillers and hedges (``skip``, token indices) have
+    findings of their own and are left out.
+
+    Returns:
+        (word or phrase, token ranges of every use), most used first.
+    """
+    lex = lex or lexicon()
+    fd = fast(doc)
+    skip = skip or set()
+    words = [t for t in fd if not t.is_punct and not t.is_space and t.lower_ not in lex.filler_sounds]
+    n = max(len(words), 1)
+    per_100 = 100.0 / n
+    found: list[tuple[str, list[tuple[int, int]]]] = []
+    # single words
+    uses: dict[str, list[int]] = {}
+    for t in words:
+        if t.i in skip or t.like_num:
+            continue
+        lower = t.lower_
+        if lower in lex.emphasis_words:
+            if lower == "pretty" and t.pos_ != "ADV" or lower == "so" and not _opens_sentence(fd, t) \
+                    or lower in ("right", "okay", "ok", "great", "cool", "whole") and t.pos_ not in ("INTJ", "ADJ", "ADV"):
+                continue
+            uses.setdefault(lower, []).append(t.i)
+        elif t.pos_ in ("ADJ", "ADV", "VERB") and not t.is_stop and fd.lemmas[t.i] not in _COMMON \
+                and fd.lemmas[t.i] not in lex.stative_verbs and len(lower) > 2:
+            uses.setdefault("~" + fd.lemmas[t.i], []).append(t.i)
+    for key, idx in uses.items():
+        if key.startswith("~"):
+            if len(idx) >= CONTENT_MIN_COUNT and len(idx) * per_100 > CONTENT_PER_100:
+                found.append((key[1:], [(i, i) for i in idx]))
+        elif len(idx) >= OVERUSE_MIN_COUNT and len(idx) * per_100 > EMPHASIS_PER_100:
+            found.append((key, [(i, i) for i in idx]))
+    # phrases of 2-3 words inside a sentence
+    grams: dict[tuple[str, ...], list[int]] = {}
+    tics = {tuple(p.split()) for p in lex.phrase_tics}
+    longest = max((len(t) for t in tics), default=3)
+    for start, end in fd.sent_bounds:
+        toks = [t for t in fd[start:end] if not t.is_space]
+        for k in range(len(toks)):
+            for size in range(2, max(3, longest) + 1):
+                piece = toks[k:k + size]
+                if len(piece) < size or any(t.is_punct or t.i in skip or t.lower_ in lex.filler_sounds for t in piece):
+                    break
+                key = tuple(fd.lowers[t.i] for t in piece)
+                if key in tics or (size <= 3 and not any(t.pos_ in ("NOUN", "PROPN", "PRON", "NUM") for t in piece)
+                                   and any(not t.is_stop and fd.lemmas[t.i] not in _COMMON for t in piece)):
+                    grams.setdefault(key, []).append(piece[0].i)
+    taken: set[int] = set()
+    for key in sorted(grams, key=len, reverse=True):
+        starts = [i for i in grams[key] if i not in taken]
+        if len(starts) >= PHRASE_MIN_COUNT and len(starts) * per_100 > PHRASE_PER_100:
+            found.append((" ".join(key), [(i, i + len(key) - 1) for i in starts]))
+            for i in starts:
+                taken.update(range(i, i + len(key)))
+    # a word inside a flagged phrase is that phrase, not a word of its own
+    out = []
+    for word, spans in found:
+        if " " not in word:
+            spans = [(a, b) for a, b in spans if a not in taken]
+            if len(spans) < OVERUSE_MIN_COUNT:
+                continue
+        out.append((word, spans))
+    return sorted(out, key=lambda item: (-len(item[1]), item[1][0][0]))
+
+
 def words_per_minute(word_count: int, duration_s: float | None) -> float | None:
     if duration_s is None or duration_s <= 0:
         return None

@@ -167,7 +167,9 @@ class Delivery:
         filler_count: Number of fillers.
         hedge_count: Number of hedges.
         long_pauses: Silences of at least :data:`LONG_PAUSE_S` inside the answer.
-        repeats: Words or phrases said twice in a row ("I, I").
+        repeats: Words or phrases said twice in a row ("I, I"; kind ``restart``), and every use
+            of a word or phrase overused across the answer ("really" five times; kind
+            ``overused``, detail "'really' 5 times").
         energy: Loudness and pitch variation (answers from audio with samples only).
     """
 

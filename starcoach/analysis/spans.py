@@ -17,6 +17,10 @@ SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"})
 #: Modal auxiliaries that make a clause hypothetical ("I would escalate", "could have fixed").
 HYPOTHETICAL_AUX = frozenset({"would", "could", "should", "might", "'d", "may", "must", "ought"})
 
+#: Nouns that make a compound verb with the verb after them ("load tested", "smoke tested").
+VERB_PREFIX_NOUNS = frozenset({"load", "stress", "smoke", "unit", "soak", "fuzz", "spot", "hot", "hand",
+                               "perf", "performance", "chaos", "canary", "dogfood", "regression"})
+
 #: Relative pronouns: the subject of a relative clause is the noun it hangs on.
 RELATIVE_PRONOUNS = frozenset({"who", "that", "which", "whom"})
 
@@ -154,6 +158,8 @@ def own_subject(verb: Token) -> Token | None:
                              for g in c.children if g.dep_ == "nsubj" and g.pos_ == "PRON"), None)
                 if real is not None:
                     return real
+                if verb.dep_ == "conj" and child.lower_ in VERB_PREFIX_NOUNS and not list(child.children):
+                    return None  # "…, and load tested the path": the verb shares its conjunct's subject
             return child
     for aux in children:  # "What I'd do is push": the clause hangs on the auxiliary
         if aux.dep_ in ("aux", "auxpass"):

@@ -154,6 +154,8 @@ def fix_list(analysis: Any, limit: int = 6):
         shown += 1
         style = _SEVERITY_STYLE.get(f.get("severity", ""), "bold")
         label = LABELS.get(f.get("type", ""), f.get("type", ""))
+        if f.get("type") == "repeat" and f.get("kind") == "overused":
+            label = "Overused"
         if f.get("type") == "disqualifier":
             label = f"{label} ({_KIND_LABELS.get(f.get('kind', ''), f.get('kind', ''))})"
         head = Text()
@@ -213,8 +215,12 @@ def delivery_line(analysis: Any):
     parts.append(_plural(len(data.get("hedges") or []), "hedge"))
     if d.get("long_pauses"):
         parts.append(_plural(len(d["long_pauses"]), "long pause"))
-    if d.get("repeats"):
-        parts.append(_plural(len(d["repeats"]), "repeat"))
+    restarts = [r for r in d.get("repeats") or [] if r.get("kind") != "overused"]
+    overused = {str(r.get("text", "")).lower() for r in d.get("repeats") or [] if r.get("kind") == "overused"}
+    if restarts:
+        parts.append(_plural(len(restarts), "repeat"))
+    if overused:
+        parts.append(_plural(len(overused), "overused word"))
     energy = d.get("energy")
     if energy:
         pitch = energy.get("pitch_std_semitones")
