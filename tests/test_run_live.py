@@ -118,9 +118,9 @@ def test_ctrl_c_mid_step_keeps_the_take_and_resume_finishes(virtual_mic, say, st
     # no --mode / --level: the run asks for them
     child = _spawn(["run", "--only", "situation,task", "--probes", "0", "--voice", "off"], starcoach_home)
     child.expect("dive-deep.*Emphasize the technical learning")   # each mode with its lead-in
-    child.expect(r"Preparation mode \[ownership/dive-deep/deliver-results\]")
+    child.expect(r"Preparation mode \S*\[ownership/dive-deep/deliver-results\]")
     child.sendline("dive-deep")
-    child.expect(r"Level \[sde1/sde2/senior\]")
+    child.expect(r"Level \S*\[sde1/sde2/senior\]")
     child.sendline("senior")
     child.expect("Mode: Dive Deep")
     child.expect("Level: Senior SDE")
