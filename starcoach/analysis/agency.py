@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from starcoach.analysis.lexicon import Lexicon, lexicon
 from starcoach.analysis.spans import (
+    kids,
     chain_hypothetical,
     fast,
     chain_negated,
@@ -113,12 +114,12 @@ def classify_agent_single(tok: Token, lex: Lexicon) -> str | None:
         return OTHER
     if lower in _NO_AGENT or lower in lex.nobody:
         return None
-    dets = {c.lower_ for c in tok.children if c.dep_ in ("det", "poss", "neg")}
+    dets = {c.lower_ for c in kids(tok) if c.dep_ in ("det", "poss", "neg")}
     if "no" in dets:  # "no one", "no engineer"
         return None
     lemma = tok.lemma_.lower()
     if lemma in lex.teams:
-        mods = [c for c in tok.children if c.dep_ in ("compound", "amod", "nmod", "poss", "det")]
+        mods = [c for c in kids(tok) if c.dep_ in ("compound", "amod", "nmod", "poss", "det")]
         if lemma not in ("team", "squad", "group", "pod", "crew", "side"):
             # "the company", "the business": an organisation, not the candidate's own team
             return WE if any(c.lower_ in _OUR for c in mods) else OTHER
@@ -133,24 +134,24 @@ def classify_agent_single(tok: Token, lex: Lexicon) -> str | None:
         return OTHER
     if lemma in _QUANTIFIER_SUBJECTS or lower in _QUANTIFIER_SUBJECTS:
         # "a ton of users", "most of the team", "some of our customers": the "of" noun decides
-        for prep in tok.children:
+        for prep in kids(tok):
             if prep.dep_ == "prep" and prep.lower_ == "of":
-                for pobj in prep.children:
+                for pobj in kids(prep):
                     if pobj.dep_ == "pobj":
                         return classify_agent(pobj, lex)
         return None
     if tok.pos_ == "PROPN":
         if tok.ent_type_ == "PERSON" or any(
-                c.lemma_.lower() in lex.people for c in tok.children if c.dep_ in ("compound", "appos")):
+                c.lemma_.lower() in lex.people for c in kids(tok) if c.dep_ in ("compound", "appos")):
             return OTHER
         if tok.ent_type_ in ("", "NORP") and tok.text[:1].isupper() and not tok.is_sent_start and tok.is_alpha:
             return OTHER  # a name the NER did not catch
         if tok.ent_type_ in ("", "NORP") and tok.is_sent_start and tok.dep_ == "nsubj" and any(
-                c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN", "PRON") and not c.like_num for c in tok.head.children):
+                c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN", "PRON") and not c.like_num for c in kids(tok.head)):
             return OTHER  # "Priya fixed the retry bug": someone acting on something ("Latency went down" is not)
         return None
     # "my teammate Priya": the people noun may hang on the name
-    if any(c.dep_ == "appos" and c.pos_ == "PROPN" and c.ent_type_ == "PERSON" for c in tok.children):
+    if any(c.dep_ == "appos" and c.pos_ == "PROPN" and c.ent_type_ == "PERSON" for c in kids(tok)):
         return OTHER
     return None
 
@@ -164,19 +165,19 @@ _DEGREE = frozenset({"very", "really", "so", "too", "quite", "pretty", "extremel
 
 
 def _passive(verb: Token) -> bool:
-    if any(c.dep_ == "advmod" and c.lower_ in _DEGREE and c.i < verb.i for c in verb.children):
+    if any(c.dep_ == "advmod" and c.lower_ in _DEGREE and c.i < verb.i for c in kids(verb)):
         return False
-    return any(c.dep_ in ("auxpass", "nsubjpass", "csubjpass") for c in verb.children)
+    return any(c.dep_ in ("auxpass", "nsubjpass", "csubjpass") for c in kids(verb))
 
 
 def _get_passive(verb: Token) -> bool:
     """"got unblocked", "got merged": get + a past-participle complement."""
     if verb.lemma_ != "get":
         return False
-    for c in verb.children:
+    for c in kids(verb):
         if c.dep_ in ("acomp", "oprd", "xcomp", "dobj") and (c.tag_ == "VBN" or
                                                               (c.pos_ == "ADJ" and c.lower_.endswith("ed"))):
-            if c.dep_ == "dobj" or (c.dep_ == "xcomp" and any(g.dep_ == "aux" for g in c.children)):
+            if c.dep_ == "dobj" or (c.dep_ == "xcomp" and any(g.dep_ == "aux" for g in kids(c))):
                 continue
             return True
     return False
@@ -185,12 +186,12 @@ def _get_passive(verb: Token) -> bool:
 def _linking(verb: Token) -> bool:
     """"things got better", "it looks like", "I got curious": a linking use, not an action."""
     if verb.lemma_ in ("get", "go", "look", "sound", "turn", "grow", "keep", "stay", "end"):
-        for c in verb.children:
+        for c in kids(verb):
             if c.dep_ in ("acomp", "oprd") and c.tag_ != "VBN" and not c.lower_.endswith("ed"):
                 return True
             if verb.lemma_ in ("look", "sound") and c.dep_ == "prep" and c.lower_ == "like":
                 return True
-        if verb.lemma_ == "turn" and any(c.dep_ == "prt" and c.lower_ == "out" for c in verb.children):
+        if verb.lemma_ == "turn" and any(c.dep_ == "prt" and c.lower_ == "out" for c in kids(verb)):
             return True
     return False
 
@@ -202,9 +203,9 @@ def _adjectival_passive(verb: Token) -> bool:
 
 
 def _agent_of(verb: Token) -> Token | None:
-    for c in verb.children:
+    for c in kids(verb):
         if c.dep_ == "agent":
-            for g in c.children:
+            for g in kids(c):
                 if g.dep_ == "pobj":
                     return g
     return None
@@ -214,7 +215,7 @@ def _action_token(verb: Token) -> Token:
     """The verb of the real action: follow "decided to take", "started digging"."""
     tok = verb
     for _ in range(4):
-        nxt = next((c for c in tok.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)
+        nxt = next((c for c in kids(tok) if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)
         if nxt is None:
             break
         tok = nxt
@@ -228,13 +229,13 @@ def _action_lemma(verb: Token) -> str:
 
 def _particle(verb: Token) -> str:
     """The verb's particle ("along" in "went along with it"), or ""."""
-    return next((c.lower_ for c in verb.children if c.dep_ == "prt" or (
+    return next((c.lower_ for c in kids(verb) if c.dep_ == "prt" or (
         c.dep_ == "advmod" and c.i == verb.i + 1 and c.lower_ in ("along", "in", "down", "back", "with"))), "")
 
 
 def _span(verb: Token, subject: Token | None, own: bool) -> tuple[int, int]:
     first = last = verb.i
-    for c in verb.children:
+    for c in kids(verb):
         if c.dep_ in ("aux", "auxpass", "neg") and c.i < verb.i and verb.i - c.i <= 3:
             first = min(first, c.i)
         if c.dep_ == "prt":
@@ -252,8 +253,11 @@ def statements(doc: Doc, lex: Lexicon | None = None) -> list[Statement]:
     """Every clause with an action verb and its agent class, in order."""
     lex = lex or lexicon()
     found: list[Statement] = []
-    for verb in fast(doc):
-        st = _statement(verb, lex)
+    fd = fast(doc)
+    for i, pos in enumerate(fd.pos):
+        if pos != "VERB":
+            continue
+        st = _statement(fd[i], lex)
         if st is not None:
             found.append(st)
     return found
@@ -279,9 +283,9 @@ def _noun_taken_for_verb(verb: Token) -> bool:
     one, followed by its "object" and then another tensed verb — a noun compound the tagger misread."""
     if verb.tag_ != "VB" or verb.dep_ != "conj" or verb.head.tag_ not in ("VBD", "VBP", "VBZ"):
         return False
-    if any(c.dep_ in ("aux", "nsubj") for c in verb.children):
+    if any(c.dep_ in ("aux", "nsubj") for c in kids(verb)):
         return False
-    obj = next((c for c in verb.children if c.dep_ == "dobj" and c.i == verb.i + 1), None)
+    obj = next((c for c in kids(verb) if c.dep_ == "dobj" and c.i == verb.i + 1), None)
     if obj is None:
         return False
     return any(t.pos_ == "VERB" and t.tag_ == "VBD" and t.dep_ == "conj" and t.head.i == verb.head.i
@@ -299,10 +303,10 @@ def _coordinated_with_main_clause(verb: Token, head: Token, subject: Token | Non
     if verb.dep_ != "conj" or head.head.i == head.i or head.head.pos_ not in ("VERB", "AUX"):
         return False
     if head.dep_ == "ccomp" and head.tag_ == "VBG" and verb.tag_ == "VBD" and not any(
-            c.dep_ == "aux" for c in verb.children) and classify_agent(subject, lex) is None:
+            c.dep_ == "aux" for c in kids(verb)) and classify_agent(subject, lex) is None:
         return True
-    if head.dep_ == "advcl" and not any(c.dep_ == "dobj" for c in head.children) and any(
-            t.dep_ == "mark" and t.lower_ in ("like", "as") for t in head.children):
+    if head.dep_ == "advcl" and not any(c.dep_ == "dobj" for c in kids(head)) and any(
+            t.dep_ == "mark" and t.lower_ in ("like", "as") for t in kids(head)):
         return True
     return False
 
@@ -330,13 +334,13 @@ def _statement(verb: Token, lex: Lexicon) -> Statement | None:
         return None
     subject = own_subject(verb)
     if subject is not None and subject.dep_ == "nsubj" and verb.dep_ != "ROOT" and any(
-            c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+            c.dep_ == "aux" and c.lower_ == "to" for c in kids(verb)):
         return None  # "wanted us to reduce", "got the vendor to raise": the object of another's request
     if subject is not None and verb.tag_ == "VB" and verb.dep_ in ("ccomp", "xcomp") and \
-            verb.head.lemma_.lower() in _CAUSATIVE and not any(c.dep_ == "aux" for c in verb.children):
+            verb.head.lemma_.lower() in _CAUSATIVE and not any(c.dep_ == "aux" for c in kids(verb)):
         return None  # "helped the intern reproduce the leak": the intern is the object of "helped"
     if lemma in ("go", "come") and any(c.dep_ in ("prt", "advmod") and c.lower_ in ("up", "down") or (
-            c.dep_ == "prep" and c.lower_ in ("from", "to") and any(g.like_num for g in c.subtree)) for c in verb.children):
+            c.dep_ == "prep" and c.lower_ in ("from", "to") and any(g.like_num for g in c.subtree)) for c in kids(verb)):
         return None  # "weekly active users went from 1,200 to 1,900": a metric moving, not an action
     own = subject is not None
     passive = _passive(verb) or is_get_passive or _adjectival_passive(verb)
@@ -362,8 +366,8 @@ def _statement(verb: Token, lex: Lexicon) -> Statement | None:
             misread = next((t for t in fast(verb.doc)[head.i + 1:verb.i]
                             if t.dep_ == "conj" and t.head.i == head.i and _noun_taken_for_verb(t)), None)
             if misread is not None:  # "support tickets … fell": the misread noun phrase is the subject
-                subject = next((c for c in misread.children if c.dep_ == "dobj"), None)
-            if subject is not None and not any(c.dep_ in ("aux",) for c in verb.children):
+                subject = next((c for c in kids(misread) if c.dep_ == "dobj"), None)
+            if subject is not None and not any(c.dep_ in ("aux",) for c in kids(verb)):
                 passive = passive or _passive(head)
         elif verb.dep_ == "xcomp":
             head = verb.head
@@ -402,13 +406,13 @@ def _statement(verb: Token, lex: Lexicon) -> Statement | None:
 
 def _objects(verb: Token) -> list[Token]:
     objs = []
-    for c in verb.children:
+    for c in kids(verb):
         if c.dep_ in ("dobj", "dative", "nsubjpass", "attr", "oprd"):
             objs.append(c)
         elif c.dep_ in ("prep", "agent"):
-            objs.extend(g for g in c.children if g.dep_ == "pobj")
+            objs.extend(g for g in kids(c) if g.dep_ == "pobj")
         elif c.dep_ == "prt":
-            objs.extend(g for g in c.children if g.dep_ == "pobj")
+            objs.extend(g for g in kids(c) if g.dep_ == "pobj")
     return objs
 
 
@@ -436,7 +440,7 @@ def is_contribution(st: Statement, lex: Lexicon | None = None) -> bool:
     if f"{lemma} {_particle(action)}" in lex.non_contribution_phrasals:
         return False  # "I went along with it"
     if lemma in ("go", "come", "return") and not any(
-            c.lower_ in ("through", "over", "into") for c in action.children):
+            c.lower_ in ("through", "over", "into") for c in kids(action)):
         return False  # "went back to my sprint work" ("went through the logs" investigates)
     if _routing_how(action, lex) is not None and not (_object_lemmas(action) & lex.work_products):
         return False  # "I took it to my manager": passing it on
@@ -445,7 +449,7 @@ def is_contribution(st: Statement, lex: Lexicon | None = None) -> bool:
     if lemma in lex.lesson_verbs:
         after = action.doc[action.i + 1] if action.i + 1 < len(action.doc) else None
         clause = after is None or after.lower_ in ("that", "how", "what", "why", "when", "to", "about", "from", ",", ".")
-        if clause or not any(c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN") for c in action.children):
+        if clause or not any(c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN") for c in kids(action)):
             return False  # "I learned that testing matters", "I learned to pick my battles"
     if lemma in lex.communication_verbs or lemma in lex.escalation_verbs or lemma in lex.routing_verbs:
         return bool(_object_lemmas(st.verb) & lex.work_products) and lemma not in ("tell", "ask", "escalate")
@@ -471,12 +475,12 @@ def is_solution(st: Statement, lex: Lexicon) -> bool:
 
 
 def _children_lower(verb: Token, dep: str) -> set[str]:
-    return {c.lower_ for c in verb.children if c.dep_ == dep}
+    return {c.lower_ for c in kids(verb) if c.dep_ == dep}
 
 
 def _handoff_span(verb: Token, subject: Token | None) -> tuple[int, int]:
     first = last = verb.i
-    for c in verb.children:
+    for c in kids(verb):
         if c.dep_ in _DIRECT_DEPS and c.dep_ not in ("ccomp", "xcomp"):
             first = min(first, c.left_edge.i)
             last = max(last, c.right_edge.i)
@@ -496,13 +500,13 @@ def _destinations(verb: Token) -> list[tuple[str, Token]]:
     """Where a verb sends something: (preposition, its object) pairs, through a particle too
     ("flagged it to my manager", "brought it up with my lead", "posted in the channel")."""
     out = []
-    for c in verb.children:
+    for c in kids(verb):
         if c.dep_ in ("prep", "dative") and c.lower_ in ("to", "with", "in", "on", "into", "over"):
-            out.extend((c.lower_, g) for g in c.children if g.dep_ == "pobj")
+            out.extend((c.lower_, g) for g in kids(c) if g.dep_ == "pobj")
         elif c.dep_ in ("prt", "advmod") and c.lower_ in ("up", "over", "along", "back"):
-            for p in c.children:
+            for p in kids(c):
                 if p.dep_ == "prep" and p.lower_ in ("to", "with"):
-                    out.extend((p.lower_, g) for g in p.children if g.dep_ == "pobj")
+                    out.extend((p.lower_, g) for g in kids(p) if g.dep_ == "pobj")
     return out
 
 
@@ -513,14 +517,14 @@ def _passed_on(verb: Token, lex: Lexicon) -> str | None:
     lemma = verb.lemma_.lower()
     if lemma not in lex.pass_on_verbs:
         return None
-    objs = [c for c in verb.children if c.dep_ == "dobj"]
+    objs = [c for c in kids(verb) if c.dep_ == "dobj"]
     if objs and not all(o.lemma_.lower() in lex.problem_words or o.lower_ in lex.problem_words
                         or o.lemma_.lower() in lex.routing_messages for o in objs):
         return None  # "took ownership", "sent my manager the weekly report"
     for prep, dest in _destinations(verb):
-        words = {dest.lemma_.lower(), dest.lower_} | {c.lemma_.lower() for c in dest.children if c.dep_ == "compound"}
+        words = {dest.lemma_.lower(), dest.lower_} | {c.lemma_.lower() for c in kids(dest) if c.dep_ == "compound"}
         if prep in ("to", "with") and dest.lemma_.lower() in lex.bosses and lemma != "ask" and (
-                any(c.lower_ in ("my", "our") for c in dest.children if c.dep_ == "poss")
+                any(c.lower_ in ("my", "our") for c in kids(dest) if c.dep_ == "poss")
                 or dest.lemma_.lower() in ("leadership", "management")):
             return "escalation"  # to the candidate's own boss
         if prep in ("in", "on", "into", "to") and words & lex.channels:
@@ -533,7 +537,7 @@ def _passed_on(verb: Token, lex: Lexicon) -> str | None:
 def _routing_how(verb: Token, lex: Lexicon) -> str | None:
     """How a first-person verb routes the problem on, or None."""
     lemma = verb.lemma_.lower()
-    prts = _children_lower(verb, "prt") | {c.lower_ for c in verb.children if c.dep_ == "advmod"}
+    prts = _children_lower(verb, "prt") | {c.lower_ for c in kids(verb) if c.dep_ == "advmod"}
     preps = _children_lower(verb, "prep")
     obj_lemmas = {o.lemma_.lower() for o in _objects(verb)}
     if lemma in lex.escalation_verbs:
@@ -552,7 +556,7 @@ def _routing_how(verb: Token, lex: Lexicon) -> str | None:
         if lemma == "notify":
             return "message"
         if lemma in ("hand", "pass", "toss", "throw", "punt", "delegate", "offload", "reassign", "route", "redirect"):
-            objs = [c for c in verb.children if c.dep_ == "dobj"]
+            objs = [c for c in kids(verb) if c.dep_ == "dobj"]
             if objs and not all(o.lemma_.lower() in lex.problem_words or o.lemma_.lower() in lex.routing_messages
                                 for o in objs):
                 return None  # "I handed the redesign to her": giving someone a project to lead
@@ -586,11 +590,11 @@ def _approval_decides(verb: Token, lex: Lexicon) -> bool:
     consequence = False
     if verb.dep_ in ("ccomp", "advcl", "conj", "parataxis") and verb.head.pos_ in ("VERB", "AUX"):
         head = verb.head
-        consequence = any(c.lower_ == "so" and c.dep_ in ("advmod", "mark", "cc") for c in head.children) or any(
+        consequence = any(c.lower_ == "so" and c.dep_ in ("advmod", "mark", "cc") for c in kids(head)) or any(
             t.dep_ == "mark" and t.lower_ in ("because", "since", "once", "after") for t in verb.doc[verb.left_edge.i:verb.i])
-    for c in verb.children:  # "QA approved it, so we shipped"
+    for c in kids(verb):  # "QA approved it, so we shipped"
         if c.dep_ in ("conj", "advcl", "ccomp", "parataxis") and c.i > verb.i and any(
-                g.lower_ == "so" for g in c.children if g.dep_ in ("advmod", "mark", "cc")):
+                g.lower_ == "so" for g in kids(c) if g.dep_ in ("advmod", "mark", "cc")):
             consequence = True
     return consequence
 
@@ -604,7 +608,7 @@ def _takeover(verb: Token, lex: Lexicon) -> bool:
     preps = _children_lower(verb, "prep")
     objs = _objects(verb)
     obj_lemmas = {o.lemma_.lower() for o in objs}
-    if any(c.lower_ == "my" for o in objs for c in o.children if c.dep_ == "poss"):
+    if any(c.lower_ == "my" for o in objs for c in kids(o) if c.dep_ == "poss"):
         return False  # "they deployed my fix": the candidate's own work
     if lemma in lex.approval_verbs:
         return _approval_decides(verb, lex)
@@ -626,7 +630,7 @@ def _takeover(verb: Token, lex: Lexicon) -> bool:
     for o in objs:
         if o.dep_ not in ("dobj", "nsubjpass") or o.pos_ == "PRON" or o.lower_ in ("rest", "remainder"):
             continue
-        dets = {c.lower_ for c in o.children if c.dep_ in ("det", "poss")}
+        dets = {c.lower_ for c in kids(o) if c.dep_ in ("det", "poss")}
         if not dets & {"the", "this", "that", "these", "those", "our", "my"}:
             return False
     return True
@@ -648,9 +652,10 @@ def handoffs(doc: Doc, stmts: list[Statement], lex: Lexicon | None = None) -> li
     for st in stmts:
         if is_solution(st, lex):
             solutions_by_sent[fd.sent_start[st.verb.i]] = True
-    for verb in fd:
-        if verb.pos_ != "VERB":
+    for i, pos in enumerate(fd.pos):
+        if pos != "VERB":
             continue
+        verb = fd[i]
         st = by_verb.get(verb.i)
         subject = controlling_subject(verb)
         if st is not None and st.agent == PASSIVE:
@@ -672,7 +677,7 @@ def handoffs(doc: Doc, stmts: list[Statement], lex: Lexicon | None = None) -> li
             found.append(Handoff(kind, how, verb, first, last))
         elif agent == OTHER or (agent == PASSIVE and _agent_of(verb) is not None):
             if not _takeover(verb, lex) or chain_negated(verb) or any(
-                    c.dep_ == "aux" and c.lower_ in ("would", "'d", "might", "should") for c in verb.children):
+                    c.dep_ == "aux" and c.lower_ in ("would", "'d", "might", "should") for c in kids(verb)):
                 continue  # "then he'd fix it": what would happen ("so they could fix it" still hands it off)
             first, last = _handoff_span(verb, subject)
             found.append(Handoff("handoff", "takeover", verb, first, last))
@@ -686,17 +691,17 @@ def directed_at_candidate(stmts: list[Statement], lex: Lexicon | None = None) ->
     for st in stmts:
         if st.agent != OTHER or st.negated or st.verb.lemma_.lower() not in lex.directive_verbs:
             continue
-        kids = list(st.verb.children)
-        to_me = any(c.dep_ in ("dobj", "dative", "nsubj") and c.lower_ in ("me", "us") for c in kids) or any(
-            c.dep_ == "nsubjpass" and c.lower_ in ("i", "we") for c in kids) or any(
-            c.dep_ in ("ccomp", "xcomp") and any(g.dep_ == "nsubj" and g.lower_ in ("me", "us", "i") for g in c.children)
-            for c in kids)
+        children = kids(st.verb)
+        to_me = any(c.dep_ in ("dobj", "dative", "nsubj") and c.lower_ in ("me", "us") for c in children) or any(
+            c.dep_ == "nsubjpass" and c.lower_ in ("i", "we") for c in children) or any(
+            c.dep_ in ("ccomp", "xcomp") and any(g.dep_ == "nsubj" and g.lower_ in ("me", "us", "i") for g in kids(c))
+            for c in children)
         # a directive, not a report: "told me to add", "asked us to", "suggested I look into"
         # ("they told me it was fine" tells, it does not direct)
         complement = any(
-            c.dep_ in ("xcomp", "ccomp") and (any(g.dep_ == "aux" and g.lower_ == "to" for g in c.children)
+            c.dep_ in ("xcomp", "ccomp") and (any(g.dep_ == "aux" and g.lower_ == "to" for g in kids(c))
                                              or (c.dep_ == "ccomp" and c.tag_ in ("VB", "VBP") and c.lemma_ != "be"))
-            for c in kids)
+            for c in children)
         if to_me and complement:
             out.append(st)
     return out

@@ -22,7 +22,7 @@ from starcoach.analysis.model import (
     VoiceEnergy,
 )
 from starcoach.analysis.nlp import parse
-from starcoach.analysis.spans import fast, finding_from_tokens, merge_overlapping
+from starcoach.analysis.spans import fast, finding_from_tokens, merge_overlapping, kids
 from starcoach.analysis.timing import time_against_target
 from starcoach.errors import StarcoachError
 from starcoach.scenario import LEVEL_NAMES, STEP_NAMES
@@ -178,8 +178,8 @@ def analyze_answer(
                            coaching=fam.coaching if fam else "", detail=m.rule.id))
     assigned = family("assigned")
     for st in agency.directed_at_candidate(stmts, lex):
-        last = max([st.last] + [c.right_edge.i for c in st.verb.children if c.dep_ in ("dobj", "dative")]
-                   + [c.i for c in st.verb.children if c.dep_ in ("xcomp", "ccomp")])
+        last = max([st.last] + [c.right_edge.i for c in kids(st.verb) if c.dep_ in ("dobj", "dative")]
+                   + [c.i for c in kids(st.verb) if c.dep_ in ("xcomp", "ccomp")])
         disq.append(tokens(st.first, min(last, st.last + 4), "disqualifier", kind="assigned", severity="high",
                            coaching=assigned.coaching if assigned else "", detail="assigned/directed"))
     disq = merge_overlapping(disq)
@@ -385,8 +385,8 @@ def _is_adoption(st: agency.Statement, lex) -> bool:
     if lemma in strong:
         return True
     if lemma in lex.adoption_verbs:
-        objs = {t.lemma_.lower() for c in st.verb.children if c.dep_ in ("dobj", "prep", "prt") for t in c.subtree}
-        mine = any(t.lower_ == "my" for c in st.verb.children if c.dep_ == "dobj" for t in c.subtree)
+        objs = {t.lemma_.lower() for c in kids(st.verb) if c.dep_ in ("dobj", "prep", "prt") for t in c.subtree}
+        mine = any(t.lower_ == "my" for c in kids(st.verb) if c.dep_ == "dobj" for t in c.subtree)
         return mine or bool(objs & {"template", "pattern", "approach", "alert", "guard", "library", "tool",
                                     "design", "script", "dashboard", "check", "process", "runbook", "standard",
                                     "playbook", "framework"})
@@ -489,9 +489,9 @@ def _passive_severity(st: agency.Statement, lex) -> str | None:
     the write" describes the system (low); present tense describes how it works (not a finding).
     """
     verb = st.verb
-    aux = [c for c in verb.children if c.dep_ in ("auxpass", "aux")]
+    aux = [c for c in kids(verb) if c.dep_ in ("auxpass", "aux")]
     if not aux and verb.dep_ == "conj":
-        aux = [c for c in verb.head.children if c.dep_ in ("auxpass", "aux")]
+        aux = [c for c in kids(verb.head) if c.dep_ in ("auxpass", "aux")]
     tags = {c.tag_ for c in aux} | {c.lower_ for c in aux}
     if tags & {"VBZ", "VBP", "are", "is", "am"} and not tags & {"VBD", "was", "were"}:
         return None

@@ -207,45 +207,57 @@ def overused(doc: Doc, lex: Lexicon | None = None, skip: set[int] | None = None)
     lex = lex or lexicon()
     fd = fast(doc)
     skip = skip or set()
-    words = [t for t in fd if not t.is_punct and not t.is_space and t.lower_ not in lex.filler_sounds]
-    n = max(len(words), 1)
+    lowers, lemmas, pos, punct, tokens = fd.lowers, fd.lemmas, fd.pos, fd.punct, fd.tokens
+    fillers, emphasis, stative = lex.filler_sounds, lex.emphasis_words, lex.stative_verbs
+    n_tokens = len(tokens)
+    # a token that breaks a phrase: punctuation, a filler, a filler/hedge word
+    bad = [punct[i] or i in skip or lowers[i] in fillers for i in range(n_tokens)]
+    n = max(sum(1 for i in range(n_tokens) if not punct[i] and lowers[i] not in fillers), 1)
     per_100 = 100.0 / n
-    found: list[tuple[str, list[tuple[int, int]]]] = []
     # single words
     uses: dict[str, list[int]] = {}
-    for t in words:
-        if t.i in skip or t.like_num:
+    content = [False] * n_tokens
+    for i in range(n_tokens):
+        if bad[i]:
             continue
-        lower = t.lower_
-        if lower in lex.emphasis_words:
-            if lower == "pretty" and t.pos_ != "ADV" or lower == "so" and not _opens_sentence(fd, t) \
-                    or lower in ("right", "okay", "ok", "great", "cool", "whole") and t.pos_ not in ("INTJ", "ADJ", "ADV"):
+        lower = lowers[i]
+        if lower in emphasis:
+            p = pos[i]
+            if lower == "pretty" and p != "ADV" or lower == "so" and not _opens_sentence(fd, tokens[i]) \
+                    or lower in ("right", "okay", "ok", "great", "cool", "whole") and p not in ("INTJ", "ADJ", "ADV"):
                 continue
-            uses.setdefault(lower, []).append(t.i)
-        elif t.pos_ in ("ADJ", "ADV", "VERB") and not t.is_stop and fd.lemmas[t.i] not in _COMMON \
-                and fd.lemmas[t.i] not in lex.stative_verbs and len(lower) > 2:
-            uses.setdefault("~" + fd.lemmas[t.i], []).append(t.i)
+            uses.setdefault(lower, []).append(i)
+        elif pos[i] in ("ADJ", "ADV", "VERB") and lemmas[i] not in _COMMON and len(lower) > 2 \
+                and lemmas[i] not in stative and not tokens[i].is_stop and not tokens[i].like_num:
+            uses.setdefault("~" + lemmas[i], []).append(i)
+            content[i] = True
+    found: list[tuple[str, list[tuple[int, int]]]] = []
     for key, idx in uses.items():
         if key.startswith("~"):
             if len(idx) >= CONTENT_MIN_COUNT and len(idx) * per_100 > CONTENT_PER_100:
                 found.append((key[1:], [(i, i) for i in idx]))
         elif len(idx) >= OVERUSE_MIN_COUNT and len(idx) * per_100 > EMPHASIS_PER_100:
             found.append((key, [(i, i) for i in idx]))
-    # phrases of 2-3 words inside a sentence
+    # phrases: the tics by their first word, and noun-free 2-3 word phrases with a content word
+    tics = _tics(lex)
+    nounish = {"NOUN", "PROPN", "PRON", "NUM"}
     grams: dict[tuple[str, ...], list[int]] = {}
-    tics = {tuple(p.split()) for p in lex.phrase_tics}
-    longest = max((len(t) for t in tics), default=3)
-    for start, end in fd.sent_bounds:
-        toks = [t for t in fd[start:end] if not t.is_space]
-        for k in range(len(toks)):
-            for size in range(2, max(3, longest) + 1):
-                piece = toks[k:k + size]
-                if len(piece) < size or any(t.is_punct or t.i in skip or t.lower_ in lex.filler_sounds for t in piece):
-                    break
-                key = tuple(fd.lowers[t.i] for t in piece)
-                if key in tics or (size <= 3 and not any(t.pos_ in ("NOUN", "PROPN", "PRON", "NUM") for t in piece)
-                                   and any(not t.is_stop and fd.lemmas[t.i] not in _COMMON for t in piece)):
-                    grams.setdefault(key, []).append(piece[0].i)
+    for i in range(n_tokens):
+        if bad[i]:
+            continue
+        limit = fd.sent_end[i]  # phrases stay inside the sentence
+        for tic in tics.get(lowers[i], ()):
+            j = i + len(tic)
+            if j <= limit and tuple(lowers[i:j]) == tic and not any(bad[i:j]):
+                grams.setdefault(tic, []).append(i)
+        if pos[i] in nounish:
+            continue
+        for size in (2, 3):
+            j = i + size
+            if j > limit or any(bad[i:j]) or any(pos[k] in nounish for k in range(i, j)):
+                break
+            if any(content[k] or lowers[k] in emphasis for k in range(i, j)):
+                grams.setdefault(tuple(lowers[i:j]), []).append(i)
     taken: set[int] = set()
     for key in sorted(grams, key=len, reverse=True):
         starts = [i for i in grams[key] if i not in taken]
@@ -262,6 +274,21 @@ def overused(doc: Doc, lex: Lexicon | None = None, skip: set[int] | None = None)
                 continue
         out.append((word, spans))
     return sorted(out, key=lambda item: (-len(item[1]), item[1][0][0]))
+
+
+_TICS: dict[int, dict[str, list[tuple[str, ...]]]] = {}
+
+
+def _tics(lex: Lexicon) -> dict[str, list[tuple[str, ...]]]:
+    """The phrase tics by their first word (built once per lexicon)."""
+    key = id(lex)
+    if key not in _TICS:
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in lex.phrase_tics:
+            words = tuple(phrase.split())
+            by_first.setdefault(words[0], []).append(words)
+        _TICS[key] = by_first
+    return _TICS[key]
 
 
 def words_per_minute(word_count: int, duration_s: float | None) -> float | None:
@@ -366,6 +393,7 @@ def voice_energy(samples: Any, sample_rate: int) -> dict[str, float | bool | Non
 
 def word_count(doc: Doc) -> int:
     """Spoken words: tokens that are not punctuation, contractions joined ("didn't" is one)."""
-    return sum(1 for t in doc if not t.is_punct and not t.is_space and not t.text.startswith("'")
-               and t.lower_ not in ("n't", "%") and t.text != "$")
+    fd = fast(doc)
+    return sum(1 for i, lower in enumerate(fd.lowers) if not fd.punct[i] and not lower.startswith("'")
+               and lower not in ("n't", "%", "$"))
 

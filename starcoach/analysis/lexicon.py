@@ -30,6 +30,9 @@ class Lexicon:
     def __init__(self, classes: dict[str, frozenset[str]], synonyms: dict[str, frozenset[str]] | None = None) -> None:
         self._classes = classes
         self.synonyms: dict[str, frozenset[str]] = synonyms or {}
+        for name, words in classes.items():  # plain attributes: ``lex.people`` is read in every loop
+            if not hasattr(type(self), name):
+                self.__dict__[name] = words
 
     def similar(self, word: str) -> frozenset[str]:
         """``word`` and its synonyms (the ``[synonyms]`` groups it belongs to)."""

@@ -26,7 +26,7 @@ from starcoach.analysis.lexicon import (
     signal_families,
 )
 from starcoach.analysis.quantities import Quantity, quantities
-from starcoach.analysis.spans import fast, negated, own_subject
+from starcoach.analysis.spans import fast, negated, own_subject, kids
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -54,8 +54,8 @@ def _anchors(specs: list[dict]) -> tuple[frozenset[str], ...]:
     """Word sets that must each meet the text for a pattern to match.
 
     One set per required token of the pattern that tests LEMMA / LOWER / ORTH for equality or an
-    IN list (lower-cased); a text missing every word of any one set cannot match, so the pattern
-    is skipped for it.
+    IN list (lower-cased), and one per TAG test ("tag:JJR"); a text missing every word of any one
+    set cannot match, so the pattern is skipped for it.
     """
     sets = []
     for spec in specs:
@@ -68,6 +68,11 @@ def _anchors(specs: list[dict]) -> tuple[frozenset[str], ...]:
                 sets.append(frozenset({value.lower()}))
             elif isinstance(value, dict) and isinstance(value.get("IN"), list):
                 sets.append(frozenset(str(v).lower() for v in value["IN"]))
+        value = spec.get("TAG")  # "tag:JJR": a comparative must be in the sentence
+        if isinstance(value, str):
+            sets.append(frozenset({f"tag:{value}"}))
+        elif isinstance(value, dict) and isinstance(value.get("IN"), list):
+            sets.append(frozenset(f"tag:{v}" for v in value["IN"]))
     return tuple(sets)
 
 
@@ -87,40 +92,81 @@ class FamilyMatcher:
         self.rules: dict[str, PatternRule] = {}
         self.anchors: dict[str, tuple[frozenset[str], ...]] = {}
         self.matchers: dict[str, object] = {}
+        self.by_word: dict[str, list[str]] = {}  # a word of a rule's smallest anchor set -> rule ids
+        self.unanchored: list[str] = []
+        self._anchor_ids: dict[frozenset[str], int] = {}
+        self._word_anchors: dict[str, list[int]] = {}
+        self._needs: dict[str, frozenset[int]] = {}
         for fam in families:
             for rule in fam.rules:
                 self.rules[rule.id] = rule
                 specs = rule.pattern if rule.matcher == "token" else [n.get("RIGHT_ATTRS", {}) for n in rule.pattern]
-                self.anchors[rule.id] = _anchors(specs)
+                anchors = tuple(sorted(_anchors(specs), key=len))
+                self.anchors[rule.id] = anchors
+                need = set()
+                for a in anchors:  # each distinct anchor set gets a number; a word lists the sets it is in
+                    if a not in self._anchor_ids:
+                        self._anchor_ids[a] = len(self._anchor_ids)
+                        for word in a:
+                            self._word_anchors.setdefault(word, []).append(self._anchor_ids[a])
+                    need.add(self._anchor_ids[a])
+                self._needs[rule.id] = frozenset(need)
+                if anchors:
+                    for word in anchors[0]:
+                        self.by_word.setdefault(word, []).append(rule.id)
+                else:
+                    self.unanchored.append(rule.id)
                 # one matcher per pattern, validated now so a bad data file fails at load
                 matcher = DependencyMatcher(nlp.vocab, validate=True) if rule.matcher == "dep" else \
                     Matcher(nlp.vocab, validate=True)
                 matcher.add(rule.id, [rule.pattern])
                 self.matchers[rule.id] = matcher
+        self._positions = {rule_id: k for k, rule_id in enumerate(self.rules)}
 
-    def __call__(self, doc: Doc, step: str | None = None) -> list[PatternMatch]:
+    def __call__(self, doc: Doc, step: str | None = None, every_step: frozenset[str] = frozenset()) -> list[PatternMatch]:
+        """The matches in ``doc`` of the rules that apply to ``step`` (None: every rule); the
+        families in ``every_step`` are matched whatever their steps."""
         fd = fast(doc)
-        whole = fd.word_set()
-        rules = [r for r in self.rules.values() if (step is None or not r.steps or step in r.steps)
-                 and all(a & whole for a in self.anchors[r.id])]
+        tags = fd.tags
+        whole = fd.word_set() | {f"tag:{t}" for t in set(tags)}
+        rules = self._candidates(whole, step, every_step)
         found: list[PatternMatch] = []
         if not rules:
             return found
-        # sentence by sentence, each with only the patterns whose words it holds
-        for start, end in fd.sent_bounds:
-            words = set(fd.lowers[start:end]) | set(fd.lemmas[start:end])
-            live = [r for r in rules if all(a & words for a in self.anchors[r.id])]
+        # sentence by sentence, each with only the patterns whose words it holds; the dependency
+        # patterns run on the sentence's own Doc (a Span would be copied for every pattern)
+        pieces = _pieces(fd)
+        dep_live: dict[int, set[str]] = {}
+        checks = [(r, self._needs[rule_id]) for rule_id, r in rules.items()]
+        word_anchors = self._word_anchors
+        for (start, end), index in zip(fd.sent_bounds, fd.sentence_index()):
+            met: set[int] = set()  # the anchor sets this sentence has a word of
+            for word in index:
+                ids = word_anchors.get(word)
+                if ids:
+                    met.update(ids)
+            for tag in set(tags[start:end]):
+                ids = word_anchors.get(f"tag:{tag}")
+                if ids:
+                    met.update(ids)
+            live = [r for r, need in checks if need <= met]
             if not live:
                 continue
-            span = fd.doc[start:end]
+            span = None
             for rule in live:
-                matcher = self.matchers[rule.id]
-                if rule.matcher == "token":
-                    for _id, a, b in matcher(span):
-                        found.append(PatternMatch(rule, start + a, start + b - 1))
+                if rule.matcher == "dep":
+                    piece = next(k for k, (off, d) in enumerate(pieces) if off <= start < off + len(d))
+                    dep_live.setdefault(piece, set()).add(rule.id)
                     continue
-                for _id, token_ids in matcher(span):
-                    ids = [start + i for i in token_ids]
+                span = span if span is not None else fd.doc[start:end]
+                for _id, a, b in self.matchers[rule.id](span):
+                    found.append(PatternMatch(rule, start + a, start + b - 1))
+        for piece, rule_ids in dep_live.items():
+            offset, piece_doc = pieces[piece]
+            for rule_id in sorted(rule_ids):
+                rule = self.rules[rule_id]
+                for _id, token_ids in self.matchers[rule_id](piece_doc):
+                    ids = [offset + i for i in token_ids]
                     first, last = min(ids), max(ids)
                     for i in ids:  # "The team was happy": the whole subject
                         tok = fd[i]
@@ -129,7 +175,7 @@ class FamilyMatcher:
                     found.append(PatternMatch(rule, first, last))
         kept = []
         for m in found:
-            if step is not None and m.rule.steps and step not in m.rule.steps:
+            if step is not None and m.rule.steps and step not in m.rule.steps and m.rule.family not in every_step:
                 continue
             if not m.rule.keep_negated and _match_negated(doc, m.first, m.last):
                 continue
@@ -137,6 +183,35 @@ class FamilyMatcher:
                 continue
             kept.append(m)
         return _longest_per_family(kept)
+
+
+    def _candidates(self, words, step: str | None, every_step: frozenset[str] = frozenset()) -> dict[str, PatternRule]:
+        """The rules (by id, in data-file order) that apply to ``step`` and whose every anchor
+        set meets ``words``, found through the index of their smallest anchor set."""
+        ids = set(self.unanchored)
+        for word in words:
+            found = self.by_word.get(word)
+            if found:
+                ids.update(found)
+        out = {}
+        for rule_id in sorted(ids, key=self._order):
+            rule = self.rules[rule_id]
+            if (step is None or not rule.steps or step in rule.steps or rule.family in every_step) and all(
+                    not a.isdisjoint(words) for a in self.anchors[rule_id][1:]):
+                out[rule_id] = rule
+        return out
+
+    def _order(self, rule_id: str) -> int:
+        return self._positions[rule_id]
+
+
+def _pieces(fd) -> list:
+    """(token offset, Doc) of the sentence Docs the text was parsed as (see
+    :func:`starcoach.analysis.nlp.parse`), or the whole Doc as one piece."""
+    pieces = fd.doc.user_data.get("starcoach.pieces")
+    if pieces and sum(len(d) for _o, d in pieces) == len(fd):
+        return pieces
+    return [(0, fd.doc)]
 
 
 def _longest_per_family(matches: list[PatternMatch]) -> list[PatternMatch]:
@@ -170,7 +245,7 @@ def _match_negated(doc: Doc, first: int, last: int) -> bool:
             return True
         subj = own_subject(tok) if tok.pos_ in ("VERB", "AUX") else None
         if subj is not None and (subj.lower_ in ("nobody", "noone", "none") or
-                                 any(c.lower_ == "no" for c in subj.children)):
+                                 any(c.lower_ == "no" for c in kids(subj))):
             return True
     return False
 
@@ -204,14 +279,17 @@ def _signal_ids() -> frozenset[str]:
     return frozenset(f.id for f in signal_families())
 
 
-def all_matches(doc: Doc) -> list[PatternMatch]:
-    """Every family match in ``doc`` (any step), computed once per doc."""
+def all_matches(doc: Doc, step: str | None = None) -> list[PatternMatch]:
+    """The family matches in ``doc``: every signal, and the disqualifier patterns that apply to
+    ``step`` (None: every step); computed once per doc and step."""
     fd = fast(doc)
-    cached = fd.doc.user_data.get("starcoach.matches")
-    if cached is None:
-        cached = family_matcher()(fd, None)
-        fd.doc.user_data["starcoach.matches"] = cached
-    return cached
+    cache = fd.doc.user_data.setdefault("starcoach.matches", {})
+    if step not in cache:
+        if None in cache:
+            cache[step] = cache[None]  # the matches of every step hold those of this one
+        else:
+            cache[step] = family_matcher()(fd, step, _signal_ids())
+    return cache[step]
 
 
 def disqualifier_matcher():
@@ -222,7 +300,7 @@ def disqualifier_matcher():
 def general_disqualifiers(doc: Doc, step: str | None) -> list[PatternMatch]:
     """Matches of the general disqualifier families that apply to ``step`` (None: any step)."""
     sig = _signal_ids()
-    return [m for m in all_matches(doc) if m.rule.family not in sig
+    return [m for m in all_matches(doc, step) if m.rule.family not in sig
             and (step is None or not m.rule.steps or step in m.rule.steps)]
 
 
@@ -230,7 +308,10 @@ def signals(doc: Doc, step: str | None = None) -> dict[str, list[PatternMatch]]:
     """Matches of the positive signal families, by family id."""
     sig = _signal_ids()
     out: dict[str, list[PatternMatch]] = {}
-    for m in all_matches(doc):
+    cache = fast(doc).doc.user_data.get("starcoach.matches") or {}
+    # every cached step holds all the signals
+    matches = next(iter(cache.values())) if cache else all_matches(doc)
+    for m in matches:
         if m.rule.family in sig and (step is None or not m.rule.steps or step in m.rule.steps):
             out.setdefault(m.rule.family, []).append(m)
     return out
@@ -465,11 +546,7 @@ def conveys(spec: PhraseSpec, doc: Doc, stmts: list[Statement], qs: list[Quantit
     present += len(spec.values) + (1 if spec.verb and spec.verb & words else 0) + (1 if spec.negation else 0)
     if present < need:
         return None
-    for sent in fd.sentences():
-        index: dict[str, int] = {}
-        for t in reversed(sent):
-            index[fd.lowers[t.i]] = t.i
-            index[fd.lemmas[t.i]] = t.i
+    for sent, index in zip(fd.sentences(), fd.sentence_index()):
         hits: list[int] = []
         matched = 0
         options_found: list[list[int]] = []  # per content word: where it is in this sentence
@@ -586,8 +663,13 @@ def concrete_nouns(doc: Doc, lex: Lexicon | None = None, skip: Iterable[tuple[in
     lex = lex or lexicon()
     skipped = {i for a, b in skip for i in range(a, b + 1)}
     out = []
-    for t in doc:
-        if t.i in skipped or t.pos_ not in ("NOUN", "PROPN") or t.is_stop:
+    fd = fast(doc)
+    pos = fd.pos
+    for i in range(len(fd)):
+        if i in skipped or pos[i] not in ("NOUN", "PROPN"):
+            continue
+        t = fd[i]
+        if t.is_stop:
             continue
         lemma = t.lemma_.lower()
         if lemma in lex.generic_nouns or lemma in lex.generic_virtues or len(lemma) < 3:
@@ -606,11 +688,15 @@ def org_terms(doc: Doc, lex: Lexicon | None = None) -> tuple[list[Token], list[T
     """(strong, weak) organisational-insight words of ``doc``."""
     lex = lex or lexicon()
     strong, weak = [], []
-    for t in doc:
-        lemma = t.lemma_.lower()
-        lower = t.lower_
+    doc = fast(doc)
+    wanted = lex.org_terms_strong | lex.org_terms_weak | {"cross"}
+    for i in range(len(doc)):
+        lemma, lower = doc.lemmas[i], doc.lowers[i]
+        if lemma not in wanted and lower not in wanted:
+            continue
+        t = doc[i]
         if t.pos_ in ("NOUN", "PROPN", "ADJ", "ADV") and (lemma in lex.org_terms_strong or lower in lex.org_terms_strong):
-            if lemma == "owner" and any(c.lower_ in ("my", "code") for c in t.children):
+            if lemma == "owner" and any(c.lower_ in ("my", "code") for c in kids(t)):
                 continue
             strong.append(t)
         elif lower == "cross" and t.i + 2 < len(doc) and doc[t.i + 1].text == "-" and doc[t.i + 2].lemma_.lower() == "team":
@@ -634,7 +720,7 @@ def org_insight_score(doc: Doc, lex: Lexicon | None = None, sigs=None) -> tuple[
     """
     strong, weak = org_terms(doc, lex)
     score = sum(2.0 if t.lemma_.lower() in _ORG_CORE or t.lower_ in _ORG_CORE or (
-        t.lemma_.lower() == "budget" and any(c.lower_ == "error" for c in t.children)) else 1.0 for t in strong)
+        t.lemma_.lower() == "budget" and any(c.lower_ == "error" for c in kids(t))) else 1.0 for t in strong)
     score += 0.5 * len(weak)
     framing = (sigs if sigs is not None else signals(doc)).get("systemic-framing", [])
     score += 1.5 * min(1, len(framing))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from starcoach.analysis.lexicon import Lexicon, lexicon
-from starcoach.analysis.spans import fast
+from starcoach.analysis.spans import fast, kids
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, Token
@@ -116,7 +116,12 @@ def numbers(doc: Doc) -> list[Number]:
     doc = fast(doc)
     found: list[Number] = []
     i, n = 0, len(doc)
+    lowers = doc.lowers
     while i < n:
+        lower = lowers[i]
+        if not (lower[:1].isdigit() or lower[:1] in "~$" or lower in _NUMBER_WORDS or lower[:2] in ("~", "$")):
+            i += 1  # cheap test first: most tokens are not numbers
+            continue
         tok = doc[i]
         parsed = _token_number(tok)
         # "one" as a pronoun ("every one of them", "no one") is not a number
@@ -490,15 +495,15 @@ def outcome_claims(doc: Doc, lex: Lexicon | None = None) -> list[Token]:
     for tok in doc:
         if tok.pos_ != "VERB" or _lemma(tok) not in lex.change_verbs:
             continue
-        if any(c.dep_ == "neg" for c in tok.children):
+        if any(c.dep_ == "neg" for c in kids(tok)):
             continue
-        subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        subj = next((c for c in kids(tok) if c.dep_ in ("nsubj", "nsubjpass")), None)
         if subj is None or subj.lower_ in ("i", "we", "you", "they", "he", "she"):
             continue
         if _lemma(tok) in ("go", "come") and not any(c.lower_ in ("down", "up", "away") or c.dep_ == "prep" and c.lower_ == "to"
-                                                      for c in tok.children):
+                                                      for c in kids(tok)):
             continue
-        if _lemma(tok) in ("fix", "resolve") and not any(c.dep_ == "auxpass" for c in tok.children):
+        if _lemma(tok) in ("fix", "resolve") and not any(c.dep_ == "auxpass" for c in kids(tok)):
             continue
         claims.append(tok)
     return claims

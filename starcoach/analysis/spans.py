@@ -33,7 +33,8 @@ class FastDoc:
     analysis. Indexing a FastDoc returns the same Token objects from a list.
     """
 
-    __slots__ = ("doc", "tokens", "text", "_ents", "_sents", "sent_start", "lowers", "lemmas", "_prefix", "_words")
+    __slots__ = ("doc", "tokens", "text", "_ents", "_sents", "sent_start", "lowers", "lemmas", "_prefix", "_words",
+                 "_pos", "_punct", "_tags", "_sent_index", "_sent_list", "sent_end", "_kids")
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
@@ -45,10 +46,18 @@ class FastDoc:
         self._sents = None
         self._prefix: dict[str, list[int]] | None = None
         self._words: set[str] | None = None
+        self._pos: list[str] | None = None
+        self._punct: list[bool] | None = None
+        self._tags: list[str] | None = None
+        self._sent_index: list[dict[str, int]] | None = None
+        self._sent_list: list | None = None
+        self._kids: list[list[Token]] | None = None
         self.sent_start = [0] * len(self.tokens)
+        self.sent_end = [0] * len(self.tokens)
         for start, end in self.sent_bounds:
             for i in range(start, end):
                 self.sent_start[i] = start
+                self.sent_end[i] = end
 
     def __getitem__(self, i):
         return self.tokens[i]
@@ -75,6 +84,27 @@ class FastDoc:
             self._sents = [(s.start, s.end) for s in self.doc.sents] if len(self.tokens) else []
         return self._sents
 
+    @property
+    def pos(self) -> list[str]:
+        """Each token's coarse part of speech."""
+        if self._pos is None:
+            self._pos = [t.pos_ for t in self.tokens]
+        return self._pos
+
+    @property
+    def tags(self) -> list[str]:
+        """Each token's fine-grained tag."""
+        if self._tags is None:
+            self._tags = [t.tag_ for t in self.tokens]
+        return self._tags
+
+    @property
+    def punct(self) -> list[bool]:
+        """Whether each token is punctuation or space."""
+        if self._punct is None:
+            self._punct = [t.is_punct or t.is_space for t in self.tokens]
+        return self._punct
+
     def word_set(self) -> set[str]:
         """Every lower-case text and lemma of the doc."""
         if self._words is None:
@@ -90,8 +120,42 @@ class FastDoc:
                     self._prefix.setdefault(w[:5], []).append(i)
         return self._prefix.get(prefix, [])
 
+    @property
+    def kids(self) -> list[list[Token]]:
+        """Each token's children, in order."""
+        if self._kids is None:
+            self._kids = [[] for _ in self.tokens]
+            for t in self.tokens:
+                h = t.head.i
+                if h != t.i:
+                    self._kids[h].append(t)
+        return self._kids
+
     def sentences(self) -> list[list[Token]]:
-        return [self.tokens[a:b] for a, b in self.sent_bounds]
+        if self._sent_list is None:
+            self._sent_list = [self.tokens[a:b] for a, b in self.sent_bounds]
+        return self._sent_list
+
+    def sentence_index(self) -> list[dict[str, int]]:
+        """For each sentence, its lower-case words and lemmas -> first token index."""
+        if self._sent_index is None:
+            self._sent_index = []
+            for a, b in self.sent_bounds:
+                index: dict[str, int] = {}
+                for i in range(b - 1, a - 1, -1):
+                    index[self.lowers[i]] = i
+                    index[self.lemmas[i]] = i
+                self._sent_index.append(index)
+        return self._sent_index
+
+
+def kids(tok: Token) -> list[Token]:
+    """``tok.children`` as a list, from the FastDoc's table when the doc has one (spaCy builds new
+    Token objects on every ``children`` walk)."""
+    fd = tok.doc.user_data.get("starcoach.fast")
+    if fd is None:
+        return list(tok.children)
+    return fd.kids[tok.i]
 
 
 def fast(doc) -> FastDoc:
@@ -126,7 +190,7 @@ def finding_from_chars(text: str, start: int, end: int, type_: str, **kw) -> Fin
 
 def negated(tok: Token) -> bool:
     """Whether the clause of ``tok`` is negated (a ``neg`` child, "never", "no longer")."""
-    for child in tok.children:
+    for child in kids(tok):
         if child.dep_ == "neg" or child.lower_ in ("never", "nobody"):
             return True
     return False
@@ -134,44 +198,44 @@ def negated(tok: Token) -> bool:
 
 def hypothetical(tok: Token) -> bool:
     """Whether ``tok`` is under a modal auxiliary ("would escalate", "could have fixed")."""
-    return any(c.dep_ == "aux" and c.lower_ in HYPOTHETICAL_AUX for c in tok.children)
+    return any(c.dep_ == "aux" and c.lower_ in HYPOTHETICAL_AUX for c in kids(tok))
 
 
 def own_subject(verb: Token) -> Token | None:
     """The verb's own subject token, resolving a relative pronoun to its noun and repairing a few
     parses the small model gets wrong on spoken answers."""
-    children = list(verb.children)
+    children = list(kids(verb))
     for child in children:
         if child.dep_ in SUBJECT_DEPS:
             if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
                 return verb.head
             if child.pos_ in ("VERB", "AUX") and child.dep_ in ("csubj", "csubjpass"):
                 # "What I'd do differently is push for …": the doer of the pseudo-cleft
-                return next((c for c in child.children if c.dep_ == "nsubj"), None)
+                return next((c for c in kids(child) if c.dep_ == "nsubj"), None)
             if child.pos_ == "VERB" and child.i == verb.i - 1:
                 # "I load tested it": the parser made "load" the subject; its own subject is the one
-                return next((c for c in child.children if c.dep_ == "nsubj"), None)
+                return next((c for c in kids(child) if c.dep_ == "nsubj"), None)
             if child.pos_ == "NOUN" and child.i == verb.i - 1 and child.dep_ == "nsubj" and not any(
-                    c.dep_ == "det" for c in child.children):
+                    c.dep_ == "det" for c in kids(child)):
                 # "I had load tested it": "load" taken for the subject, "I" hung on the auxiliary
                 real = next((g for c in children if c.dep_ == "aux" and c.i < child.i
-                             for g in c.children if g.dep_ == "nsubj" and g.pos_ == "PRON"), None)
+                             for g in kids(c) if g.dep_ == "nsubj" and g.pos_ == "PRON"), None)
                 if real is not None:
                     return real
-                if verb.dep_ == "conj" and child.lower_ in VERB_PREFIX_NOUNS and not list(child.children):
+                if verb.dep_ == "conj" and child.lower_ in VERB_PREFIX_NOUNS and not list(kids(child)):
                     return None  # "…, and load tested the path": the verb shares its conjunct's subject
             return child
     for aux in children:  # "What I'd do is push": the clause hangs on the auxiliary
         if aux.dep_ in ("aux", "auxpass"):
-            for c in aux.children:
+            for c in kids(aux):
                 if c.dep_ in ("csubj", "csubjpass"):
-                    return next((g for g in c.children if g.dep_ == "nsubj"), None)
+                    return next((g for g in kids(c) if g.dep_ == "nsubj"), None)
     if verb.dep_ == "ROOT" and verb.tag_ in ("VBD", "VBZ", "VBP"):
         # "I added a policy, wrote a test, and rolled it out": the first conjunct parsed as a
         # clausal complement of the second
         for c in children:
             if c.dep_ == "ccomp" and c.i < verb.i and any(t.text == "," for t in verb.doc[c.i:verb.i]):
-                subj = next((g for g in c.children if g.dep_ == "nsubj"), None)
+                subj = next((g for g in kids(c) if g.dep_ == "nsubj"), None)
                 if subj is not None:
                     return subj
     if verb.dep_ == "acl" and verb.tag_ in ("VBD", "VBN") and verb.head.dep_ in ("ROOT", "relcl") \
