@@ -45,6 +45,11 @@ def register(subparsers) -> None:
     run.add_argument("--silence", type=float, default=None, metavar="S",
                      help=f"live takes stop after S seconds of silence once you have spoken (default {DEFAULT_SILENCE_S:g}; 0: off)")
     run.add_argument("--resume", metavar="ID", help="continue an interrupted session at its first unanswered step")
+    run.add_argument("--principle", metavar="P",
+                     help="pick a random question for this leadership principle (see `starcoach scenarios`)")
+    run.add_argument("--loop", type=int, metavar="N",
+                     help="a mock loop: N questions across different principles, one after the other")
+    run.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)  # repeatable picks in tests
     run.add_argument("--or-demo", action="store_true",
                      help="start the live run when a microphone and a terminal exist, else run the demo (make run)")
     run.set_defaults(func=run_command)
@@ -88,6 +93,8 @@ def run_command(args: argparse.Namespace) -> int:
     )
     from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
 
+    if getattr(args, "principle", None) or getattr(args, "loop", None):
+        return _run_picked(args)
     interactive = sys.stdin.isatty() and not args.no_input and not args.answers and not args.json
     if args.or_demo:
         reason = _no_live_reason(args)
@@ -172,6 +179,42 @@ def run_command(args: argparse.Namespace) -> int:
     live = LiveRun(console, plan, factory, voice_name=voice_name, model=args.model, session=session,
                    silence_s=silence or None, source_kind=source_kind)
     return live.run()
+
+
+def pick_for_run(args: argparse.Namespace) -> list:
+    """The scenarios ``--principle`` / ``--loop`` ask for (random; ``--seed`` repeats a pick)."""
+    import random
+
+    from starcoach.errors import StarcoachError
+    from starcoach.library import pick_scenarios
+    from starcoach.scenario import scan
+
+    if args.scenario:
+        raise StarcoachError(f"Give either a scenario id ('{args.scenario}') or --principle/--loop, not both",
+                             "drop the id to pick at random, or drop --principle/--loop")
+    if args.resume:
+        raise StarcoachError("--resume continues one saved session", "drop --principle/--loop")
+    if args.loop and args.answers:
+        raise StarcoachError("--loop asks questions picked at random, so it cannot use one --answers folder",
+                             "run each scenario with its own --answers DIR instead")
+    return pick_scenarios(principle=args.principle, loop=args.loop, rng=random.Random(args.seed),
+                          scenarios=scan().scenarios)
+
+
+def _run_picked(args: argparse.Namespace) -> int:
+    """``run --principle P`` (one random question) or ``run --loop N`` (N questions in a row)."""
+    scenarios = pick_for_run(args)
+    console = _console(stderr=bool(args.json))
+    for number, scenario in enumerate(scenarios, 1):
+        if len(scenarios) > 1:
+            console.rule(f"Question {number} of {len(scenarios)} · {scenario.principle}")
+        one = argparse.Namespace(**{**vars(args), "scenario": scenario.id, "principle": None, "loop": None})
+        code = run_command(one)
+        if code:
+            if len(scenarios) > 1 and number < len(scenarios):
+                console.print(f"Loop stopped after question {number} of {len(scenarios)}.")
+            return code
+    return 0
 
 
 def demo_command(args: argparse.Namespace) -> int:
