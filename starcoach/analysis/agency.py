@@ -330,7 +330,9 @@ def _statement(verb: Token, lex: Lexicon) -> Statement | None:
     if verb.lower_ in lex.state_participles:
         return None  # "the team was thrilled"
     is_get_passive = _get_passive(verb)
-    if lemma in lex.stative_verbs or (_linking(verb) and not is_get_passive):
+    causative = lemma == "have" and any(c.dep_ in ("ccomp", "xcomp") and c.tag_ == "VB" and any(
+        g.dep_ == "nsubj" for g in kids(c)) for c in kids(verb))  # "she had the database team look into it"
+    if (lemma in lex.stative_verbs and not causative) or (_linking(verb) and not is_get_passive):
         return None
     subject = own_subject(verb)
     if subject is not None and subject.dep_ == "nsubj" and verb.dep_ != "ROOT" and any(
@@ -523,7 +525,9 @@ def _passed_on(verb: Token, lex: Lexicon) -> str | None:
         return None  # "took ownership", "sent my manager the weekly report"
     for prep, dest in _destinations(verb):
         words = {dest.lemma_.lower(), dest.lower_} | {c.lemma_.lower() for c in kids(dest) if c.dep_ == "compound"}
-        if prep in ("to", "with") and dest.lemma_.lower() in lex.bosses and lemma != "ask" and (
+        boss = dest.lemma_.lower() in lex.bosses or any(  # "my skip-level", "my lead architect"
+            c.dep_ in ("amod", "compound") and c.lower_ in lex.bosses for c in kids(dest))
+        if prep in ("to", "with") and boss and lemma != "ask" and (
                 any(c.lower_ in ("my", "our") for c in kids(dest) if c.dep_ == "poss")
                 or dest.lemma_.lower() in ("leadership", "management")):
             return "escalation"  # to the candidate's own boss
@@ -612,6 +616,8 @@ def _takeover(verb: Token, lex: Lexicon) -> bool:
         return False  # "they deployed my fix": the candidate's own work
     if lemma in lex.approval_verbs:
         return _approval_decides(verb, lex)
+    if lemma in ("roll", "revert") and (lemma == "revert" or "back" in prts | _children_lower(verb, "advmod")):
+        return True  # "they rolled back the deploy": undoing it is fixing it for the candidate
     if lemma == "take":
         return "care" in obj_lemmas or "over" in prts or "over" in preps or (
             bool(obj_lemmas & {"it", "this", "that"}) and "from" in preps)
