@@ -555,7 +555,7 @@ def conveys(spec: PhraseSpec, doc: Doc, stmts: list[Statement], qs: list[Quantit
             for st in stmts:
                 if fd.sent_start[st.verb.i] != sent[0].i or st.negated and not spec.negation:
                     continue
-                if spec.agent is not None and st.agent != spec.agent and not (spec.agent == I and st.agent == PASSIVE):
+                if spec.agent is not None and st.agent != spec.agent:
                     continue
                 if st.verb.lemma_.lower() in spec.verb or st.action in spec.verb:
                     verb_hit = st
