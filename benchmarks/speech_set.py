@@ -156,7 +156,8 @@ def build_answer(story: str, voice: str, length_s: float, cache: Path, tail_s: f
                  seed: int = 0) -> Answer:
     """Speak sentences of ``story`` until about ``length_s`` seconds, with pauses between them.
 
-    The answer ends ``tail_s`` seconds after the last sentence's audio (when the candidate stops).
+    The answer ends ``tail_s`` seconds after the last word is heard (the voice's own trailing
+    silence is cut from the last sentence): when the candidate stops.
     """
     import numpy as np
     import soundfile as sf
@@ -177,9 +178,12 @@ def build_answer(story: str, voice: str, length_s: float, cache: Path, tail_s: f
         flags.extend(filler_flags(sentence))
         if total >= length_s - 2.0:
             break
+    audible = np.nonzero(np.abs(parts[-1]) > 0.01)[0]
+    if len(audible):  # the voices end sentences with 0.3-0.5 s of silence; the stop follows the word
+        parts[-1] = parts[-1][: audible[-1] + int(0.05 * SAMPLE_RATE)]
     parts.append(np.zeros(int(tail_s * SAMPLE_RATE), np.float32))
     samples = np.concatenate(parts)
-    key = hashlib.sha1(f"{story}|{voice}|{length_s}|{tail_s}|{seed}".encode()).hexdigest()[:10]
+    key = hashlib.sha1(f"v2|{story}|{voice}|{length_s}|{tail_s}|{seed}".encode()).hexdigest()[:10]
     path = cache / f"answer-{story}-{voice}-{int(length_s)}s-{key}.wav"
     sf.write(path, samples, SAMPLE_RATE, subtype="PCM_16")
     return Answer(story, voice, path, len(samples) / SAMPLE_RATE, " ".join(refs), flags, len(refs))
