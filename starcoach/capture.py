@@ -75,6 +75,9 @@ def _sounddevice():
         import sounddevice as sd
     except OSError as e:  # sounddevice raises OSError when libportaudio cannot be loaded
         raise DeviceError("PortAudio library not found, so no microphone can be opened", _PORTAUDIO_FIX) from e
+    except ImportError as e:
+        raise DeviceError("The sounddevice package is not installed",
+                          "run `make run` (or .venv/bin/pip install sounddevice==0.5.6)") from e
     return sd
 
 

@@ -209,3 +209,30 @@ def test_config_defaults(starcoach_home, monkeypatch):
     config.write_text("[audio\n")
     with pytest.raises(ConfigError, match="config.toml"):
         silence_stop_default()
+
+
+def test_missing_portaudio_names_the_package(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_portaudio(name, *args, **kwargs):
+        if name == "sounddevice":
+            raise OSError("PortAudio library not found")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_portaudio)
+    with pytest.raises(DeviceError) as e:
+        resolve_input_device()
+    assert "PortAudio" in e.value.message and "sudo apt-get install libportaudio2" in e.value.fix
+
+
+def test_no_input_device_at_all(monkeypatch):
+    import starcoach.capture as capture
+
+    monkeypatch.setattr(capture, "list_input_devices", lambda: [])
+    monkeypatch.delenv("STARCOACH_INPUT_DEVICE", raising=False)
+    with pytest.raises(DeviceError) as e:
+        resolve_input_device()
+    assert e.value.message == "No audio input device found"
+    assert "plug in a microphone" in e.value.fix and "starcoach demo" in e.value.fix
