@@ -148,7 +148,9 @@ class TranscribeOptions:
             forward from chunk to chunk); 0 disables.
         no_speech_threshold: With ``log_prob_threshold``, Whisper skips a chunk it thinks silent.
         log_prob_threshold: See ``no_speech_threshold``.
-        close_pause_s: A pause this long after speech closes a chunk.
+        close_pause_s: A pause this long after speech closes a chunk. Longer chunks give Whisper
+            more context (0.8 s with ``long_chunk_s`` 12 s: WER 7.0% on the benchmark set
+            against 7.7% for 0.5 s and 8 s); the last chunk is decoded at stop either way.
         long_chunk_s: Once a chunk holds this much audio, any pause VAD sees closes it.
         max_chunk_s: A chunk is cut here even mid-speech (Whisper's window is 30 s).
         lead_s: Audio kept before the first speech of a chunk.
@@ -167,8 +169,8 @@ class TranscribeOptions:
     context_words: int = 24
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
-    close_pause_s: float = 0.5
-    long_chunk_s: float = 8.0
+    close_pause_s: float = 0.8
+    long_chunk_s: float = 12.0
     max_chunk_s: float = 24.0
     lead_s: float = 0.2
     window_s: float | None = 15.0
