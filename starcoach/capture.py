@@ -581,21 +581,17 @@ class Recorder:
                     self._speaking = False
 
 
+#: libsndfile's command to rewrite the header now (sndfile.h); soundfile does not export it.
+_SFC_UPDATE_HEADER_NOW = 0x1060
+
+
 def _sync(wav) -> None:
-    """Push buffered frames to disk and rewrite the WAV header, so the file is readable now."""
+    """Push buffered frames to disk and rewrite the WAV header's sizes, so that every reader
+    (not only libsndfile, which tolerates a stale header) sees the audio written so far."""
+    from soundfile import _ffi, _snd
+
     wav.flush()
-    try:
-        from soundfile import _snd
-
-        _snd.sf_command(wav._file, _snd.SFC_UPDATE_HEADER_NOW, _ffi_null(), 0)
-    except (ImportError, AttributeError):  # pragma: no cover - a soundfile without the raw API
-        pass
-
-
-def _ffi_null():
-    from soundfile import _ffi
-
-    return _ffi.NULL
+    _snd.sf_command(wav._file, _SFC_UPDATE_HEADER_NOW, _ffi.NULL, 0)
 
 
 def record_take(source: AudioSource, out_path: Path | str, *, stop_event: threading.Event | None = None,
