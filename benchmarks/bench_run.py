@@ -78,7 +78,7 @@ def stop_to_feedback(quick: bool) -> dict:
             rows.append({"candidate": candidate.name, "label": label, "audio_s": round(duration, 1),
                          "stop_to_feedback_s": round(event.latency_s, 3), "after_stop_s": round(after, 3)})
         rows.append({"candidate": candidate.name, "session": session.session_id,
-                     "lean": session.summary["bar_raiser"]["lean"]})
+                     "lean": session.summary.bar_raiser.lean})
     takes = [r for r in rows if "label" in r]
     lat = [r["stop_to_feedback_s"] for r in takes]
     base = [r["after_stop_s"] for r in takes]

@@ -137,9 +137,25 @@ def check_data_dir() -> Check:
                  "" if ok else "free disk space: a 3-minute answer takes about 6 MB")
 
 
+def check_sessions() -> Check:
+    """Every saved session file can be read (a damaged one is named with the field that is wrong)."""
+    from starcoach.index import SessionIndex
+
+    with SessionIndex() as index:
+        total = len(index.sessions())
+        errors = index.errors()
+    if not errors:
+        return Check("Sessions", True, f"{total} saved, all readable")
+    first = next(iter(errors.values()))
+    more = f" (and {len(errors) - 1} more: {', '.join(list(errors)[1:])})" if len(errors) > 1 else ""
+    return Check("Sessions", False, f"{len(errors)} of {total} unreadable: {first}{more}",
+                 "restore each session.json from a backup, or delete the session "
+                 "(its audio stays in the folder until you do)")
+
+
 CHECKS: tuple[Callable[[], Check], ...] = (
     check_python, check_portaudio, check_input_devices, check_whisper, check_spacy,
-    check_voice, check_espeak, check_data_dir,
+    check_voice, check_espeak, check_data_dir, check_sessions,
 )
 
 

@@ -73,3 +73,24 @@ class SessionNotFound(StorageError):
     """No saved session has the requested id."""
 
     code = "E401"
+
+
+class SessionInvalid(StorageError):
+    """A session file is not JSON, not a session, or a field of it has the wrong type.
+
+    Attributes:
+        path: The file (or ``bundle.zip: session.json``).
+        field: The field that is wrong (``total_s``, ``steps[2].analysis.duration_s``); "" when the
+            file as a whole is the problem.
+        problem: What is wrong ("is text 'abc', expected a number", "cannot be read (...)").
+    """
+
+    code = "E402"
+
+    def __init__(self, path: str, field: str, problem: str, fix: str = "") -> None:
+        self.path = path
+        self.field = field
+        self.problem = problem
+        message = f"Session file {path} is damaged: {field} {problem}" if field else f"Session file {path} {problem}"
+        super().__init__(message, fix or "its audio is still in the folder; restore session.json from a backup "
+                                         "or delete the session")

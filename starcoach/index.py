@@ -31,14 +31,8 @@ from typing import Any
 from starcoach.errors import StarcoachError
 from starcoach.migrations import NewerIndexError, migrate, schema_version
 from starcoach.paths import data_dir, sessions_dir
-from starcoach.report.findings import (
-    COUNTED_LISTS,
-    count_of,
-    findings_of,
-    key_phrases_of,
-    timing_status,
-)
 from starcoach.session import Session
+from starcoach.summary import step_timeline
 from starcoach.store import list_session_ids, read_session_file
 
 #: File name of the index inside the data directory.
@@ -132,6 +126,7 @@ class ReindexReport:
         path: The index file (``:memory:`` if the data folder cannot hold one).
         sessions: Sessions indexed.
         unreadable: Ids whose ``session.json`` could not be read (listed, marked unreadable).
+        errors: For each unreadable id, why (the file and the field that is wrong).
         repaired: Why the old index was replaced ("" if it was healthy).
         schema_version: Schema version of the rebuilt index.
         seconds: Time the rebuild took.
@@ -143,6 +138,7 @@ class ReindexReport:
     repaired: str
     schema_version: int
     seconds: float
+    errors: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
@@ -393,6 +389,11 @@ class SessionIndex:
 
         return self._retry_on_damage(query)
 
+    def errors(self) -> dict[str, str]:
+        """Sessions whose file cannot be read, with why (the file and the field), by id."""
+        return self._retry_on_damage(
+            lambda: dict(self.db.execute("SELECT session_id, error FROM sessions WHERE error != '' ORDER BY session_id")))
+
     def schema_version(self) -> int:
         """The schema version of the open index (``PRAGMA user_version``)."""
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
@@ -417,64 +418,66 @@ def reindex() -> ReindexReport:
             repaired=index.repaired,
             schema_version=index.schema_version(),
             seconds=round(time.perf_counter() - started, 3),
+            errors=index.errors(),
         )
+
+
+#: The analysis lists the index counts per step (one column each).
+COUNTED_LISTS: tuple[str, ...] = (
+    "i_statements", "we_statements", "other_statements", "passive_statements", "handoffs",
+    "quantified", "disqualifiers", "fillers", "hedges",
+)
 
 
 def session_rows(session: Session) -> dict[str, Any]:
     """The index rows for one session: ``session``, ``steps``, ``findings``, ``probes``."""
     steps = []
     findings = []
-    timeline = {t.get("step"): t for t in session.summary.get("timeline") or [] if isinstance(t, dict)}
+    status_of = {t.step: t.status for t in step_timeline(session)}
     for position, step in enumerate(session.steps):
-        analysis = step.analysis if isinstance(step.analysis, dict) else {}
+        analysis = step.analysis
         take = _take_for(session, step.step, step.take)
-        transcript = take.transcript if take and isinstance(take.transcript, dict) else {}
-        found, missing = key_phrases_of(analysis)
-        words = transcript.get("words")
-        status = (timeline.get(step.step) or {}).get("status") or timing_status(step.duration_s, step.target_s)
+        transcript = take.transcript if take else None
         row = {
             "position": position,
             "step": step.step,
             "take": step.take,
-            "duration_s": float(step.duration_s or 0.0),
-            "target_s": float(step.target_s or 0.0),
-            "status": str(status),
-            "words": len(words) if isinstance(words, list) else len((step.transcript or "").split()),
-            "speech_s": _num(transcript.get("speech_s")),
-            "wpm": _num(analysis.get("wpm")),
-            "key_found": len(found),
-            "key_missing": len(missing),
-            "transcript": step.transcript or "",
+            "duration_s": step.duration_s,
+            "target_s": step.target_s,
+            "status": status_of.get(step.step, ""),
+            "words": len(transcript.words) if transcript else len(step.transcript.split()),
+            "speech_s": transcript.speech_s if transcript else None,
+            "wpm": analysis.wpm,
+            "key_found": len(analysis.key_phrases_found),
+            "key_missing": len(analysis.key_phrases_missing),
+            "transcript": step.transcript,
         }
-        row.update({key: count_of(analysis, key) for key in COUNTED_LISTS})
+        row.update({key: len(getattr(analysis, key)) for key in COUNTED_LISTS})
         steps.append(row)
-        for f in findings_of(analysis, step.step):
-            findings.append({"step": f.step, "type": f.type, "kind": f.kind, "severity": f.severity,
+        for f in analysis.findings:
+            findings.append({"step": step.step, "type": f.type, "kind": f.kind, "severity": f.severity,
                              "text": f.text, "coaching": f.coaching, "start_s": f.start_s, "end_s": f.end_s})
     probes = [{"idx": p.index, "question": p.question, "verdict": p.verdict} for p in session.probes]
-    lean = session.summary.get("bar_raiser")
-    lean = lean.get("lean", "") if isinstance(lean, dict) else (lean if isinstance(lean, str) else "")
-    budget = tuple(session.budget_range_s or (0.0, 0.0)) + (0.0, 0.0)
     row = {
         "scenario": session.scenario,
-        "scenario_version": str(session.scenario_version or ""),
+        "scenario_version": session.scenario_version,
         "question": session.question,
         "principle": session.principle,
         "mode": session.mode,
         "level": session.level,
         "started_at": session.started_at,
         "ended_at": session.ended_at,
-        "complete": int(bool(session.complete)),
-        "continuous": int(bool(session.continuous)),
+        "complete": int(session.complete),
+        "continuous": int(session.continuous),
         "source": session.source,
-        "total_s": float(session.total_s or sum(s.duration_s or 0.0 for s in session.steps)),
-        "budget_s": float(session.budget_s or budget[1] or 0.0),
-        "budget_min_s": float(budget[0] or 0.0),
+        "total_s": session.total_s or sum(s.duration_s for s in session.steps),
+        "budget_s": session.budget_s or session.budget_range_s[1],
+        "budget_min_s": session.budget_range_s[0],
         "n_steps": len(session.steps),
         "n_takes": len(session.takes),
         "n_notes": len(session.notes),
         "headline": json.dumps(headline_of(session, findings)),
-        "lean": str(lean or ""),
+        "lean": session.summary.bar_raiser.lean if session.summary else "",
         "error": "",
     }
     return {"session": row, "steps": steps, "findings": findings, "probes": probes}
@@ -482,17 +485,10 @@ def session_rows(session: Session) -> dict[str, Any]:
 
 def headline_of(session: Session, findings: list[dict[str, Any]] | None = None) -> list[str]:
     """The two or three things a session list shows about a session."""
-    fixes = session.summary.get("top_fixes")
-    if isinstance(fixes, list) and fixes:
-        out = []
-        for f in fixes[:3]:
-            if isinstance(f, dict):
-                out.append(f"{f['step']}: {f.get('text', '')}" if f.get("step") else str(f.get("text", "")))
-            else:
-                out.append(str(f))
-        return out
+    if session.summary is not None and session.summary.top_fixes:
+        return [f"{f.step}: {f.text}" if f.step else f.text for f in session.summary.top_fixes[:3]]
     if findings is None:
-        findings = [f.to_dict() for s in session.steps for f in findings_of(s.analysis, s.step)]
+        findings = [{"type": f.type} for s in session.steps for f in s.analysis.findings]
     counts = Counter(f["type"] for f in findings if f.get("type"))
     return [f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in counts.most_common(3)]
 
@@ -511,13 +507,6 @@ def _insert(db: sqlite3.Connection, table: str, row: dict[str, Any]) -> None:
         f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
         [row[n] for n in names],
     )
-
-
-def _num(value: Any) -> float | None:
-    try:
-        return None if value is None or isinstance(value, bool) else float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _json_list(text: str) -> list[str]:

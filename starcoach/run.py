@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from starcoach.analysis.model import Analysis
 from starcoach.errors import StarcoachError
 from starcoach.scenario import STEP_NAMES, Scenario
 from starcoach.session import ProbeResult, Session, StepResult, Take, new_session_id, now_iso
@@ -363,7 +364,7 @@ class MockRun:
         self._refresh_totals()
         summary = summarize(self.scenario, self.plan.level, self.session.steps, self.session.probes,
                             planned=self.plan.steps)
-        self.session.summary = summary.to_dict()
+        self.session.summary = summary
         self.session.complete = True
         self.session.ended_at = now_iso()
         save_session(self.session)
@@ -416,7 +417,7 @@ class MockRun:
         analysis = self._analyze(rec.transcript.text, step, rec.transcript, rec.duration_s, rec.path)
         take = Take(step=step, take=take_no, audio=rec.audio, started_at=rec.started_at,
                     duration_s=round(rec.duration_s, 2), stopped_by=rec.stopped_by,
-                    transcript=rec.transcript.to_dict(), analysis=analysis)
+                    transcript=rec.transcript, analysis=analysis)
         result = StepResult(step=step, duration_s=take.duration_s, target_s=target, transcript=rec.transcript.text,
                             analysis=analysis, take=take_no, audio=rec.audio)
         self.session.takes.append(take)
@@ -438,7 +439,7 @@ class MockRun:
         transcript = rec.transcript
         self.session.takes.append(Take(step="answer", take=take_no, audio=rec.audio, started_at=rec.started_at,
                                        duration_s=round(rec.duration_s, 2), stopped_by=rec.stopped_by,
-                                       transcript=transcript.to_dict()))
+                                       transcript=transcript))
         segments = split_answer(transcript.words, self.scenario, self.plan.steps, duration_s=rec.duration_s,
                                  text=transcript.text)
         samples = _read_samples(rec.path)
@@ -451,7 +452,7 @@ class MockRun:
             step_take = self.session.next_take_number(seg.step)
             take = Take(step=seg.step, take=step_take, audio=rec.audio, started_at=rec.started_at,
                         duration_s=round(seg.duration_s, 2), stopped_by=rec.stopped_by,
-                        transcript=sub.to_dict(), analysis=analysis)
+                        transcript=sub, analysis=analysis)
             result = StepResult(step=seg.step, duration_s=take.duration_s, target_s=target, transcript=seg.text,
                                 analysis=analysis, take=step_take, audio=rec.audio, offset_s=round(seg.start_s, 2))
             self.session.takes.append(take)
@@ -490,16 +491,14 @@ class MockRun:
             raise RunInterrupted(self.interrupt())
         self.wait_for_models()
         verdict = judge_probe(rec.transcript.text, probe, self.scenario, transcript=rec.transcript)
-        transcript = rec.transcript.to_dict()
-        analysis = _to_dict(getattr(verdict, "analysis", None))
         result = ProbeResult(index=index, question=probe.question, transcript=rec.transcript.text,
                              verdict=verdict.verdict, reasons=list(verdict.reasons),
-                             key_line=getattr(verdict, "key_line", "") or probe.key_line, audio=rec.audio,
-                             duration_s=round(rec.duration_s, 2), words=transcript.get("words", []),
-                             analysis=analysis)
+                             key_line=verdict.key_line or probe.key_line, audio=rec.audio,
+                             duration_s=round(rec.duration_s, 2), words=list(rec.transcript.words),
+                             analysis=verdict.analysis)
         self.session.takes.append(Take(step=label, take=take_no, audio=rec.audio, started_at=rec.started_at,
                                        duration_s=round(rec.duration_s, 2), stopped_by=rec.stopped_by,
-                                       transcript=transcript, analysis=analysis))
+                                       transcript=rec.transcript, analysis=verdict.analysis))
         self._count_probe(result)
         self._save()
         self.on_event(ProbeJudged(result, round(self.clock() - rec.stopped_at, 3)))
@@ -557,15 +556,14 @@ class MockRun:
                                            duration_s=round(rec.duration_s, 2), stopped_by="interrupt"))
 
     def _analyze(self, text: str, step: str, transcript: Any, duration_s: float, path: Path | None,
-                 samples: Any = None) -> dict[str, Any]:
+                 samples: Any = None) -> Analysis:
         from starcoach.analysis import analyze_answer
 
         self.wait_for_models()
         if samples is None and path is not None:
             samples = _read_samples(path)
-        analysis = analyze_answer(text, step, self.scenario, level=self.plan.level, transcript=transcript,
-                                  duration_s=duration_s, samples=samples, sample_rate=SAMPLE_RATE)
-        return _to_dict(analysis)
+        return analyze_answer(text, step, self.scenario, level=self.plan.level, transcript=transcript,
+                              duration_s=duration_s, samples=samples, sample_rate=SAMPLE_RATE)
 
     def _count(self, result: StepResult) -> None:
         steps = [s for s in self.session.steps if s.step != result.step] + [result]
@@ -674,14 +672,6 @@ def _unique_session_id(scenario_id: str) -> str:
         n += 1
         candidate = f"{base}-{n}"
     return candidate
-
-
-def _to_dict(obj: Any) -> dict[str, Any]:
-    if obj is None:
-        return {}
-    if isinstance(obj, dict):
-        return obj
-    return obj.to_dict()
 
 
 def _read_samples(path: Path):

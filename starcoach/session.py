@@ -8,18 +8,27 @@ A session is a folder under ``<data_dir>/sessions/<session_id>/`` holding
 - ``audio/answer-1.wav``: in whole-answer (``--continuous``) mode, the one recording.
 
 ``session.json`` is a superset of ``starcoach run --json``: ``steps`` holds the take that counts
-for each step (the last one), ``takes`` every take. Transcripts and analyses are stored as the
-plain JSON of :meth:`starcoach.transcribe.Transcript.to_dict` and
-:meth:`starcoach.analysis.Analysis.to_dict`, so the file stays readable without starcoach.
+for each step (the last one), ``takes`` every take. The session is typed end to end: a take holds
+a :class:`~starcoach.transcribe.Transcript` and an :class:`~starcoach.analysis.model.Analysis`,
+the session a :class:`~starcoach.summary.RunSummary`; they are written as the plain JSON of their
+``to_dict`` (so the file stays readable without starcoach) and read back with ``from_dict``, which
+checks every field's type (:mod:`starcoach.records`): a damaged file is refused with the field
+named, never half-read. In format 1, a take without a transcript or analysis (interrupted, or the
+whole-answer recording) and a session without a summary write ``{}``.
 ``format`` is bumped on any incompatible change; readers accept older formats.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+
+from starcoach.analysis.model import Analysis
+from starcoach.records import Fields, RecordError
+from starcoach.summary import RunSummary
+from starcoach.transcribe import Transcript, Word
 
 #: Version of the session.json layout.
 SESSION_FORMAT = 1
@@ -52,8 +61,9 @@ class Take:
         started_at: ISO time the take started.
         duration_s: Elapsed time from the recorder's clock.
         stopped_by: ``key``, ``silence``, ``max-length``, ``end-of-file`` or ``interrupt``.
-        transcript: Transcript JSON (text, words with times, speech_s, pauses, ...).
-        analysis: Analysis JSON (the ``starcoach analyze --json`` object).
+        transcript: What was said (None for an interrupted take).
+        analysis: The analysis (None for an interrupted take and for the whole-answer recording,
+            whose steps are analysed one by one).
     """
 
     step: str
@@ -62,8 +72,21 @@ class Take:
     started_at: str
     duration_s: float
     stopped_by: str
-    transcript: dict[str, Any] = field(default_factory=dict)
-    analysis: dict[str, Any] = field(default_factory=dict)
+    transcript: Transcript | None = None
+    analysis: Analysis | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "take": self.take, "audio": self.audio, "started_at": self.started_at,
+                "duration_s": self.duration_s, "stopped_by": self.stopped_by,
+                "transcript": _optional_dict(self.transcript), "analysis": _optional_dict(self.analysis)}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "take") -> "Take":
+        f = Fields(data, where)
+        return cls(step=f.text("step"), take=f.integer("take"), audio=f.text("audio"),
+                   started_at=f.text("started_at"), duration_s=f.number("duration_s"),
+                   stopped_by=f.text("stopped_by"), transcript=_optional(f, "transcript", Transcript.from_dict),
+                   analysis=_optional(f, "analysis", Analysis.from_dict))
 
 
 @dataclass
@@ -75,7 +98,7 @@ class StepResult:
         duration_s: Elapsed seconds of the counted take.
         target_s: The scenario's target for the step.
         transcript: The transcript text.
-        analysis: The analysis JSON of the counted take.
+        analysis: The analysis of the counted take.
         take: Which take counts (1-based).
         audio: Audio path relative to the session folder.
         offset_s: In whole-answer mode, where the step starts in the one recording.
@@ -85,10 +108,22 @@ class StepResult:
     duration_s: float
     target_s: float
     transcript: str
-    analysis: dict[str, Any]
+    analysis: Analysis
     take: int = 1
     audio: str = ""
     offset_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "duration_s": self.duration_s, "target_s": self.target_s,
+                "transcript": self.transcript, "analysis": self.analysis.to_dict(), "take": self.take,
+                "audio": self.audio, "offset_s": self.offset_s}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "step") -> "StepResult":
+        f = Fields(data, where)
+        return cls(step=f.text("step"), duration_s=f.number("duration_s"), target_s=f.number("target_s"),
+                   transcript=f.text("transcript"), analysis=f.record("analysis", Analysis.from_dict),
+                   take=f.integer("take", 1), audio=f.text("audio", ""), offset_s=f.number("offset_s", 0.0))
 
 
 @dataclass
@@ -105,7 +140,7 @@ class ProbeResult:
         audio: Audio path relative to the session folder ("" if not answered).
         duration_s: Length of the answer.
         words: Word timings of the answer.
-        analysis: Analysis JSON of the answer.
+        analysis: The analysis of the answer (None when it was not answered).
     """
 
     index: int
@@ -116,8 +151,25 @@ class ProbeResult:
     key_line: str = ""
     audio: str = ""
     duration_s: float = 0.0
-    words: list[dict[str, Any]] = field(default_factory=list)
-    analysis: dict[str, Any] = field(default_factory=dict)
+    words: list[Word] = field(default_factory=list)
+    analysis: Analysis | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "question": self.question, "transcript": self.transcript,
+                "verdict": self.verdict, "reasons": list(self.reasons), "key_line": self.key_line,
+                "audio": self.audio, "duration_s": self.duration_s,
+                "words": [{"word": w.word, "start": w.start, "end": w.end, "probability": w.probability}
+                          for w in self.words],
+                "analysis": _optional_dict(self.analysis)}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "probe") -> "ProbeResult":
+        f = Fields(data, where)
+        return cls(index=f.integer("index"), question=f.text("question"), transcript=f.text("transcript"),
+                   verdict=f.text("verdict"), reasons=f.texts("reasons", []), key_line=f.text("key_line", ""),
+                   audio=f.text("audio", ""), duration_s=f.number("duration_s", 0.0),
+                   words=f.records("words", Word.from_dict, []),
+                   analysis=_optional(f, "analysis", Analysis.from_dict))
 
 
 @dataclass
@@ -137,6 +189,16 @@ class Note:
     step: str = ""
     created_at: str = ""
     author: str = "coach"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"at_s": self.at_s, "text": self.text, "step": self.step, "created_at": self.created_at,
+                "author": self.author}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "note") -> "Note":
+        f = Fields(data, where)
+        return cls(at_s=f.number("at_s"), text=f.text("text"), step=f.text("step", ""),
+                   created_at=f.text("created_at", ""), author=f.text("author", "coach"))
 
 
 @dataclass
@@ -187,28 +249,55 @@ class Session:
     total_s: float = 0.0
     budget_s: float = 0.0
     budget_range_s: tuple[float, float] = (0.0, 0.0)
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: RunSummary | None = None
     notes: list[Note] = field(default_factory=list)
     plan: list[str] = field(default_factory=list)
     format: int = SESSION_FORMAT
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict."""
-        data = asdict(self)
-        data["budget_range_s"] = list(self.budget_range_s)
-        return data
+        """Plain JSON-ready dict (what ``session.json`` and ``run --json`` hold)."""
+        return {
+            "session_id": self.session_id, "scenario": self.scenario, "scenario_version": self.scenario_version,
+            "question": self.question, "principle": self.principle, "mode": self.mode, "level": self.level,
+            "started_at": self.started_at, "ended_at": self.ended_at, "complete": self.complete,
+            "continuous": self.continuous, "source": self.source,
+            "steps": [s.to_dict() for s in self.steps], "takes": [t.to_dict() for t in self.takes],
+            "probes": [p.to_dict() for p in self.probes], "total_s": self.total_s, "budget_s": self.budget_s,
+            "budget_range_s": list(self.budget_range_s), "summary": _optional_dict(self.summary),
+            "notes": [n.to_dict() for n in self.notes], "plan": list(self.plan), "format": self.format,
+        }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Session":
-        """Rebuild a session from its JSON (unknown keys are ignored, missing ones defaulted)."""
-        known = {f.name for f in fields(cls)}
-        kwargs = {k: v for k, v in data.items() if k in known}
-        kwargs["steps"] = [_build(StepResult, s) for s in data.get("steps", [])]
-        kwargs["takes"] = [_build(Take, t) for t in data.get("takes", [])]
-        kwargs["probes"] = [_build(ProbeResult, p) for p in data.get("probes", [])]
-        kwargs["notes"] = [_build(Note, n) for n in data.get("notes", [])]
-        kwargs["budget_range_s"] = tuple(data.get("budget_range_s", (0.0, 0.0)))
-        return cls(**kwargs)
+    def from_dict(cls, data: Any, where: str = "") -> "Session":
+        """Rebuild a session from its JSON, checking every field's type.
+
+        Keys with a default may be missing; unknown keys are ignored (a newer starcoach wrote them).
+
+        Raises:
+            RecordError: a field is missing, has the wrong type, or the file has a newer format;
+                :attr:`RecordError.field` names it (``steps[2].analysis.duration_s``).
+        """
+        f = Fields(data, where)
+        version = f.integer("format", SESSION_FORMAT)
+        if version > SESSION_FORMAT:
+            raise RecordError(f.path("format"), f"format {SESSION_FORMAT} or older",
+                              f"format {version} (written by a newer starcoach)")
+        session_id = f.text("session_id")
+        if not SESSION_ID_RE.match(session_id):
+            raise RecordError(f.path("session_id"), "a session id like 20261127-143005-learn-and-be",
+                              f"{session_id!r}")
+        lo, hi = f.numbers("budget_range_s", 2, (0.0, 0.0))
+        return cls(
+            session_id=session_id, scenario=f.text("scenario"), scenario_version=f.text("scenario_version"),
+            question=f.text("question"), principle=f.text("principle"), mode=f.text("mode"),
+            level=f.text("level"), started_at=f.text("started_at"), ended_at=f.text("ended_at", ""),
+            complete=f.boolean("complete", False), continuous=f.boolean("continuous", False),
+            source=f.text("source", "microphone"), steps=f.records("steps", StepResult.from_dict, []),
+            takes=f.records("takes", Take.from_dict, []), probes=f.records("probes", ProbeResult.from_dict, []),
+            total_s=f.number("total_s", 0.0), budget_s=f.number("budget_s", 0.0), budget_range_s=(lo, hi),
+            summary=_optional(f, "summary", RunSummary.from_dict), notes=f.records("notes", Note.from_dict, []),
+            plan=f.texts("plan", []), format=version,
+        )
 
     def takes_for(self, step: str) -> list[Take]:
         """Every take of ``step``, in order."""
@@ -219,6 +308,14 @@ class Session:
         return len(self.takes_for(step)) + 1
 
 
-def _build(cls, data: dict[str, Any]):
-    known = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in data.items() if k in known})
+def _optional_dict(value: Any) -> dict[str, Any]:
+    """Format 1 writes an absent transcript, analysis or summary as ``{}``."""
+    return {} if value is None else value.to_dict()
+
+
+def _optional(f: Fields, key: str, build) -> Any:
+    """A record that may be absent: missing, ``null`` or ``{}`` (format 1) all mean None."""
+    value = f.data.get(key)
+    if value is None or value == {}:
+        return None
+    return f.record(key, build)

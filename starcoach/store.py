@@ -21,24 +21,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from starcoach.errors import SessionNotFound, StorageError
+from starcoach.errors import SessionInvalid, SessionNotFound, StorageError
 from starcoach.paths import sessions_dir
+from starcoach.records import RecordError
 from starcoach.session import SESSION_ID_RE, Note, Session
 
 #: Name of the per-session lock file (read-modify-write of session.json holds it).
 LOCK_NAME = ".lock"
-
-# Keys Session/Take/... require; an older or interrupted session may lack some of them.
-_REQUIRED_DEFAULTS: dict[str, dict[str, Any]] = {
-    "session": {"scenario": "", "scenario_version": "", "question": "", "principle": "",
-                "mode": "", "level": "", "started_at": ""},
-    "steps": {"step": "", "duration_s": 0.0, "target_s": 0.0, "transcript": "", "analysis": {}},
-    "takes": {"step": "", "take": 1, "audio": "", "started_at": "", "duration_s": 0.0,
-              "stopped_by": ""},
-    "probes": {"index": 0, "question": "", "transcript": "", "verdict": ""},
-    "notes": {"at_s": 0.0, "text": ""},
-}
-
 
 def check_session_id(session_id: str) -> str:
     """Return ``session_id`` if it is a well-formed id, else raise (no path traversal)."""
@@ -115,40 +104,31 @@ def load_session(ref: str) -> Session:
 
 
 def read_session_file(path: Path) -> Session:
-    """Read a ``session.json``, tolerating keys an older or interrupted run did not write.
+    """Read a ``session.json``, checking the type of every field.
 
     Raises:
-        StorageError: the file cannot be read, is not JSON, or is not a session.
+        SessionInvalid: the file cannot be read, is not JSON, or a field is missing or has the
+            wrong type (the error names the file and the field).
     """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise StorageError(f"Session file {path} cannot be read ({e})", "its audio is still in the folder; restore session.json from a backup or delete the session") from e
+        raise SessionInvalid(str(path), "", f"cannot be read ({e})") from e
     return session_from_json(data, str(path))
 
 
-def session_from_json(data: Any, where: str = "session.json") -> Session:
-    """Build a :class:`Session` from parsed JSON, filling defaults for missing keys.
+def session_from_json(data: Any, where: str = "session.json", fix: str = "") -> Session:
+    """Build a :class:`Session` from parsed JSON (a file's, or a bundle's).
 
     Raises:
-        StorageError: ``data`` does not have the shape of a session.
+        SessionInvalid: ``data`` is not a session, or a field has the wrong type.
     """
-    if not isinstance(data, dict) or not isinstance(data.get("session_id"), str):
-        raise StorageError(f"{where} is not a starcoach session (no session_id)", "restore it from a backup or delete the session")
-    data = {**_REQUIRED_DEFAULTS["session"], **data}
-    for key in ("steps", "takes", "probes", "notes"):
-        items = data.get(key) or []
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise StorageError(f"{where}: '{key}' should be a list of objects", "restore it from a backup or delete the session")
-        data[key] = [{**_REQUIRED_DEFAULTS[key], **item} for item in items]
-    for key in ("summary",):
-        if not isinstance(data.get(key) or {}, dict):
-            raise StorageError(f"{where}: '{key}' should be an object", "restore it from a backup or delete the session")
-        data[key] = data.get(key) or {}
     try:
         return Session.from_dict(data)
-    except (TypeError, ValueError) as e:
-        raise StorageError(f"{where} has an unexpected layout ({e})", "restore it from a backup or delete the session") from e
+    except RecordError as e:
+        if not e.field:
+            raise SessionInvalid(where, "", f"is not a starcoach session (it is {e.got})", fix) from e
+        raise SessionInvalid(where, e.field, e.problem, fix) from e
 
 
 def audio_path(session_id: str, relative: str) -> Path:

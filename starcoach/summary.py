@@ -7,15 +7,17 @@ is tested on hand-written analyses without loading a model.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
+from starcoach.analysis.model import Analysis, Finding
+from starcoach.analysis.timing import timing_status
+from starcoach.records import Fields
 from starcoach.scenario import STEP_NAMES, Scenario
-from starcoach.session import ProbeResult, StepResult
 
-#: A step within this share of its target (or within :data:`ON_TARGET_MIN_S`) is "on" target.
-ON_TARGET_SHARE = 0.15
-ON_TARGET_MIN_S = 3.0
+if TYPE_CHECKING:  # pragma: no cover - the session holds a RunSummary, so it imports this module
+    from starcoach.session import ProbeResult, Session, StepResult
 
 #: Disqualifier families that sink ownership, and those that sink impact (analysis ``kind`` ids).
 OWNERSHIP_KILLERS = frozenset({"assigned", "handoff", "routing", "team-credit", "no-individual-contribution"})
@@ -40,6 +42,11 @@ class TimelineEntry:
     delta_s: float
     status: str
 
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> "TimelineEntry":
+        f = Fields(data, where)
+        return cls(f.text("step"), f.number("duration_s"), f.number("target_s"), f.number("delta_s"), f.text("status"))
+
 
 @dataclass
 class Fix:
@@ -58,6 +65,11 @@ class Fix:
     text: str
     coaching: str
     weight: float
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> "Fix":
+        f = Fields(data, where)
+        return cls(f.text("step"), f.text("kind"), f.text("text"), f.text("coaching"), f.number("weight"))
 
 
 @dataclass
@@ -78,6 +90,11 @@ class ReflectionBar:
     met: bool
     why: str
 
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> "ReflectionBar":
+        f = Fields(data, where)
+        return cls(f.text("level"), f.text("bar"), f.text("model_reflection"), f.boolean("met"), f.text("why"))
+
 
 @dataclass
 class BarRaiserRead:
@@ -94,6 +111,12 @@ class BarRaiserRead:
     headline: str
     for_: list[str] = field(default_factory=list)
     against: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> "BarRaiserRead":
+        """Read the JSON of :meth:`RunSummary.to_dict` (``for_`` is written as ``for``)."""
+        f = Fields(data, where)
+        return cls(f.text("lean"), f.text("headline"), f.texts("for", []), f.texts("against", []))
 
 
 @dataclass
@@ -131,15 +154,63 @@ class RunSummary:
         data["bar_raiser"]["for"] = data["bar_raiser"].pop("for_")
         return data
 
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "summary") -> "RunSummary":
+        """Rebuild a summary saved with :meth:`to_dict`.
 
-def timing_status(duration_s: float, target_s: float) -> str:
-    """``under``, ``on`` or ``over``: within 15% of the target (at least 3 s) counts as on."""
-    slack = max(ON_TARGET_MIN_S, ON_TARGET_SHARE * target_s)
-    if duration_s > target_s + slack:
-        return "over"
-    if duration_s < target_s - slack:
-        return "under"
-    return "on"
+        Raises:
+            RecordError: a field is missing or has the wrong type (its path is named).
+        """
+        f = Fields(data, where)
+        lo, hi = f.numbers("budget_range_s", 2)
+        return cls(
+            timeline=f.records("timeline", TimelineEntry.from_dict), total_s=f.number("total_s"),
+            budget_s=f.number("budget_s"), budget_range_s=(lo, hi), budget_status=f.text("budget_status"),
+            top_fixes=f.records("top_fixes", Fix.from_dict),
+            reflection_bar=f.record("reflection_bar", ReflectionBar.from_dict),
+            bar_raiser=f.record("bar_raiser", BarRaiserRead.from_dict),
+            probes=f.counts("probes"), complete=f.boolean("complete"),
+        )
+
+
+def budget_status(total_s: float, budget_range_s: tuple[float, float]) -> str:
+    """``under``, ``within`` or ``over`` the level's budget range ("" when it is unknown)."""
+    lo, hi = budget_range_s
+    if not hi:
+        return ""
+    return "over" if total_s > hi else "under" if total_s < lo else "within"
+
+
+def time_against_budget(session: Session) -> tuple[float, tuple[float, float], str]:
+    """(total seconds, the level's budget range, ``under``/``within``/``over``) of any session,
+    finished or interrupted."""
+    if session.summary is not None:
+        s = session.summary
+        return s.total_s, s.budget_range_s, s.budget_status
+    budget = session.budget_range_s
+    if not budget[1] and session.budget_s:
+        budget = (budget[0], session.budget_s)
+    return session.total_s, budget, budget_status(session.total_s, budget)
+
+
+def step_timeline(session: Session) -> list[TimelineEntry]:
+    """Time against target per step: the summary's timeline, or for a run that never reached its
+    summary (interrupted), the same entries computed from the steps answered so far."""
+    if session.summary is not None:
+        return session.summary.timeline
+    return [TimelineEntry(s.step, s.duration_s, s.target_s, round(s.duration_s - s.target_s, 1),
+                          timing_status(s.duration_s, s.target_s))
+            for s in session.steps]
+
+
+def verdict_counts(session: Session) -> dict[str, int]:
+    """How many probes got each verdict (only verdicts that occur)."""
+    if session.summary is not None:
+        return {k: v for k, v in session.summary.probes.items() if v}
+    counts: dict[str, int] = {}
+    for p in session.probes:
+        counts[p.verdict] = counts.get(p.verdict, 0) + 1
+    return counts
 
 
 def summarize(
@@ -174,7 +245,6 @@ def summarize(
 
     total = round(sum(s.duration_s for s in by_step.values()), 1)
     lo, hi = lvl.budget_s
-    budget_status = "over" if total > hi else "under" if total < lo else "within"
 
     fixes = _fixes(scenario, level, by_step, probes, planned, timeline)
     reflection = _reflection_bar(scenario, level, by_step.get("reflection"), "reflection" in planned)
@@ -187,7 +257,7 @@ def summarize(
         total_s=total,
         budget_s=hi,
         budget_range_s=(lo, hi),
-        budget_status=budget_status,
+        budget_status=budget_status(total, (lo, hi)),
         top_fixes=fixes[:3],
         reflection_bar=reflection,
         bar_raiser=read,
@@ -196,99 +266,38 @@ def summarize(
     )
 
 
-# --- reading the analysis JSON ---------------------------------------------------------------
+# --- reading the analyses ---------------------------------------------------------------------
 
 
-def _items(analysis: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    value = analysis.get(key) or []
-    return [v if isinstance(v, dict) else {"text": str(v)} for v in value]
-
-
-def _kind(item: dict[str, Any]) -> str:
-    for key in ("kind", "family", "type"):
-        if item.get(key):
-            return str(item[key])
-    return ""
-
-
-def _coaching(item: dict[str, Any], default: str = "") -> str:
-    return str(item.get("coaching") or item.get("fix") or default)
-
-
-def _findings(analysis: dict[str, Any], *kinds: str) -> list[dict[str, Any]]:
-    wanted = set(kinds)
-    return [f for f in _items(analysis, "findings") if _kind(f) in wanted or f.get("type") in wanted]
-
-
-def quantified_results(analysis: dict[str, Any]) -> list[dict[str, Any]]:
-    """The quantified results of a step (a delta or a number with a unit)."""
-    return _items(analysis, "quantified")
-
-
-def first_person_share(analysis: dict[str, Any]) -> tuple[int, int]:
+def first_person_share(analysis: Analysis) -> tuple[int, int]:
     """(I-statements, all agent statements) in one step's analysis."""
-    i = len(_items(analysis, "i_statements"))
-    others = sum(len(_items(analysis, k)) for k in ("we_statements", "other_statements", "passive_statements"))
-    return i, i + others
+    i = len(analysis.i_statements)
+    return i, i + len(analysis.we_statements) + len(analysis.other_statements) + len(analysis.passive_statements)
 
 
-def _check(analysis: dict[str, Any], *names: str) -> bool | None:
-    """The analysis' step check ``name`` (``{"ok": ...}``), or None when it has none."""
-    checks = analysis.get("checks") or {}
-    if not isinstance(checks, dict):
-        return None
-    for name in names:
-        if name in checks:
-            value = checks[name]
-            return bool(value.get("ok") if isinstance(value, dict) else value)
-    return None
+def _check_ok(analysis: Analysis, name: str) -> bool:
+    check = analysis.checks.get(name)
+    return bool(check and check.ok)
 
 
-def scope_boundary_stated(analysis: dict[str, Any]) -> bool:
+def scope_boundary_stated(analysis: Analysis) -> bool:
     """Whether the Task step said the work was outside the candidate's scope / unasked."""
-    checked = _check(analysis, "scope_boundary")
-    if checked is not None:
-        return checked
-    if _findings(analysis, "scope-boundary-missing"):
+    return _check_ok(analysis, "scope_boundary")
+
+
+def reflection_specific(analysis: Analysis) -> bool:
+    """Whether the reflection is story-specific (no generic-reflection disqualifier)."""
+    if any(d.kind == "generic-reflection" for d in analysis.disqualifiers):
         return False
-    return bool((analysis.get("key_phrases") or {}).get("found"))
+    return _check_ok(analysis, "reflection_specific")
 
 
-def reflection_specific(analysis: dict[str, Any]) -> bool:
-    """Whether the reflection is story-specific (no generic-reflection finding)."""
-    if any(_kind(d) == "generic-reflection" for d in _items(analysis, "disqualifiers")):
-        return False
-    checked = _check(analysis, "reflection_specific")
-    if checked is not None:
-        return checked
-    if _findings(analysis, "generic-reflection"):
-        return False
-    return bool((analysis.get("key_phrases") or {}).get("found"))
-
-
-def organisational_insight(analysis: dict[str, Any]) -> bool:
+def organisational_insight(analysis: Analysis) -> bool:
     """Whether the reflection names an organisational insight (the Senior bar)."""
-    checked = _check(analysis, "org_insight")
-    if checked is not None:
-        return checked
-    if _findings(analysis, "no-org-insight"):
-        return False
-    text = str(analysis.get("transcript", "")).lower()
-    return any(w in text for w in ("organi", "across teams", "cross-team", "systemic", "slo"))
+    return _check_ok(analysis, "org_insight")
 
 
 # --- ranking fixes -----------------------------------------------------------------------------
-
-_DISQUALIFIER_WEIGHT = {
-    "assigned": 10.0,
-    "handoff": 10.0,
-    "routing": 9.5,
-    "team-credit": 8.5,
-    "no-individual-contribution": 9.0,
-    "vague-outcome": 8.0,
-    "no-quantification": 8.0,
-    "generic-reflection": 6.5,
-}
 
 _DEFAULT_COACHING = {
     "handoff": "Say what you did yourself; bring a fix, not a message to someone else.",
@@ -298,15 +307,11 @@ _DEFAULT_COACHING = {
     "vague-outcome": "Replace 'things got better' with a number: before, after, per week.",
     "no-quantification": "Give the metric delta and the business impact in numbers.",
     "generic-reflection": "Name a lesson only this story could teach, not 'communication is important'.",
-    "scope-boundary": "State the scope boundary: not your team, no ticket, nobody asked.",
-    "agency": "Make every Action sentence an 'I' sentence with a concrete verb.",
     "org-insight": "At this level, name the organisational gap the story revealed.",
     "no-org-insight": "At this level, name the organisational gap the story revealed.",
     "scope-boundary-missing": "State the scope boundary: not your team, no ticket, nobody asked.",
     "first-person-low": "Make every Action sentence an 'I' sentence with a concrete verb.",
     "timing": "Keep to the step's target; cut background, keep the decisions.",
-    "fillers": "Pause instead of filling: drop 'um', 'like', 'you know'.",
-    "hedges": "Say what you did without 'I think' or 'kind of'.",
     "probe": "Answer follow-ups with your own actions and the evidence.",
     "missing-step": "Cover every STAR step, even in one sentence.",
 }
@@ -333,11 +338,11 @@ _MISSING_TEXT = {
 }
 
 
-def _finding_kind(f: dict[str, Any]) -> str:
+def _finding_kind(f: Finding) -> str:
     """The family a fix is filed under: a disqualifier's family, else the finding type."""
-    if f.get("type") in ("disqualifier", "handoff") and f.get("kind"):
-        return str(f["kind"])
-    return str(f.get("type") or f.get("kind") or "finding")
+    if f.type in ("disqualifier", "handoff") and f.kind:
+        return f.kind
+    return f.type or f.kind or "finding"
 
 
 def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
@@ -356,12 +361,7 @@ def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
         if name not in by_step:
             add(name, "missing-step", f"No answer for {name}", _DEFAULT_COACHING["missing-step"], 9.0)
     for name, result in sorted(by_step.items(), key=lambda kv: order.get(kv[0], 9)):
-        analysis = result.analysis or {}
-        step = scenario.step(name) if name in order else None
-        if isinstance(analysis.get("findings"), list):
-            _fixes_from_findings(add, name, analysis, result)
-        else:
-            _fixes_derived(add, name, analysis, step)
+        _fixes_from_findings(add, name, result)
     for entry in timeline:
         if entry.status == "over" and entry.delta_s > 0:
             step = scenario.step(entry.step)
@@ -372,61 +372,29 @@ def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
         if p.verdict == "weak":
             add(f"probe-{p.index}", "probe", f"\"{p.question}\": {'; '.join(p.reasons[:2]) or 'weak answer'}",
                 f"Model: {p.key_line}" if p.key_line else "", 6.0)
-    if level == "senior" and "reflection" in by_step and not organisational_insight(by_step["reflection"].analysis or {}):
+    if level == "senior" and "reflection" in by_step and not organisational_insight(by_step["reflection"].analysis):
         add("reflection", "no-org-insight", _MISSING_TEXT["no-org-insight"], _DEFAULT_COACHING["org-insight"], 5.5)
     fixes.sort(key=lambda f: (-f.weight, order.get(f.step, 9)))
     return fixes
 
 
-def _fixes_from_findings(add, name: str, analysis: dict[str, Any], result: StepResult) -> None:
+def _fixes_from_findings(add, name: str, result: StepResult) -> None:
     """Fixes from the analysis' own ranked findings (severity info is not a problem)."""
-    for f in _items(analysis, "findings"):
-        severity = f.get("severity", "medium")
-        if severity not in _SEVERITY_WEIGHT:
+    for f in result.analysis.findings:
+        if f.severity not in _SEVERITY_WEIGHT:
             continue
         kind = _finding_kind(f)
-        text = str(f.get("text") or "").strip()
+        text = f.text.strip()
         if kind == "timing":
             status = timing_status(result.duration_s, result.target_s)
             text = f"{result.duration_s:.0f}s against a {result.target_s:.0f}s target ({status})"
         elif not text:
             text = _MISSING_TEXT.get(kind, kind.replace("-", " ").capitalize())
-            if f.get("detail"):
-                text += f" ({f['detail']})"
-        elif kind in ("filler", "hedge", "repeat") and f.get("detail"):
-            text = f"{text} ({f['detail']})"
-        add(name, kind, text, _coaching(f), _SEVERITY_WEIGHT[severity] + _KIND_BONUS.get(kind, 0.0))
-
-
-def _fixes_derived(add, name: str, analysis: dict[str, Any], step) -> None:
-    """Fixes for an analysis without ranked findings (older sessions): from its lists."""
-    for d in _items(analysis, "disqualifiers"):
-        kind = _kind(d) or "disqualifier"
-        add(name, kind, d.get("text", ""), _coaching(d, step.common_mistake if step else ""),
-            _DISQUALIFIER_WEIGHT.get(kind, 7.0))
-    for h in _items(analysis, "handoffs"):
-        add(name, "handoff", h.get("text", ""), _coaching(h), 9.5)
-    if name == "result" and not quantified_results(analysis):
-        add(name, "no-quantification", _MISSING_TEXT["no-quantification"], step.coaching if step else "", 8.0)
-    if name == "task" and not scope_boundary_stated(analysis):
-        add(name, "scope-boundary-missing", _MISSING_TEXT["scope-boundary-missing"], step.coaching if step else "", 7.0)
-    if name == "action":
-        i, total = first_person_share(analysis)
-        if total and i / total < 0.6:
-            we = _items(analysis, "we_statements") + _items(analysis, "other_statements") + _items(analysis, "passive_statements")
-            add(name, "first-person-low", f"Only {i} of {total} action statements are 'I' statements"
-                + (f" (e.g. \"{we[0].get('text', '')}\")" if we else ""), step.coaching if step else "", 7.5)
-    if name == "reflection" and not reflection_specific(analysis):
-        add(name, "generic-reflection", _MISSING_TEXT["generic-reflection"], step.coaching if step else "", 6.5)
-    fillers = _items(analysis, "fillers")
-    hedges = _items(analysis, "hedges")
-    words = max(1, len(str(analysis.get("transcript", "")).split()))
-    if len(fillers) >= 3 and len(fillers) / words > 0.03:
-        add(name, "filler", f"{len(fillers)} fillers (" + ", ".join(sorted({f.get('text', '') for f in fillers})) + ")",
-            _DEFAULT_COACHING["fillers"], 3.0 + min(2.0, len(fillers) / 5))
-    if len(hedges) >= 2:
-        add(name, "hedge", f"{len(hedges)} hedges (" + ", ".join(sorted({h.get('text', '') for h in hedges})) + ")",
-            _DEFAULT_COACHING["hedges"], 2.5 + min(2.0, len(hedges) / 4))
+            if f.detail:
+                text += f" ({f.detail})"
+        elif kind in ("filler", "hedge", "repeat") and f.detail:
+            text = f"{text} ({f.detail})"
+        add(name, kind, text, f.coaching, _SEVERITY_WEIGHT[f.severity] + _KIND_BONUS.get(kind, 0.0))
 
 
 def _reflection_bar(scenario: Scenario, level: str, result: StepResult | None, asked: bool = True) -> ReflectionBar:
@@ -434,7 +402,7 @@ def _reflection_bar(scenario: Scenario, level: str, result: StepResult | None, a
     if result is None:
         why = "No reflection was given" if asked else "The reflection was not part of this run"
         return ReflectionBar(lvl.name, lvl.bar, lvl.reflection, False, why)
-    analysis = result.analysis or {}
+    analysis = result.analysis
     if not reflection_specific(analysis):
         return ReflectionBar(lvl.name, lvl.bar, lvl.reflection, False, "The reflection is generic, not drawn from this story")
     if level == "senior" and not organisational_insight(analysis):
@@ -450,8 +418,8 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
     against: list[str] = []
     ownership_hit = impact_hit = False
 
-    def quote(item: dict[str, Any]) -> str:
-        return f"\"{item.get('text', '').strip()}\""
+    def quote(item: Finding) -> str:
+        return f"\"{item.text.strip()}\""
 
     for name in STEP_NAMES:
         result = by_step.get(name)
@@ -462,15 +430,16 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
                     ownership_hit = ownership_hit or name == "action"
                     impact_hit = impact_hit or name == "result"
             continue
-        analysis = result.analysis or {}
+        analysis = result.analysis
         seen_quotes: set[str] = set()
-        for d in _items(analysis, "disqualifiers") + [dict(h, kind=h.get("kind") if h.get("kind") in ("handoff", "routing") else "handoff")
-                                                      for h in _items(analysis, "handoffs")]:
-            quoted = str(d.get("text", "")).strip().lower()
+        handoffs = [dataclasses.replace(h, kind=h.kind if h.kind in ("handoff", "routing") else "handoff")
+                    for h in analysis.handoffs]
+        for d in list(analysis.disqualifiers) + handoffs:
+            quoted = d.text.strip().lower()
             if quoted and quoted in seen_quotes:
                 continue
             seen_quotes.add(quoted)
-            kind = _kind(d)
+            kind = d.kind
             if kind in OWNERSHIP_KILLERS:
                 ownership_hit = True
                 against.append(f"{kind.replace('-', ' ').capitalize()} in {name}: {quote(d)}")
@@ -495,7 +464,7 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
                 ownership_hit = True
                 against.append("No individual action described")
         if name == "result":
-            quantified = quantified_results(analysis)
+            quantified = analysis.quantified
             if quantified:
                 for_.append("Quantified result: " + ", ".join(quote(q) for q in quantified[:2]))
             else:

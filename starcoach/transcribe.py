@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from starcoach.errors import AudioError, ModelNotFound
+from starcoach.records import Fields
 from starcoach.vad import SAMPLE_RATE, WINDOW, WINDOW_S, VadOptions, VadStream, pauses_between, speech_regions
 
 #: The packaged model's name; ``models/tiny.en/`` overrides the packaged copy.
@@ -69,6 +70,12 @@ class Word:
     start: float
     end: float
     probability: float
+
+    @classmethod
+    def from_dict(cls, data: object, where: str = "word") -> "Word":
+        """Rebuild a word saved with ``dataclasses.asdict`` (raises RecordError naming a bad field)."""
+        f = Fields(data, where)
+        return cls(f.text("word"), f.number("start"), f.number("end"), f.number("probability"))
 
 
 @dataclass
@@ -121,17 +128,27 @@ class Transcript:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Transcript":
-        """Rebuild a transcript saved with :meth:`to_dict`."""
+    def from_dict(cls, data: object, where: str = "transcript") -> "Transcript":
+        """Rebuild a transcript saved with :meth:`to_dict`.
+
+        Raises:
+            RecordError: a field is missing or has the wrong type (its path is named).
+        """
+        f = Fields(data, where)
+
+        def pause(item: object, path: str) -> Pause:
+            p = Fields(item, path)
+            return Pause(p.number("start"), p.number("end"))
+
         return cls(
-            text=data["text"],
-            words=[Word(w["word"], w["start"], w["end"], w["probability"]) for w in data["words"]],
-            duration_s=data["duration_s"],
-            speech_s=data["speech_s"],
-            language=data["language"],
-            model=data["model"],
-            no_speech=data["no_speech"],
-            pauses=[Pause(p["start"], p["end"]) for p in data.get("pauses", [])],
+            text=f.text("text"),
+            words=f.records("words", Word.from_dict),
+            duration_s=f.number("duration_s"),
+            speech_s=f.number("speech_s"),
+            language=f.text("language"),
+            model=f.text("model"),
+            no_speech=f.boolean("no_speech"),
+            pauses=f.records("pauses", pause, []),
         )
 
 

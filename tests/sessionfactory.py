@@ -4,7 +4,8 @@ Each step is spoken by the bundled voice (``say`` fixture), written into the ses
 16 kHz mono WAV the way the recorder writes it, transcribed by the real Whisper model
 (:func:`starcoach.transcribe.transcribe_file`, word timings from the audio), and analysed by small explicit
 rules below that produce the analysis JSON of the analysis issue (``findings`` with character
-offsets, seconds, kinds and coaching lines). The rules are deliberately simple and deterministic:
+offsets, seconds, kinds and coaching lines; typed, as :class:`starcoach.analysis.model.Analysis`).
+The rules are deliberately simple and deterministic:
 these tests check how sessions are stored, shown and exported, not how answers are judged.
 The summary comes from the real :func:`starcoach.summary.summarize` on the seed scenario.
 """
@@ -18,9 +19,14 @@ from typing import Any, Callable
 
 import pytest
 
+from analyses import analysis as typed_analysis
+from analyses import finding
+from starcoach.analysis.model import Analysis
 from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
 from starcoach.session import Note, ProbeResult, Session, StepResult, Take, new_session_id
 from starcoach.store import save_session, session_dir
+from starcoach.summary import RunSummary
+from starcoach.transcribe import Transcript
 
 SAMPLE_RATE = 16000
 
@@ -92,51 +98,50 @@ def transcribe(path: Path) -> dict[str, Any]:
 
 
 def analyse(step: str, transcript: dict[str, Any], duration_s: float, target_s: float | None,
-            key_phrases: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The analysis JSON for one step's transcript (explicit rules, see module docstring)."""
+            key_phrases: tuple[str, ...] = ()) -> Analysis:
+    """The analysis of one step's transcript (explicit rules, see module docstring).
+
+    Rule matches are findings of severity ``medium`` whose type is the rule's kind (``filler``,
+    ``assigned``, ``handoff`` ...), placed both in their list and among the findings.
+    """
     text = transcript.get("text", "").strip()
     words = transcript.get("words") or []
     spans = _word_spans(text, words)
 
-    def item(m: re.Match, kind: str = "", coaching: str = "") -> dict[str, Any]:
+    def item(m: re.Match, kind: str, coaching: str = "", severity: str = "info"):
         s, e = m.span()
         covered = [w for w, (c0, c1) in zip(words, spans) if c0 >= 0 and c0 < e and c1 > s]
-        out: dict[str, Any] = {"text": m.group(0), "start": s, "end": e}
-        if covered:
-            out.update(start_s=covered[0]["start"], end_s=covered[-1]["end"])
-        if kind:
-            out.update(kind=kind, type=kind, coaching=coaching)
-        return out
+        times = (covered[0]["start"], covered[-1]["end"]) if covered else (None, None)
+        return finding(kind, m.group(0), severity, coaching=coaching, start=s, end=e,
+                       start_s=times[0], end_s=times[1])
 
-    result: dict[str, Any] = {key: [] for key in (
-        "i_statements", "we_statements", "other_statements", "passive_statements", "handoffs",
-        "quantified", "disqualifiers", "fillers", "hedges", "findings")}
+    lists: dict[str, list] = {key: [] for key in (
+        "we_statements", "other_statements", "passive_statements", "handoffs", "disqualifiers", "fillers", "hedges")}
+    findings = []
     for key, kind, pattern, coaching in _RULES:
         for m in re.finditer(pattern, text, re.I):
-            found = item(m, kind, coaching)
-            result[key].append(found)
-            result["findings"].append(found)
-    result["i_statements"] = [item(m) for m in re.finditer(_I_STATEMENT, text)]
-    result["quantified"] = [item(m) for m in re.finditer(_QUANTITY, text, re.I)]
+            found = item(m, kind, coaching, "medium")
+            lists[key].append(found)
+            findings.append(found)
     lower = text.lower()
-    found = [p for p in key_phrases if p.lower().split()[0] in lower]
+    found_phrases = [p for p in key_phrases if p.lower().split()[0] in lower]
     speech = transcript.get("speech_s") or duration_s
-    result.update(
-        step=step, transcript=text, duration_s=round(duration_s, 2), target_s=target_s,
+    return typed_analysis(
+        step, text, duration_s=round(duration_s, 2), target_s=target_s,
         wpm=round(len(text.split()) / (speech / 60), 1) if speech else None,
-        key_phrases={"found": [{"text": p} for p in found],
-                     "missing": [{"text": p} for p in key_phrases if p not in found]},
+        i_statements=[item(m, "i-statement") for m in re.finditer(_I_STATEMENT, text)],
+        quantified=[item(m, "quantified") for m in re.finditer(_QUANTITY, text, re.I)],
+        found=found_phrases, missing=[p for p in key_phrases if p not in found_phrases],
+        findings=findings, **lists,
     )
-    return result
 
 
-def real_analyse(step: str, transcript: dict[str, Any], scenario, level: str, duration_s: float) -> dict[str, Any]:
-    """The real analyser's JSON for one take (spaCy; word times from the transcript)."""
+def real_analyse(step: str, transcript: dict[str, Any], scenario, level: str, duration_s: float) -> Analysis:
+    """The real analyser's analysis of one take (spaCy; word times from the transcript)."""
     from starcoach.analysis import analyze_answer
-    from starcoach.transcribe import Transcript
 
     return analyze_answer("", step, scenario, level, transcript=Transcript.from_dict(transcript),
-                          duration_s=duration_s).to_dict()
+                          duration_s=duration_s)
 
 
 def _word_spans(text: str, words: list[dict[str, Any]]) -> list[tuple[int, int]]:
@@ -215,7 +220,8 @@ def build_session(
             sf.write(first, read_mono(say(redo[step])), SAMPLE_RATE, subtype="PCM_16")
             transcript = transcribe(first)
             session.takes.append(Take(step, 1, f"audio/{step}-1.wav", _iso(when), transcript["duration_s"], "key",
-                                      transcript, analyse(step, transcript, transcript["duration_s"], target)))
+                                      Transcript.from_dict(transcript),
+                                      analyse(step, transcript, transcript["duration_s"], target)))
             number = 2
         rel = f"audio/{step}-{number}.wav"
         path = folder / rel
@@ -234,7 +240,8 @@ def build_session(
             analysis = real_analyse(step, transcript, scenario, level, duration)
         else:
             analysis = analyse(step, transcript, duration, target, scenario.step(step).key_phrases)
-        session.takes.append(Take(step, number, rel, _iso(when), round(duration, 2), "silence", transcript, analysis))
+        session.takes.append(Take(step, number, rel, _iso(when), round(duration, 2), "silence",
+                                  Transcript.from_dict(transcript), analysis))
         session.steps.append(StepResult(step, round(duration, 2), target, transcript["text"].strip(), analysis,
                                         take=number, audio=rel, offset_s=round(offset, 3)))
     for index, (question, answer, verdict) in enumerate(probes, start=1):
@@ -245,14 +252,14 @@ def build_session(
             index, question, transcript["text"].strip(), verdict,
             reasons=["brought a fix, not a hand-off"] if verdict == "strong" else ["handed the problem off"],
             key_line="I brought a solution, not just a problem.", audio=rel,
-            duration_s=round(transcript["duration_s"], 2), words=transcript["words"],
+            duration_s=round(transcript["duration_s"], 2), words=Transcript.from_dict(transcript).words,
             analysis=(real_analyse("probe", transcript, scenario, level, transcript["duration_s"]) if real_analysis
                       else analyse(f"probe-{index}", transcript, transcript["duration_s"], None))))
     session.total_s = round(sum(s.duration_s for s in session.steps), 2)
     if complete:
         from starcoach.summary import summarize
 
-        session.summary = summarize(scenario, level, session.steps, session.probes).to_dict()
+        session.summary = summarize(scenario, level, session.steps, session.probes)
         session.ended_at = _iso(when + timedelta(seconds=session.total_s + 30))
     session.notes = list(notes)
     if edit:
@@ -268,16 +275,18 @@ def _iso(when: datetime) -> str:
 
 def with_script_transcript(session: Session, step: str = "situation") -> None:
     """Put HTML into one step's transcript words, as a hostile or unlucky transcript would."""
+    import dataclasses
+
     take = next(t for t in session.takes if t.step == step)
-    words = take.transcript["words"]
-    words[1] = {**words[1], "word": " <script>window.__pwned=1</script>"}
-    words[2] = {**words[2], "word": " <b>bold</b>&amp;"}
-    text = "".join(w["word"] for w in words).strip()
-    take.transcript["text"] = text
+    words = take.transcript.words
+    words[1] = dataclasses.replace(words[1], word=" <script>window.__pwned=1</script>")
+    words[2] = dataclasses.replace(words[2], word=" <b>bold</b>&amp;")
+    text = "".join(w.word for w in words).strip()
+    take.transcript.text = text
     for s in session.steps:
         if s.step == step:
             s.transcript = text
-            s.analysis = {**s.analysis, "transcript": text}
+            s.analysis = dataclasses.replace(s.analysis, transcript=text)
 
 
 class SessionBank:
@@ -363,12 +372,13 @@ def handmade_session(session_id: str = "20260401-100000-golden") -> Session:
                       "language": "en", "model": "handmade", "no_speech": False, "pauses": []}
         target = scenario.step(step).target_s
         analysis = analyse(step, transcript, duration, target, scenario.step(step).key_phrases)
-        session.takes.append(Take(step, 1, f"audio/{step}-1.wav", session.started_at, duration, "silence", transcript, analysis))
+        session.takes.append(Take(step, 1, f"audio/{step}-1.wav", session.started_at, duration, "silence",
+                                  Transcript.from_dict(transcript), analysis))
         session.steps.append(StepResult(step, duration, target, text, analysis, take=1, audio=f"audio/{step}-1.wav"))
         t += duration
     session.total_s = round(t, 2)
     # A fixed summary (not summarize()'s), so the golden text only changes with the rendering.
-    session.summary = {
+    session.summary = RunSummary.from_dict({
         "timeline": [{"step": s.step, "duration_s": s.duration_s, "target_s": s.target_s,
                       "delta_s": round(s.duration_s - s.target_s, 1), "status": "under"} for s in session.steps],
         "total_s": session.total_s, "budget_s": 150.0, "budget_range_s": [120.0, 150.0], "budget_status": "under",
@@ -383,6 +393,6 @@ def handmade_session(session_id: str = "20260401-100000-golden") -> Session:
         "bar_raiser": {"lean": "leaning no hire", "headline": "Falls short on ownership; leaning No Hire.",
                        "for": [], "against": ["Handoff in action: \"sent them a Slack message\""]},
         "probes": {}, "complete": True,
-    }
+    })
     session.notes = [Note(at_s=1.0, text="Lead with the problem, not the <system>.", step="situation", author="coach")]
     return session

@@ -153,8 +153,23 @@ def test_feedback_renders_golden_text():
     from starcoach.report.feedback import render_analysis
 
     assert _render(render_analysis(_sample_analysis())) == GOLDEN
-    # the session JSON renders the same
-    assert _render(render_analysis(_sample_analysis().to_dict())) == GOLDEN
+    # the analysis as a session stores it renders the same
+    assert _render(render_analysis(Analysis.from_dict(_sample_analysis().to_dict()))) == GOLDEN
+
+
+def test_analysis_round_trips_through_json_and_names_a_bad_field():
+    from starcoach.records import RecordError
+
+    d = _sample_analysis().to_dict()
+    assert Analysis.from_dict(json.loads(json.dumps(d))).to_dict() == d
+    bad = json.loads(json.dumps(d))
+    bad["findings"][1]["start"] = "12"
+    with pytest.raises(RecordError, match=r"analysis.findings\[1\].start is text '12', expected a whole number"):
+        Analysis.from_dict(bad)
+    bad["findings"][1]["start"] = None
+    del bad["timing"]
+    with pytest.raises(RecordError, match="analysis.timing is missing"):
+        Analysis.from_dict(bad)
 
 
 def test_feedback_highlights_flagged_words():

@@ -87,7 +87,7 @@ def test_demo_sessions_are_saved_with_audio_per_take(demo, scenario):
         assert [p.index for p in session.probes] == [1, 2]
         for take in session.takes:
             assert (folder / take.audio).stat().st_size > 10_000
-            assert take.transcript["words"] and take.analysis
+            assert take.transcript.words and take.analysis
         assert session.total_s == pytest.approx(sum(s.duration_s for s in session.steps), abs=0.05)
         assert session.budget_s == 150
 
@@ -96,45 +96,45 @@ def test_strong_candidate_leans_hire(demo):
     session = demo["strong"]
     steps = _steps(session)
     for name, analysis in steps.items():
-        assert analysis["disqualifiers"] == [], (name, analysis["disqualifiers"])
-        assert analysis["handoffs"] == [], name
-    assert steps["action"]["we_statements"] == []
-    assert len(steps["action"]["i_statements"]) >= 6
-    assert steps["task"]["checks"]["scope_boundary"]["ok"] is True
-    quantified = " ".join(q["text"] for q in steps["result"]["quantified"]).lower()
+        assert analysis.disqualifiers == (), (name, analysis.disqualifiers)
+        assert analysis.handoffs == (), name
+    assert steps["action"].we_statements == ()
+    assert len(steps["action"].i_statements) >= 6
+    assert steps["task"].checks["scope_boundary"].ok is True
+    quantified = " ".join(q.text for q in steps["result"].quantified).lower()
     assert "zero" in quantified and "0.3%" in quantified
     assert [p.verdict for p in session.probes] == ["strong", "strong"]
-    read = session.summary["bar_raiser"]
-    assert read["lean"] == "leaning hire" and read["against"] == []
-    assert session.summary["reflection_bar"]["met"] is True
-    kinds = {f["kind"] for f in session.summary["top_fixes"]}
+    read = session.summary.bar_raiser
+    assert read.lean == "leaning hire" and read.against == []
+    assert session.summary.reflection_bar.met is True
+    kinds = {f.kind for f in session.summary.top_fixes}
     assert not kinds & {"assigned", "handoff", "routing", "team-credit", "no-quantification", "vague-outcome"}
 
 
 def test_weak_candidate_is_flagged_for_every_annotation_and_leans_no_hire(demo, scenario):
     session = demo["weak"]
     steps = _steps(session)
-    flagged = {(f.get("kind"), f.get("type")) for a in steps.values() for f in a["findings"]}
+    flagged = {(f.kind, f.type) for a in steps.values() for f in a.findings}
     flagged_kinds = {k for pair in flagged for k in pair}
     for annotation in scenario.weak_answer.annotations:
         assert annotation.kind in flagged_kinds, annotation
-    assert {"assigned"} <= {d["kind"] for d in steps["task"]["disqualifiers"]}
-    assert {"handoff", "routing"} <= {d["kind"] for d in steps["action"]["disqualifiers"]}
-    assert steps["action"]["we_statements"]  # "we figured out the root cause together"
-    assert {"vague-outcome"} <= {d["kind"] for d in steps["result"]["disqualifiers"]}
-    assert steps["result"]["quantified"] == []
-    assert {"generic-reflection"} <= {d["kind"] for d in steps["reflection"]["disqualifiers"]}
+    assert {"assigned"} <= {d.kind for d in steps["task"].disqualifiers}
+    assert {"handoff", "routing"} <= {d.kind for d in steps["action"].disqualifiers}
+    assert steps["action"].we_statements  # "we figured out the root cause together"
+    assert {"vague-outcome"} <= {d.kind for d in steps["result"].disqualifiers}
+    assert steps["result"].quantified == ()
+    assert {"generic-reflection"} <= {d.kind for d in steps["reflection"].disqualifiers}
     assert [p.verdict for p in session.probes] == ["weak", "weak"]
     assert any("hand" in r for r in session.probes[0].reasons)        # hand-off, not brought a fix
     assert any("assigned" in r for r in session.probes[1].reasons)    # assigned, not self-initiated
-    read = session.summary["bar_raiser"]
-    assert read["lean"] == "leaning no hire"
-    assert "ownership and impact" in read["headline"]
-    against = "\n".join(read["against"]).lower()
+    read = session.summary.bar_raiser
+    assert read.lean == "leaning no hire"
+    assert "ownership and impact" in read.headline
+    against = "\n".join(read.against).lower()
     assert "i did escalate it" in against and "slack message" in against and "result not quantified" in against
-    top = [f["kind"] for f in session.summary["top_fixes"]]
+    top = [f.kind for f in session.summary.top_fixes]
     assert top[0] in ("assigned", "handoff") and len(top) == 3
-    assert session.summary["reflection_bar"]["met"] is False
+    assert session.summary.reflection_bar.met is False
 
 
 def test_run_or_demo_without_a_terminal_says_so_and_runs_the_demo(capsys):

@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from analyses import analysis, finding
 from starcoach.cli import main
 from starcoach.cli.run import _probe_indexes, level_meter, render_summary, timing_colour
 from starcoach.errors import AudioError, StarcoachError
@@ -72,7 +73,7 @@ def test_pending_and_resume_plan(scenario):
     session = run.session
     assert session.plan == ["situation", "task", "action", "probe-1", "probe-3"]
     assert session.budget_s == 180 and session.budget_range_s == (150, 180)
-    session.steps.append(StepResult("situation", 20, 30, "x", {}))
+    session.steps.append(StepResult("situation", 20, 30, "x", analysis("situation", "x")))
     session.takes.append(Take("task", 1, "audio/task-1.wav", "", 3.0, "interrupt"))
     resumed_plan = plan_from_session(session, scenario)
     assert resumed_plan == plan
@@ -144,10 +145,11 @@ def test_summary_renders_timeline_budget_fixes_and_read(scenario):
 
     run = MockRun(RunPlan(scenario, "ownership", "sde1", steps=("situation", "result")), lambda label: None)
     session = run.session
-    session.steps = [StepResult("situation", 45, 30, "x", {"quantified": []}),
-                     StepResult("result", 20, 20, "y", {"quantified": []})]
+    session.steps = [StepResult("situation", 45, 30, "x", analysis("situation", "x")),
+                     StepResult("result", 20, 20, "y", analysis("result", "y", findings=[
+                         finding("no-quantification", "", "high")]))]
     session.total_s = 65
-    session.summary = summarize(scenario, "sde1", session.steps, planned=("situation", "result")).to_dict()
+    session.summary = summarize(scenario, "sde1", session.steps, planned=("situation", "result"))
     out = io.StringIO()
     Console(file=out, width=100, color_system=None).print(render_summary(session, scenario))
     text = out.getvalue()
@@ -162,7 +164,7 @@ def test_feedback_panel_says_when_no_speech_was_heard(scenario):
 
     from starcoach.cli.run import render_feedback
 
-    result = StepResult("task", 6.0, 20, "", {"step": "task", "transcript": "", "findings": [], "quantified": []}, take=2)
+    result = StepResult("task", 6.0, 20, "", analysis("task", "", duration_s=6.0, target_s=20), take=2)
     out = io.StringIO()
     Console(file=out, width=100, color_system=None).print(render_feedback(result, scenario))
     text = out.getvalue()

@@ -81,7 +81,7 @@ def test_live_run_keys_silence_redo_probe_summary(virtual_mic, say, starcoach_ho
     child.expect("Verdict: (strong|mixed|weak)")
     child.expect("Summary")
     child.expect("Bar Raiser")
-    child.expect(r"Saved session \S*?(\d{8}-\d{6}[-a-z0-9]*)")
+    child.expect(r"Saved session \S*?(\d{8}-\d{6}[-a-z0-9]*)\S* —")  # the whole id, not a prefix read so far
     session_id = child.match.group(1)
     child.expect(pexpect.EOF)
     child.close()

@@ -51,8 +51,8 @@ def test_round_trip_keeps_every_field(bank):
     # words with timings, analyses, the redo, the summary and the probe survive
     assert [t.take for t in session.takes_for("action")] == [1, 2]
     assert session.steps[2].take == 2
-    assert session.takes[0].transcript["words"][0]["start"] >= 0
-    assert session.summary["timeline"][0]["step"] == "situation"
+    assert session.takes[0].transcript.words[0].start >= 0
+    assert session.summary.timeline[0].step == "situation"
     assert session.probes[0].verdict == "strong"
     assert audio_path(session.session_id, session.steps[0].audio).is_file()
 
@@ -86,20 +86,33 @@ def test_audio_paths_stay_inside_the_session(bad):
         audio_path("20260101-000000-x", bad)
 
 
-def test_tolerates_old_and_partial_session_files():
+def test_keys_with_defaults_may_be_missing_and_unknown_keys_are_ignored():
     folder = sessions_dir() / "20260105-120000-old"
     folder.mkdir()
-    # Only an id, a scenario and one step without analysis keys: an old or interrupted run.
-    (folder / "session.json").write_text(json.dumps({
-        "session_id": "20260105-120000-old", "scenario": "x", "future_key": 1,
-        "steps": [{"step": "situation", "duration_s": 3.0}],
-        "takes": [{"step": "situation", "take": 1}],
-    }))
+    # The keys every session has, plus one a newer starcoach might write; no steps yet.
+    data = minimal("20260105-120000-old", scenario="x").to_dict()
+    data = {k: data[k] for k in ("session_id", "scenario", "scenario_version", "question", "principle", "mode",
+                                 "level", "started_at")}
+    (folder / "session.json").write_text(json.dumps({**data, "future_key": 1}))
     session = load_session("latest")
-    assert session.steps[0].transcript == "" and session.steps[0].analysis == {}
+    assert session.steps == [] and session.summary is None and not session.complete
     with SessionIndex() as index:
         [row] = index.sessions()
-    assert row.session_id == "20260105-120000-old" and row.n_steps == 1 and not row.error
+    assert row.session_id == "20260105-120000-old" and row.n_steps == 0 and not row.error
+
+
+def test_a_step_without_its_analysis_is_reported_with_the_field():
+    """A counted step always has an analysis: a file without one is damaged, not silently empty."""
+    folder = sessions_dir() / "20260105-120000-old"
+    folder.mkdir()
+    data = minimal("20260105-120000-old").to_dict()
+    data["steps"] = [{"step": "situation", "duration_s": 3.0, "target_s": 30.0, "transcript": ""}]
+    (folder / "session.json").write_text(json.dumps(data))
+    with pytest.raises(StorageError, match=r"20260105-120000-old/session.json is damaged: steps\[0\].analysis is missing"):
+        load_session("latest")
+    with SessionIndex() as index:
+        [row] = index.sessions()
+    assert row.error and "steps[0].analysis" in row.error
 
 
 def test_a_file_that_is_not_a_session_is_reported_not_fatal(bank):
@@ -160,15 +173,15 @@ def test_index_lists_filters_and_counts(bank):
         w = by_id[weak.session_id]
         assert (w.scenario, w.mode, w.level, w.complete, w.n_steps) == (strong.scenario, "ownership", "senior", True, 5)
         assert w.total_s == pytest.approx(weak.total_s)
-        assert w.budget_s == weak.budget_s and w.lean == weak.summary["bar_raiser"]["lean"]
-        fix = weak.summary["top_fixes"][0]
-        assert w.headline and w.headline[0] == f"{fix['step']}: {fix['text']}"
+        assert w.budget_s == weak.budget_s and w.lean == weak.summary.bar_raiser.lean
+        fix = weak.summary.top_fixes[0]
+        assert w.headline and w.headline[0] == f"{fix.step}: {fix.text}"
         counts = index.finding_counts(weak.session_id)
-        expected = sum(len(s.analysis["findings"]) for s in weak.steps)
+        expected = sum(len(s.analysis.findings) for s in weak.steps)
         assert sum(counts.values()) == expected and counts["handoff"] >= 1
         steps = [s for s in index.step_stats() if s.session_id == strong.session_id]
         assert [s.step for s in steps] == ["situation", "task", "action", "result", "reflection"]
-        assert steps[2].i_statements == len(strong.steps[2].analysis["i_statements"])
+        assert steps[2].i_statements == len(strong.steps[2].analysis.i_statements)
         assert index.probe_verdicts()[weak.session_id] == ["weak"]
     # sorted by start time, whatever the folder names
     assert [r.session_id for r in rows][-2:] == [strong.session_id, weak.session_id]
@@ -197,7 +210,7 @@ def test_reindex_rebuilds_from_folders(bank):
     assert report.sessions == 1 and report.repaired == "" and report.schema_version == len(MIGRATIONS)
     with SessionIndex() as index:
         assert index.sessions()[0].level == "senior"
-        assert sum(index.finding_counts().values()) == sum(len(s.analysis["findings"]) for s in session.steps)
+        assert sum(index.finding_counts().values()) == sum(len(s.analysis.findings) for s in session.steps)
 
 
 def test_migrations_apply_in_order_and_upgrade_an_old_index(bank):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from analyses import analysis, finding
 from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
 from starcoach.session import ProbeResult, StepResult
 from starcoach.summary import summarize, timing_status
@@ -14,42 +15,51 @@ def scenario():
     return find_scenario(DEFAULT_SCENARIO_ID)
 
 
-def _step(name, duration, target, transcript="", **analysis) -> StepResult:
-    base = {"step": name, "transcript": transcript, "i_statements": [], "we_statements": [],
-            "other_statements": [], "passive_statements": [], "handoffs": [], "quantified": [],
-            "disqualifiers": [], "fillers": [], "hedges": [], "key_phrases": {"found": [], "missing": []}}
-    base.update(analysis)
-    return StepResult(name, duration, target, transcript, base)
+def _step(name, duration, target, transcript="", **kw) -> StepResult:
+    return StepResult(name, duration, target, transcript,
+                      analysis(name, transcript, duration_s=duration, target_s=target, **kw))
+
+
+def disq(text, kind, coaching=""):
+    """A disqualifier as the analyser reports it: in the list and, high, among the findings."""
+    return finding("disqualifier", text, "high", kind, coaching)
 
 
 def strong_steps():
     return [
-        _step("situation", 28, 30, "I noticed a 0.3% webhook drop rate.", key_phrases={"found": [{"text": "I noticed"}], "missing": []}),
-        _step("task", 18, 20, "Not my team, no ticket, nobody asked.",
-              key_phrases={"found": [{"text": "not my team"}, {"text": "no ticket"}], "missing": []}),
+        _step("situation", 28, 30, "I noticed a 0.3% webhook drop rate.", found=["I noticed"]),
+        _step("task", 18, 20, "Not my team, no ticket, nobody asked.", found=["not my team", "no ticket"],
+              checks={"scope_boundary": True}),
         _step("action", 85, 90, "I pulled... I traced... I wrote...",
-              i_statements=[{"text": t} for t in ("I pulled", "I traced", "I wrote", "I added", "I submitted")]),
+              i_statements=["I pulled", "I traced", "I wrote", "I added", "I submitted"],
+              checks={"individual_contribution": True}),
         _step("result", 22, 20, "The drop rate went to zero; $8K per week.",
-              quantified=[{"text": "went to zero"}, {"text": "$8K per week"}]),
+              quantified=["went to zero", "$8K per week"], checks={"business_impact": True}),
         _step("reflection", 14, 15, "the lack of a shared webhook reliability SLO was an organizational gap",
-              key_phrases={"found": [{"text": "organizational gap"}], "missing": []}),
+              found=["organizational gap"], checks={"reflection_specific": True, "org_insight": True}),
     ]
 
 
 def weak_steps():
+    assigned = disq("My manager asked me to", "assigned")
+    handoff = disq("I did escalate it", "handoff")
+    vague = disq("the team was happy", "vague-outcome")
+    generic = disq("communication is important", "generic-reflection")
     return [
-        _step("situation", 95, 30, "Our system has a lot of services..."),
-        _step("task", 5, 20, "My manager asked me to look into it.",
-              disqualifiers=[{"text": "My manager asked me to", "kind": "assigned"}]),
+        _step("situation", 95, 30, "Our system has a lot of services...",
+              findings=[finding("timing", "", "medium", "over", detail="+65 s")]),
+        _step("task", 5, 20, "My manager asked me to look into it.", disqualifiers=[assigned],
+              findings=[assigned, finding("scope-boundary-missing", "", "high")]),
         _step("action", 20, 90, "I did escalate it - I sent them a Slack message and they handled it.",
-              i_statements=[{"text": "I did escalate it"}], other_statements=[{"text": "they handled it"}],
-              we_statements=[{"text": "we figured out the root cause together"}],
-              handoffs=[{"text": "sent them a Slack message"}],
-              disqualifiers=[{"text": "I did escalate it", "kind": "handoff"}]),
-        _step("result", 6, 20, "Things got better and the team was happy.",
-              disqualifiers=[{"text": "the team was happy", "kind": "vague-outcome"}]),
-        _step("reflection", 5, 15, "I learned communication is important.",
-              disqualifiers=[{"text": "communication is important", "kind": "generic-reflection"}]),
+              i_statements=["I did escalate it"], other_statements=["they handled it"],
+              we_statements=["we figured out the root cause together"],
+              handoffs=["sent them a Slack message"], disqualifiers=[handoff],
+              findings=[handoff, finding("we-statement", "we figured out the root cause together", "medium"),
+                        finding("first-person-low", "", "medium", detail="33% of statements are 'I'")]),
+        _step("result", 6, 20, "Things got better and the team was happy.", disqualifiers=[vague],
+              findings=[vague, finding("no-quantification", "", "high")]),
+        _step("reflection", 5, 15, "I learned communication is important.", disqualifiers=[generic],
+              findings=[generic]),
     ]
 
 
@@ -119,7 +129,7 @@ def test_missing_steps_and_only(scenario):
 
 def test_senior_reflection_needs_an_organisational_insight(scenario):
     steps = strong_steps()[:4] + [_step("reflection", 14, 15, "I learned how to debug webhook retries in their code.",
-                                        key_phrases={"found": [{"text": "webhook"}], "missing": []})]
+                                        found=["webhook"], checks={"reflection_specific": True})]
     assert summarize(scenario, "sde2", steps).reflection_bar.met
     senior = summarize(scenario, "senior", steps)
     assert not senior.reflection_bar.met
@@ -137,22 +147,16 @@ def test_summary_json_shape(scenario):
 
 
 def test_top_fixes_follow_the_analysis_ranked_findings(scenario):
-    """With the analysis' own findings (severity, coaching), fixes are drawn from them."""
-    def finding(type_, text, severity, kind="", coaching="", detail=""):
-        return {"type": type_, "text": text, "severity": severity, "kind": kind or type_, "coaching": coaching,
-                "detail": detail, "start": None, "end": None}
-
+    """Fixes are drawn from the analysis' own ranked findings (severity, coaching)."""
     steps = strong_steps()
     steps[1] = _step("task", 8, 20, "I looked into it.", findings=[
         finding("scope-boundary-missing", "", "high", coaching="Explicitly state the scope boundary."),
-        finding("timing", "", "low", detail="12 s under")],
-        checks={"scope_boundary": {"ok": False, "required": True, "note": "", "evidence": []}})
+        finding("timing", "", "low", "under", detail="12 s under")])
+    team = finding("disqualifier", "We figured out the root cause together", "high", "team-credit",
+                   coaching="Say 'I' for what you did.")
     steps[2] = _step("action", 80, 90, "I pulled the logs. We figured out the root cause together.",
-                     i_statements=[{"text": "I pulled"}], we_statements=[{"text": "We figured out"}],
-                     disqualifiers=[finding("disqualifier", "We figured out the root cause together", "high", "team-credit")],
-                     findings=[finding("disqualifier", "We figured out the root cause together", "high", "team-credit",
-                                       coaching="Say 'I' for what you did."),
-                               finding("i-statement", "I pulled", "info"),
+                     i_statements=["I pulled"], we_statements=["We figured out"], disqualifiers=[team],
+                     findings=[team, finding("i-statement", "I pulled", "info"),
                                finding("filler", "um", "low", detail="4 fillers")])
     s = summarize(scenario, "sde2", steps)
     kinds = [f.kind for f in s.top_fixes]
@@ -164,3 +168,10 @@ def test_top_fixes_follow_the_analysis_ranked_findings(scenario):
     assert s.bar_raiser.lean == "leaning no hire"
     assert any("Team credit in action" in r for r in s.bar_raiser.against)
     assert any("outside their scope" in r for r in s.bar_raiser.against)
+
+
+def test_summary_round_trips_through_json(scenario):
+    from starcoach.summary import RunSummary
+
+    s = summarize(scenario, "sde2", weak_steps(), [ProbeResult(1, "Q?", "I sent a message", "weak", ["hand-off"])])
+    assert RunSummary.from_dict(s.to_dict()) == s

@@ -13,7 +13,8 @@ dataclasses of :mod:`model`.
 
 from __future__ import annotations
 
-from starcoach.analysis.answer import analyze_answer, warm_up
+from typing import TYPE_CHECKING, Any
+
 from starcoach.analysis.model import (
     Analysis,
     Check,
@@ -24,7 +25,22 @@ from starcoach.analysis.model import (
     Timing,
     VoiceEnergy,
 )
-from starcoach.analysis.probes import judge_probe
+
+if TYPE_CHECKING:  # pragma: no cover
+    from starcoach.analysis.answer import analyze_answer, warm_up
+    from starcoach.analysis.probes import judge_probe
+
+#: The analysers load spaCy's machinery; import them only when one is called, so reading a saved
+#: analysis (:mod:`starcoach.analysis.model`) stays light.
+_LAZY = {"analyze_answer": "answer", "warm_up": "answer", "judge_probe": "probes"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"starcoach.analysis.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'starcoach.analysis' has no attribute {name!r}")
 
 __all__ = [
     "Analysis",

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from starcoach.records import REQUIRED, Fields
+
 #: Severity of a finding, most serious first.
 SEVERITIES: tuple[str, ...] = ("high", "medium", "low", "info")
 
@@ -57,6 +59,11 @@ class Finding:
         if not self.kind:
             object.__setattr__(self, "kind", self.type)
 
+    @property
+    def label(self) -> str:
+        """What a person reads: the type, and the kind when it says more (``disqualifier (routing)``)."""
+        return f"{self.type} ({self.kind})" if self.kind and self.kind != self.type else self.type
+
     def overlaps(self, start: int, end: int) -> bool:
         """Whether this finding covers any character of ``[start, end)``."""
         return self.start is not None and self.end is not None and self.start < end and start < self.end
@@ -68,6 +75,19 @@ class Finding:
             if d[key] is not None:
                 d[key] = round(d[key], 3)
         return d
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "finding") -> "Finding":
+        """Rebuild a finding saved with :meth:`to_dict`.
+
+        Raises:
+            RecordError: a field has the wrong type (its path is named).
+        """
+        f = Fields(data, where)
+        return cls(type=f.text("type"), text=f.text("text"), start=f.optional_integer("start", REQUIRED),
+                   end=f.optional_integer("end", REQUIRED), coaching=f.text("coaching", ""),
+                   severity=f.text("severity", "info"), start_s=f.optional_number("start_s"),
+                   end_s=f.optional_number("end_s"), kind=f.text("kind", ""), detail=f.text("detail", ""))
 
 
 @dataclass(frozen=True)
@@ -95,6 +115,15 @@ class KeyPhraseMatch:
             return {"text": self.phrase}
         return {"text": self.phrase, "matched": self.text, "start": self.start, "end": self.end,
                 "score": round(self.score, 2)}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str, found: bool) -> "KeyPhraseMatch":
+        """Rebuild a match from the ``found`` or ``missing`` list of :meth:`Analysis.to_dict`."""
+        f = Fields(data, where)
+        if not found:
+            return cls(f.text("text"), False)
+        return cls(f.text("text"), True, f.text("matched", ""), f.optional_integer("start"),
+                   f.optional_integer("end"), f.number("score", 0.0))
 
 
 @dataclass(frozen=True)
@@ -126,6 +155,14 @@ class Timing:
                 d[key] = round(d[key], 1)
         return d
 
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "timing") -> "Timing":
+        f = Fields(data, where)
+        return cls(f.optional_number("target_s", REQUIRED), f.optional_number("duration_s", REQUIRED),
+                   f.text("status"), f.optional_number("delta_s", REQUIRED),
+                   f.optional_number("tolerance_s", REQUIRED), f.boolean("estimated", False),
+                   f.optional_number("estimated_s"))
+
 
 @dataclass(frozen=True)
 class VoiceEnergy:
@@ -153,6 +190,13 @@ class VoiceEnergy:
             if isinstance(value, float):
                 d[key] = round(value, 2)
         return d
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "energy") -> "VoiceEnergy":
+        f = Fields(data, where)
+        return cls(f.number("voiced_s"), f.number("loudness_db"), f.number("loudness_std_db"),
+                   f.optional_number("pitch_hz", REQUIRED),
+                   f.optional_number("pitch_std_semitones", REQUIRED), f.boolean("monotone"))
 
 
 @dataclass(frozen=True)
@@ -196,6 +240,17 @@ class Delivery:
             "energy": None if self.energy is None else self.energy.to_dict(),
         }
 
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "delivery") -> "Delivery":
+        f = Fields(data, where)
+        lo, hi = f.numbers("wpm_band", 2)
+        return cls(word_count=f.integer("word_count"), wpm=f.optional_number("wpm", REQUIRED),
+                   wpm_band=(int(lo), int(hi)), pace=f.optional_text("pace", REQUIRED),
+                   filler_count=f.integer("filler_count"), hedge_count=f.integer("hedge_count"),
+                   long_pauses=tuple(f.records("long_pauses", Finding.from_dict, ())),
+                   repeats=tuple(f.records("repeats", Finding.from_dict, ())),
+                   energy=f.optional_record("energy", VoiceEnergy.from_dict))
+
 
 @dataclass(frozen=True)
 class Check:
@@ -219,6 +274,12 @@ class Check:
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "required": self.required, "note": self.note,
                 "evidence": [f.to_dict() for f in self.evidence]}
+
+    @classmethod
+    def from_dict(cls, name: str, data: Any, where: str = "check") -> "Check":
+        f = Fields(data, where)
+        return cls(name, f.boolean("ok"), f.boolean("required"),
+                   tuple(f.records("evidence", Finding.from_dict, ())), f.text("note", ""))
 
 
 @dataclass(frozen=True)
@@ -328,6 +389,37 @@ class Analysis:
             "checks": {name: c.to_dict() for name, c in self.checks.items()},
         }
 
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "analysis") -> "Analysis":
+        """Rebuild an analysis saved with :meth:`to_dict` (``from_dict(a.to_dict()).to_dict()``
+        equals ``a.to_dict()``).
+
+        Raises:
+            RecordError: a field is missing or has the wrong type (its path is named).
+        """
+        f = Fields(data, where)
+
+        def items(key: str) -> tuple[Finding, ...]:
+            return tuple(f.records(key, Finding.from_dict))
+
+        def key_phrases(data: Any, path: str) -> tuple[KeyPhraseMatch, ...]:
+            kp = Fields(data, path)
+            return tuple(kp.records("found", lambda d, w: KeyPhraseMatch.from_dict(d, w, True))) + \
+                tuple(kp.records("missing", lambda d, w: KeyPhraseMatch.from_dict(d, w, False)))
+
+        return cls(
+            step=f.text("step"), transcript=f.text("transcript"), level=f.text("level"),
+            scenario_id=f.text("scenario"), duration_s=f.optional_number("duration_s", REQUIRED),
+            target_s=f.optional_number("target_s", REQUIRED), wpm=f.optional_number("wpm", REQUIRED),
+            i_statements=items("i_statements"), we_statements=items("we_statements"),
+            other_statements=items("other_statements"), passive_statements=items("passive_statements"),
+            handoffs=items("handoffs"), quantified=items("quantified"), disqualifiers=items("disqualifiers"),
+            fillers=items("fillers"), hedges=items("hedges"), key_phrases=f.record("key_phrases", key_phrases),
+            findings=items("findings"), timing=f.record("timing", Timing.from_dict),
+            delivery=f.record("delivery", Delivery.from_dict),
+            checks=f.mapping("checks", Check.from_dict, {}),
+        )
+
 
 @dataclass(frozen=True)
 class ProbeVerdict:
@@ -361,3 +453,4 @@ class ProbeVerdict:
             "weak_signals": list(self.weak_signals),
             "analysis": self.analysis.to_dict(),
         }
+

@@ -7,8 +7,8 @@ from starcoach.analysis.model import Timing
 #: Speaking rate used to estimate how long a typed answer would take to say.
 ESTIMATE_WPM = 150.0
 
-#: A step is on target within this share of the target, but never less than MIN_TOLERANCE_S
-#: (the same rule as the run summary, starcoach.summary.timing_status).
+#: A step is on target within this share of the target, but never less than MIN_TOLERANCE_S.
+#: The one rule for "on target": the analysis, the run summary and every report use it.
 TOLERANCE_SHARE = 0.15
 MIN_TOLERANCE_S = 3.0
 
@@ -16,6 +16,14 @@ MIN_TOLERANCE_S = 3.0
 def tolerance_for(target_s: float) -> float:
     """How far from ``target_s`` still counts as on target."""
     return max(MIN_TOLERANCE_S, TOLERANCE_SHARE * target_s)
+
+
+def timing_status(duration_s: float, target_s: float) -> str:
+    """``under``, ``on`` or ``over`` the target: within 15% of it (at least 3 s) counts as on."""
+    delta = duration_s - target_s
+    if abs(delta) <= tolerance_for(target_s):
+        return "on"
+    return "over" if delta > 0 else "under"
 
 
 def time_against_target(target_s: float | None, duration_s: float | None, word_count: int = 0) -> Timing:
@@ -31,7 +39,5 @@ def time_against_target(target_s: float | None, duration_s: float | None, word_c
     elapsed = estimated_s if estimated else duration_s
     if target_s is None or elapsed is None:
         return Timing(target_s, duration_s, "unknown", None, None, estimated, estimated_s)
-    tolerance = tolerance_for(target_s)
-    delta = elapsed - target_s
-    status = "on" if abs(delta) <= tolerance else ("over" if delta > 0 else "under")
-    return Timing(target_s, duration_s, status, delta, tolerance, estimated, estimated_s)
+    return Timing(target_s, duration_s, timing_status(elapsed, target_s), elapsed - target_s,
+                  tolerance_for(target_s), estimated, estimated_s)

@@ -434,63 +434,20 @@ def render_step_prompt(plan, step: str, number: int, total: int) -> Any:
     return Panel(body, title=f"[bold]{number}/{total} {STEP_TITLES[step]}", border_style="cyan")
 
 
-def _spans(transcript: str, analysis: dict[str, Any]) -> list[tuple[int, int, str]]:
-    """(start, end, style) of flagged words in the transcript."""
-    styles = {"fillers": "magenta", "hedges": "yellow", "handoffs": "bold red", "disqualifiers": "bold red",
-              "we_statements": "red", "other_statements": "red", "passive_statements": "red",
-              "quantified": "bold green", "i_statements": "green"}
-    lower = transcript.lower()
-    spans = []
-    for key, style in styles.items():
-        for item in analysis.get(key) or []:
-            if not isinstance(item, dict):
-                continue
-            start, end = item.get("start"), item.get("end")
-            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(transcript):
-                spans.append((start, end, style))
-                continue
-            text = str(item.get("text", "")).strip().lower()
-            pos = lower.find(text) if text else -1
-            if pos >= 0:
-                spans.append((pos, pos + len(text), style))
-    return spans
-
-
-def render_transcript(transcript: str, analysis: dict[str, Any]):
-    """The transcript with flagged words highlighted (red: agency problems, magenta: fillers...)."""
-    from rich.text import Text
-
-    text = Text(transcript or "(no speech detected)")
-    for start, end, style in _spans(transcript, analysis):
-        text.stylize(style, start, end)
-    return text
-
-
 def render_feedback(result, scenario) -> Any:
     """A step's feedback: time against target, findings with coaching, highlighted transcript."""
     from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
 
-    from starcoach.summary import timing_status
+    from starcoach.analysis.timing import timing_status
+    from starcoach.report.feedback import render_analysis
 
     status = timing_status(result.duration_s, result.target_s)
     colour = {"under": "yellow", "on": "green", "over": "red"}[status]
-    delta = result.duration_s - result.target_s
-    head = Text()
-    head.append(f"{_clock(result.duration_s)} against {_clock(result.target_s)} ", style="bold")
-    head.append(f"({status} target, {delta:+.0f}s)", style=colour)
-    if result.take > 1:
-        head.append(f"  take {result.take}", style="dim")
-    rendered = _report_feedback(result.analysis)
-    if rendered is not None:  # the shared renderer shows the time against target itself
-        parts: list[Any] = [Text(f"take {result.take}", style="dim")] if result.take > 1 else []
-        parts.append(rendered)
-    else:
-        parts = [head]
-        parts.extend(_findings_lines(result.analysis, scenario.step(result.step) if result.step in STEP_TITLES else None))
-        parts.append(Text(""))
-        parts.append(render_transcript(result.transcript, result.analysis))
+    # the shared renderer shows the time against target itself
+    parts: list[Any] = [Text(f"take {result.take}", style="dim")] if result.take > 1 else []
+    parts.append(render_analysis(result.analysis))
     if not result.transcript.strip():
         parts.insert(0, Text("No speech detected: check the microphone (`starcoach devices`) and redo this step.",
                              style="bold yellow"))
@@ -498,48 +455,12 @@ def render_feedback(result, scenario) -> Any:
                  border_style=colour)
 
 
-def _report_feedback(analysis: dict[str, Any]):
-    """The analysis issue's renderer, when it is installed and accepts the JSON."""
-    try:
-        from starcoach.report.feedback import render_analysis
-    except ImportError:
-        return None
-    try:
-        return render_analysis(analysis)
-    except (TypeError, AttributeError, KeyError):
-        return None
-
-
-def _findings_lines(analysis: dict[str, Any], step) -> list[Any]:
-    from rich.text import Text
-
-    lines = []
-    findings = [f for f in analysis.get("findings") or [] if isinstance(f, dict)]
-    for f in findings[:8]:
-        line = Text("• ")
-        kind = f.get("type") or f.get("kind") or "finding"
-        line.append(f"{kind}: ", style="bold")
-        if f.get("text"):
-            line.append(f"\"{f['text']}\" ")
-        if f.get("coaching"):
-            line.append(f"— {f['coaching']}", style="dim")
-        lines.append(line)
-    quantified = analysis.get("quantified") or []
-    if quantified:
-        lines.append(Text("✓ quantified: " + ", ".join(str(q.get("text", q)) for q in quantified[:4]), style="green"))
-    kp = analysis.get("key_phrases") or {}
-    if kp.get("missing"):
-        missing = [m.get("text", m) if isinstance(m, dict) else m for m in kp["missing"]]
-        lines.append(Text("Missing key phrases: " + ", ".join(f'"{m}"' for m in missing[:5]), style="yellow"))
-    if not findings and not lines:
-        lines.append(Text("No problems found.", style="green"))
-    return lines
-
-
 def render_probe(result) -> Any:
     from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
+
+    from starcoach.report.feedback import highlighted_transcript
 
     colour = {"strong": "green", "mixed": "yellow", "weak": "red"}.get(result.verdict, "dim")
     head = Text()
@@ -551,7 +472,7 @@ def render_probe(result) -> Any:
         parts.append(Text(f"Model line: {result.key_line}", style="cyan"))
     if result.transcript:
         parts.append(Text(""))
-        parts.append(render_transcript(result.transcript, result.analysis or {}))
+        parts.append(highlighted_transcript(result.analysis) if result.analysis else Text(result.transcript))
     return Panel(Group(*parts), title=f"[bold]Probe {result.index}: {result.question}", border_style=colour)
 
 
@@ -562,17 +483,17 @@ def render_summary(session, scenario) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    summary = session.summary or {}
+    summary = session.summary
     table = Table.grid(padding=(0, 1))
     table.add_column(justify="right", style="bold")
     table.add_column()
     table.add_column(justify="right")
-    longest = max([e["duration_s"] for e in summary.get("timeline", [])] + [e["target_s"] for e in summary.get("timeline", [])] + [1])
+    longest = max([e.duration_s for e in summary.timeline] + [e.target_s for e in summary.timeline] + [1])
     width = 36
-    for e in summary.get("timeline", []):
-        colour = {"under": "yellow", "on": "green", "over": "red", "missing": "dim"}[e["status"]]
-        fill = round(e["duration_s"] / longest * width)
-        mark = round(e["target_s"] / longest * width)
+    for e in summary.timeline:
+        colour = {"under": "yellow", "on": "green", "over": "red", "missing": "dim"}[e.status]
+        fill = round(e.duration_s / longest * width)
+        mark = round(e.target_s / longest * width)
         bar = Text()
         for i in range(width):
             if i == mark:
@@ -581,38 +502,34 @@ def render_summary(session, scenario) -> Any:
                 bar.append("█", style=colour)
             else:
                 bar.append(" ")
-        label = f"{_clock(e['duration_s'])}/{_clock(e['target_s'])} {e['status']}"
-        table.add_row(STEP_TITLES.get(e["step"], e["step"]), bar, Text(label, style=colour))
+        label = f"{_clock(e.duration_s)}/{_clock(e.target_s)} {e.status}"
+        table.add_row(STEP_TITLES.get(e.step, e.step), bar, Text(label, style=colour))
     parts: list[Any] = [table]
-    lo, hi = summary.get("budget_range_s", [0, 0])
-    budget_colour = {"within": "green", "under": "yellow", "over": "red"}.get(summary.get("budget_status", ""), "white")
-    parts.append(Text(f"Total {_clock(summary.get('total_s', 0))} against the {session.level} budget "
-                      f"{_clock(lo)}–{_clock(hi)}: {summary.get('budget_status', '?')}", style=budget_colour))
-    fixes = summary.get("top_fixes", [])
-    if fixes:
+    lo, hi = summary.budget_range_s
+    budget_colour = {"within": "green", "under": "yellow", "over": "red"}.get(summary.budget_status, "white")
+    parts.append(Text(f"Total {_clock(summary.total_s)} against the {session.level} budget "
+                      f"{_clock(lo)}–{_clock(hi)}: {summary.budget_status}", style=budget_colour))
+    if summary.top_fixes:
         parts.append(Text("\nTop things to fix", style="bold"))
-        for i, f in enumerate(fixes, 1):
-            line = Text(f"{i}. [{STEP_TITLES.get(f['step'], f['step'])}] ")
-            line.append(f["text"])
-            if f.get("coaching"):
-                line.append(f" — {f['coaching']}", style="dim")
+        for i, f in enumerate(summary.top_fixes, 1):
+            line = Text(f"{i}. [{STEP_TITLES.get(f.step, f.step)}] ")
+            line.append(f.text)
+            if f.coaching:
+                line.append(f" — {f.coaching}", style="dim")
             parts.append(line)
-    rb = summary.get("reflection_bar")
-    if rb:
-        parts.append(Text(f"\nReflection bar ({rb['level']}): {rb['bar']}", style="bold"))
-        parts.append(Text(("✓ " if rb["met"] else "✗ ") + rb["why"], style="green" if rb["met"] else "red"))
-        parts.append(Text(f"Model: {rb['model_reflection']}", style="dim"))
-    br = summary.get("bar_raiser")
-    if br:
-        hire = br["lean"] == "leaning hire"
-        parts.append(Text(f"\nBar Raiser: {br['headline']}", style="bold green" if hire else "bold red"))
-        for r in br.get("for", [])[:4]:
-            parts.append(Text(f"  + {r}", style="green"))
-        for r in br.get("against", [])[:5]:
-            parts.append(Text(f"  − {r}", style="red"))
-    probes = summary.get("probes") or {}
-    if any(probes.values()):
-        parts.append(Text("Probes: " + ", ".join(f"{v} {k}" for k, v in probes.items() if v), style="dim"))
+    rb = summary.reflection_bar
+    parts.append(Text(f"\nReflection bar ({rb.level}): {rb.bar}", style="bold"))
+    parts.append(Text(("✓ " if rb.met else "✗ ") + rb.why, style="green" if rb.met else "red"))
+    parts.append(Text(f"Model: {rb.model_reflection}", style="dim"))
+    br = summary.bar_raiser
+    hire = br.lean == "leaning hire"
+    parts.append(Text(f"\nBar Raiser: {br.headline}", style="bold green" if hire else "bold red"))
+    for r in br.for_[:4]:
+        parts.append(Text(f"  + {r}", style="green"))
+    for r in br.against[:5]:
+        parts.append(Text(f"  − {r}", style="red"))
+    if any(summary.probes.values()):
+        parts.append(Text("Probes: " + ", ".join(f"{v} {k}" for k, v in summary.probes.items() if v), style="dim"))
     return Panel(Group(*parts), title=f"[bold]Summary · {scenario.principle}", border_style="blue")
 
 
@@ -623,12 +540,11 @@ def render_demo_comparison(strong, weak) -> Any:
     table.add_column("")
     table.add_column("Strong")
     table.add_column("Weak")
-    for label, key in (("Bar Raiser", "lean"),):
-        table.add_row(label, strong.summary["bar_raiser"][key], weak.summary["bar_raiser"][key])
+    table.add_row("Bar Raiser", strong.summary.bar_raiser.lean, weak.summary.bar_raiser.lean)
     table.add_row("Total", f"{strong.total_s:.0f}s", f"{weak.total_s:.0f}s")
     for name in ("strong", "mixed", "weak"):
-        table.add_row(f"Probes {name}", str(strong.summary["probes"].get(name, 0)), str(weak.summary["probes"].get(name, 0)))
-    top = lambda s: "\n".join(f["text"][:50] for f in s.summary.get("top_fixes", [])) or "—"  # noqa: E731
+        table.add_row(f"Probes {name}", str(strong.summary.probes.get(name, 0)), str(weak.summary.probes.get(name, 0)))
+    top = lambda s: "\n".join(f.text[:50] for f in s.summary.top_fixes) or "—"  # noqa: E731
     table.add_row("Top fixes", top(strong), top(weak))
     return table
 

@@ -140,7 +140,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         if r.error:
             line.append("  unreadable: ", style="red")
             line.append(r.error, style="red")
-            out.print(line)
+            out.print(line, soft_wrap=True)  # the path stays whole, to be copied
             continue
         line.append(f"  {r.mode or '-'}/{r.level or '-'}  ")
         over = bool(r.budget_s) and r.total_s > r.budget_s
@@ -193,7 +193,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     print(f"Indexed {report.sessions} session{'s' * (report.sessions != 1)} in {report.seconds:.2f} s "
           f"(schema version {report.schema_version}, {report.path}).")
     for sid in report.unreadable:
-        print(f"  unreadable: {sid} (its session.json cannot be read; `starcoach sessions` marks it)")
+        print(f"  unreadable: {sid}: {report.errors.get(sid) or 'its session.json cannot be read'}")
     return 0
 
 

@@ -112,7 +112,7 @@ def import_bundle(path: Path, replace: bool = False) -> BundleInfo:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as e:
             raise BundleError(f"{path}: session.json is not JSON ({e})", "export the bundle again") from e
-        session = session_from_json(data, f"{path}: session.json")
+        session = session_from_json(data, f"{path}: session.json", fix="export the bundle again")
         if session.session_id != session_id:
             raise BundleError(f"{path}: session.json is for {session.session_id!r}, the manifest for {session_id!r}",
                               "export the bundle again")

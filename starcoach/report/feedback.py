@@ -2,13 +2,15 @@
 per finding type), the time against target, a short "what to fix" list with coaching lines, the
 key phrases found and missing, and the delivery figures.
 
-Takes an :class:`starcoach.analysis.Analysis` or its JSON dict (as sessions store it), so the
-``analyze`` command, the mock run and the session review all show feedback the same way.
+Takes an :class:`starcoach.analysis.Analysis`, so the ``analyze`` command, the mock run and the
+session review all show feedback the same way.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from starcoach.analysis.model import Analysis
 
 #: Highlight style per analysis list, in increasing priority (later ones win where spans overlap).
 HIGHLIGHTS: tuple[tuple[str, str, str], ...] = (
@@ -50,15 +52,6 @@ _KIND_LABELS = {"assigned": "assigned", "handoff": "hand-off", "routing": "routi
                 "vague-outcome": "vague outcome", "generic-reflection": "generic reflection", "scenario": "scenario phrase"}
 
 
-def _as_dict(analysis: Any) -> dict[str, Any]:
-    if isinstance(analysis, dict):
-        return analysis
-    to_dict = getattr(analysis, "to_dict", None)
-    if to_dict is None:
-        raise TypeError(f"cannot render {type(analysis).__name__} as an analysis")
-    return to_dict()
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -70,60 +63,55 @@ def _clock(seconds: float | None) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def highlighted_transcript(analysis: Any):
+def highlighted_transcript(analysis: Analysis):
     """The transcript as a rich Text with each finding's words styled by its type."""
     from rich.text import Text
 
-    data = _as_dict(analysis)
-    transcript = str(data.get("transcript") or "")
+    transcript = analysis.transcript
     text = Text(transcript or "(no speech)")
     if not transcript:
         return text
     for key, style, _label in HIGHLIGHTS:
-        for item in data.get(key) or []:
-            start, end = item.get("start"), item.get("end")
-            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(transcript):
-                text.stylize(style, start, end)
-    for item in (data.get("delivery") or {}).get("repeats") or []:
-        start, end = item.get("start"), item.get("end")
-        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(transcript):
-            text.stylize("strike", start, end)
+        for item in getattr(analysis, key):
+            if item.start is not None and item.end is not None and 0 <= item.start < item.end <= len(transcript):
+                text.stylize(style, item.start, item.end)
+    for item in analysis.delivery.repeats:
+        if item.start is not None and item.end is not None and 0 <= item.start < item.end <= len(transcript):
+            text.stylize("strike", item.start, item.end)
     return text
 
 
-def legend(analysis: Any):
+def legend(analysis: Analysis):
     """One line naming the colours used in the transcript (only those that appear)."""
     from rich.text import Text
 
-    data = _as_dict(analysis)
     line = Text()
     for key, style, label in HIGHLIGHTS:
-        if data.get(key):
+        if getattr(analysis, key):
             if line:
                 line.append("  ")
             line.append(label, style=style)
     return line
 
 
-def timing_line(analysis: Any):
+def timing_line(analysis: Analysis):
     """"0:42 against 0:30 target — over by 12 s", or the estimate for a typed answer."""
     from rich.text import Text
 
-    data = _as_dict(analysis)
-    timing = data.get("timing") or {}
-    target = data.get("target_s", timing.get("target_s"))
+    timing = analysis.timing
+    target = analysis.target_s
     line = Text()
     if target is None:
         line.append("No target time for this answer.", style="dim")
         return line
-    status = timing.get("status", "unknown")
+    status = timing.status
     colour = {"on": "green", "over": "red", "under": "yellow"}.get(status, "white")
-    delta = timing.get("delta_s")
-    if timing.get("estimated"):
-        est = timing.get("estimated_s")
-        line.append(f"About {_clock(est)} read aloud (typed answer) against {_clock(target)} target", style="bold")
+    delta = timing.delta_s
+    if timing.estimated:
+        line.append(f"About {_clock(timing.estimated_s)} read aloud (typed answer) against {_clock(target)} target",
+                    style="bold")
     else:
-        line.append(f"{_clock(data.get('duration_s'))} against {_clock(target)} target", style="bold")
+        line.append(f"{_clock(analysis.duration_s)} against {_clock(target)} target", style="bold")
     if delta is not None:
         word = {"on": "on target", "over": f"over by {abs(delta):.0f} s", "under": f"under by {abs(delta):.0f} s"}.get(
             status, status)
@@ -131,118 +119,110 @@ def timing_line(analysis: Any):
     return line
 
 
-def fix_list(analysis: Any, limit: int = 6):
+def fix_list(analysis: Analysis, limit: int = 6):
     """The findings to fix, most serious first, each with its coaching line (indented, wrapped)."""
     from rich.console import Group
     from rich.padding import Padding
     from rich.text import Text
 
-    data = _as_dict(analysis)
-    findings = [f for f in data.get("findings") or [] if f.get("severity") != "info"]
+    findings = [f for f in analysis.findings if f.severity != "info"]
     if not findings:
         return Text("Nothing to fix in this step.", style="green")
     parts: list[Any] = [Text("What to fix", style="bold")]
     seen: set[tuple[str, str]] = set()
     shown = 0
     for f in findings:
-        key = (f.get("type", ""), f.get("coaching", ""))
-        if key in seen and f.get("type") != "disqualifier":
+        key = (f.type, f.coaching)
+        if key in seen and f.type != "disqualifier":
             continue
         seen.add(key)
         if shown >= limit:
             break
         shown += 1
-        style = _SEVERITY_STYLE.get(f.get("severity", ""), "bold")
-        label = LABELS.get(f.get("type", ""), f.get("type", ""))
-        if f.get("type") == "repeat" and f.get("kind") == "overused":
+        style = _SEVERITY_STYLE.get(f.severity, "bold")
+        label = LABELS.get(f.type, f.type)
+        if f.type == "repeat" and f.kind == "overused":
             label = "Overused"
-        if f.get("type") == "disqualifier":
-            label = f"{label} ({_KIND_LABELS.get(f.get('kind', ''), f.get('kind', ''))})"
+        if f.type == "disqualifier":
+            label = f"{label} ({_KIND_LABELS.get(f.kind, f.kind)})"
         head = Text()
         head.append("• ", style=style)
         head.append(label, style=style)
-        if f.get("text"):
-            head.append(f' "{f["text"]}"', style="italic")
-        detail = str(f.get("detail") or "")
-        if detail and f.get("type") != "disqualifier" and not detail.startswith("scenario"):
-            head.append(f" ({detail})", style="dim")
+        if f.text:
+            head.append(f' "{f.text}"', style="italic")
+        if f.detail and f.type != "disqualifier" and not f.detail.startswith("scenario"):
+            head.append(f" ({f.detail})", style="dim")
         parts.append(head)
-        if f.get("coaching"):
-            parts.append(Padding(Text(f["coaching"]), (0, 0, 0, 2)))
+        if f.coaching:
+            parts.append(Padding(Text(f.coaching), (0, 0, 0, 2)))
     remaining = len(findings) - shown
     if remaining > 0:
         parts.append(Text(f"  … and {remaining} more (see --json)", style="dim"))
     return Group(*parts)
 
 
-def key_phrase_lines(analysis: Any):
+def key_phrase_lines(analysis: Analysis):
     """Key phrases of the strong example: conveyed (✓, with the words that did) and missing (✗)."""
     from rich.text import Text
 
-    data = _as_dict(analysis)
-    kp = data.get("key_phrases") or {}
-    found, missing = kp.get("found") or [], kp.get("missing") or []
+    found, missing = analysis.key_phrases_found, analysis.key_phrases_missing
     out = Text()
     if not found and not missing:
         return out
     out.append("Key phrases  ", style="bold")
     for item in found:
         out.append("✓ ", style="green")
-        out.append(str(item.get("text", "")))
-        matched = item.get("matched")
-        if matched and matched.lower() != str(item.get("text", "")).lower():
-            out.append(f" ({matched})", style="dim")
+        out.append(item.phrase)
+        if item.text and item.text.lower() != item.phrase.lower():
+            out.append(f" ({item.text})", style="dim")
         out.append("  ")
     for item in missing:
         out.append("✗ ", style="red")
-        out.append(str(item.get("text", "")), style="dim")
+        out.append(item.phrase, style="dim")
         out.append("  ")
     out.rstrip()
     return out
 
 
-def delivery_line(analysis: Any):
+def delivery_line(analysis: Analysis):
     """Words, pace, fillers, hedges, pauses and voice energy on one line."""
     from rich.text import Text
 
-    data = _as_dict(analysis)
-    d = data.get("delivery") or {}
-    parts = [f"{d.get('word_count', 0)} words"]
-    if data.get("wpm") is not None:
-        band = d.get("wpm_band") or [0, 0]
-        parts.append(f"{data['wpm']:.0f} wpm ({d.get('pace')}, aim {band[0]}-{band[1]})")
-    parts.append(_plural(len(data.get("fillers") or []), "filler"))
-    parts.append(_plural(len(data.get("hedges") or []), "hedge"))
-    if d.get("long_pauses"):
-        parts.append(_plural(len(d["long_pauses"]), "long pause"))
-    restarts = [r for r in d.get("repeats") or [] if r.get("kind") != "overused"]
-    overused = {str(r.get("text", "")).lower() for r in d.get("repeats") or [] if r.get("kind") == "overused"}
+    d = analysis.delivery
+    parts = [f"{d.word_count} words"]
+    if analysis.wpm is not None:
+        band = d.wpm_band
+        parts.append(f"{analysis.wpm:.0f} wpm ({d.pace}, aim {band[0]}-{band[1]})")
+    parts.append(_plural(len(analysis.fillers), "filler"))
+    parts.append(_plural(len(analysis.hedges), "hedge"))
+    if d.long_pauses:
+        parts.append(_plural(len(d.long_pauses), "long pause"))
+    restarts = [r for r in d.repeats if r.kind != "overused"]
+    overused = {r.text.lower() for r in d.repeats if r.kind == "overused"}
     if restarts:
         parts.append(_plural(len(restarts), "repeat"))
     if overused:
         parts.append(_plural(len(overused), "overused word"))
-    energy = d.get("energy")
+    energy = d.energy
     if energy:
-        pitch = energy.get("pitch_std_semitones")
+        pitch = energy.pitch_std_semitones
         pitch_s = f"pitch ±{pitch:.1f} st, " if pitch is not None else ""
-        parts.append(f"voice {pitch_s}loudness ±{energy.get('loudness_std_db', 0):.1f} dB"
-                     + (" (flat)" if energy.get("monotone") else ""))
+        parts.append(f"voice {pitch_s}loudness ±{energy.loudness_std_db:.1f} dB" + (" (flat)" if energy.monotone else ""))
     return Text("Delivery  " + " · ".join(parts), style="dim")
 
 
-def render_analysis(analysis: Any):
+def render_analysis(analysis: Analysis):
     """Everything for one step, as one rich renderable (a Group)."""
     from rich.console import Group
     from rich.text import Text
 
-    data = _as_dict(analysis)
-    parts = [timing_line(data), Text(""), highlighted_transcript(data)]
-    leg = legend(data)
+    parts = [timing_line(analysis), Text(""), highlighted_transcript(analysis)]
+    leg = legend(analysis)
     if leg:
         parts.append(leg)
-    parts.extend([Text(""), fix_list(data)])
-    kp = key_phrase_lines(data)
+    parts.extend([Text(""), fix_list(analysis)])
+    kp = key_phrase_lines(analysis)
     if kp:
         parts.extend([Text(""), kp])
-    parts.append(delivery_line(data))
+    parts.append(delivery_line(analysis))
     return Group(*parts)

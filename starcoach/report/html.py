@@ -17,8 +17,8 @@ from typing import Any
 
 from starcoach import __version__
 from starcoach.report.audio import SessionAudio, encode, mime_type
-from starcoach.report.digest import digest
 from starcoach.report.timeline import Timeline, format_clock
+from starcoach.summary import step_timeline, time_against_budget, verdict_counts
 
 
 @dataclass
@@ -47,7 +47,7 @@ class Chart:
 
 def time_chart(timeline: Timeline) -> Chart:
     """Lay out the per-step chart (bars scale to the longest of time or target)."""
-    times = digest(timeline.session).times
+    times = step_timeline(timeline.session)
     chart = Chart()
     span = max([t.duration_s for t in times] + [t.target_s for t in times] + [1.0])
     usable = chart.text_x - chart.x0 - 12
@@ -111,7 +111,8 @@ def render_html(timeline: Timeline, audio: SessionAudio | None = None, audio_for
     from starcoach.scenario import LEVEL_NAMES, MODE_NAMES
 
     return _template().render(
-        s=session, d=digest(session), chart=time_chart(timeline), sections=sections, notes=all_notes,
+        s=session, summary=session.summary, budget=time_against_budget(session),
+        probes=verdict_counts(session), chart=time_chart(timeline), sections=sections, notes=all_notes,
         audio_src=audio_src, missing_audio=audio.missing if audio is not None else [],
         mode=MODE_NAMES.get(session.mode, session.mode), level=LEVEL_NAMES.get(session.level, session.level),
         started=session.started_at.replace("T", " ")[:16], clock=format_clock, version=__version__,

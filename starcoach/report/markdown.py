@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from starcoach.report.digest import digest
 from starcoach.report.timeline import Timeline, format_clock
+from starcoach.summary import step_timeline, time_against_budget, verdict_counts
 
 # Every user text lands after a prefix of ours ("> ", "- ", "# "), so only inline syntax needs escaping.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -27,29 +27,33 @@ def md(text: str) -> str:
 def render_markdown(timeline: Timeline) -> str:
     """The report as a Markdown document."""
     s = timeline.session
-    d = digest(s)
+    total_s, budget, status = time_against_budget(s)
+    probes = verdict_counts(s)
+    times = step_timeline(s)
+    summary = s.summary
     out: list[str] = [f"# {md(s.question or s.scenario)}", ""]
     meta = " · ".join(md(x) for x in (s.principle, s.scenario, s.mode, s.level, s.started_at.replace("T", " ")[:16]) if x)
     out += [f"*{meta}* · {'complete' if s.complete else '**incomplete run**'}", "", f"Session `{s.session_id}`", ""]
 
     out += ["## Summary", ""]
-    budget = f" against a budget of {format_clock(d.budget_range_s[0])}–{format_clock(d.budget_range_s[1])}" if d.budget_s else ""
-    out.append(f"- **Time:** {format_clock(d.total_s)}{budget}" + (f" ({md(d.budget_status)})" if d.budget_status else ""))
-    if d.lean:
-        out.append(f"- **Bar Raiser read:** {md(d.lean)}" + (f" — {md(d.headline)}" if d.headline else ""))
-        out += [f"  - for: {md(x)}" for x in d.for_]
-        out += [f"  - against: {md(x)}" for x in d.against]
-    if d.reflection_met is not None:
-        out.append(f"- **Reflection bar:** {'met' if d.reflection_met else 'not met'}" + (f" — {md(d.reflection_why)}" if d.reflection_why else ""))
-    if d.probes:
-        out.append("- **Probes:** " + ", ".join(f"{v} {md(k)}" for k, v in d.probes.items()))
-    if d.fixes:
+    over = f" against a budget of {format_clock(budget[0])}–{format_clock(budget[1])}" if budget[1] else ""
+    out.append(f"- **Time:** {format_clock(total_s)}{over}" + (f" ({md(status)})" if status else ""))
+    if summary is not None:
+        read = summary.bar_raiser
+        out.append(f"- **Bar Raiser read:** {md(read.lean)}" + (f" — {md(read.headline)}" if read.headline else ""))
+        out += [f"  - for: {md(x)}" for x in read.for_]
+        out += [f"  - against: {md(x)}" for x in read.against]
+        bar = summary.reflection_bar
+        out.append(f"- **Reflection bar:** {'met' if bar.met else 'not met'}" + (f" — {md(bar.why)}" if bar.why else ""))
+    if probes:
+        out.append("- **Probes:** " + ", ".join(f"{v} {md(k)}" for k, v in probes.items()))
+    if summary is not None and summary.top_fixes:
         out += ["", "### Fix first", ""]
-        for i, f in enumerate(d.fixes, 1):
+        for i, f in enumerate(summary.top_fixes, 1):
             out.append(f"{i}. " + (f"**{md(f.step)}**: " if f.step else "") + md(f.text) + (f" — {md(f.coaching)}" if f.coaching else ""))
-    if d.times:
+    if times:
         out += ["", "### Time against target", "", "| Step | Time | Target | Status |", "|---|---:|---:|---|"]
-        for t in d.times:
+        for t in times:
             out.append(f"| {md(t.step)} | {format_clock(t.duration_s)} | {format_clock(t.target_s) if t.target_s else '-'} | {md(t.status)} |")
     out.append("")
 

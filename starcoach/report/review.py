@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from starcoach.report.digest import Digest, digest
 from starcoach.report.timeline import Timeline, format_clock
+from starcoach.summary import TimelineEntry, step_timeline, time_against_budget, verdict_counts
 
 #: Styles, one place: flagged words, the word being spoken, statuses, verdicts.
 FLAG_STYLE = "bold yellow"
@@ -59,7 +59,7 @@ def section_text(timeline: Timeline, index: int, current: int | None = None, dim
     return text
 
 
-def time_table(d: Digest):
+def time_table(times: list[TimelineEntry]):
     """Per-step time against target as bars (``█`` spoken, ``│`` the target)."""
     from rich.table import Table
     from rich.text import Text
@@ -69,8 +69,8 @@ def time_table(d: Digest):
     table.add_column("bar", no_wrap=True)
     table.add_column("time", justify="right")
     table.add_column("status")
-    span = max([t.duration_s for t in d.times] + [t.target_s for t in d.times] + [1.0])
-    for t in d.times:
+    span = max([t.duration_s for t in times] + [t.target_s for t in times] + [1.0])
+    for t in times:
         filled = int(round(BAR_WIDTH * t.duration_s / span))
         mark = int(round(BAR_WIDTH * t.target_s / span)) if t.target_s else -1
         bar = Text()
@@ -92,43 +92,47 @@ def summary_renderables(timeline: Timeline) -> list[Any]:
     from rich.text import Text
 
     s = timeline.session
-    d = digest(s)
+    total_s, budget, status = time_against_budget(s)
+    probes = verdict_counts(s)
+    times = step_timeline(s)
     out: list[Any] = []
-    total = Text(f"Total {format_clock(d.total_s)}")
-    if d.budget_s:
-        total.append(f" against a budget of {format_clock(d.budget_range_s[0])}–{format_clock(d.budget_range_s[1])}")
-    if d.budget_status:
-        total.append(f" ({d.budget_status})", style=STATUS_STYLE.get(d.budget_status, ""))
-    if d.probes:
-        total.append("   probes: " + ", ".join(f"{v} {k}" for k, v in d.probes.items()))
+    total = Text(f"Total {format_clock(total_s)}")
+    if budget[1]:
+        total.append(f" against a budget of {format_clock(budget[0])}–{format_clock(budget[1])}")
+    if status:
+        total.append(f" ({status})", style=STATUS_STYLE.get(status, ""))
+    if probes:
+        total.append("   probes: " + ", ".join(f"{v} {k}" for k, v in probes.items()))
     out.append(total)
-    if d.times:
-        out.append(time_table(d))
-    if d.lean:
+    if times:
+        out.append(time_table(times))
+    summary = s.summary
+    if summary is not None:
+        read = summary.bar_raiser
         lean = Text("Bar Raiser read: ", style="bold")
-        lean.append(d.lean, style="red" if "no hire" in d.lean else "green")
-        if d.headline:
-            lean.append(f" — {d.headline}")
+        lean.append(read.lean, style="red" if "no hire" in read.lean else "green")
+        if read.headline:
+            lean.append(f" — {read.headline}")
         out.append(lean)
-        for x in d.for_:
+        for x in read.for_:
             out.append(Text(f"  + {x}", style="green"))
-        for x in d.against:
+        for x in read.against:
             out.append(Text(f"  - {x}", style="red"))
-    if d.fixes:
-        out.append(Text("Fix first", style="bold"))
-        for i, f in enumerate(d.fixes, 1):
-            line = Text(f"  {i}. ")
-            if f.step:
-                line.append(f"{f.step}: ", style="bold")
-            line.append(f.text)
-            if f.coaching:
-                line.append(f" — {f.coaching}", style="dim")
-            out.append(line)
-    if d.reflection_met is not None:
+        if summary.top_fixes:
+            out.append(Text("Fix first", style="bold"))
+            for i, f in enumerate(summary.top_fixes, 1):
+                line = Text(f"  {i}. ")
+                if f.step:
+                    line.append(f"{f.step}: ", style="bold")
+                line.append(f.text)
+                if f.coaching:
+                    line.append(f" — {f.coaching}", style="dim")
+                out.append(line)
+        bar = summary.reflection_bar
         line = Text("Reflection bar: ", style="bold")
-        line.append("met" if d.reflection_met else "not met", style="green" if d.reflection_met else "red")
-        if d.reflection_why:
-            line.append(f" — {d.reflection_why}")
+        line.append("met" if bar.met else "not met", style="green" if bar.met else "red")
+        if bar.why:
+            line.append(f" — {bar.why}")
         out.append(line)
     if not s.complete:
         out.append(Text("This run was interrupted: steps after the last one shown were not recorded.", style="yellow"))

@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from starcoach.analysis.model import Analysis, Finding
 from starcoach.errors import StarcoachError
-from starcoach.report.findings import Finding, findings_of, timing_status
 from starcoach.session import Note, ProbeResult, Session, StepResult, Take
 from starcoach.store import StorageError, resolve_inside
+from starcoach.summary import step_timeline
+from starcoach.transcribe import Word
 
 
 class TimelineError(StarcoachError):
@@ -130,7 +132,7 @@ class Section:
         take: Which take counts.
         n_takes: How many takes the step has.
         audio: Where its audio plays from (None if the file is missing).
-        analysis: Its analysis JSON.
+        analysis: Its analysis (None for a probe that was not analysed).
         words: Range of indexes into :attr:`Timeline.words`.
         estimated: True when word times were estimated (no timings in the session).
     """
@@ -151,7 +153,7 @@ class Section:
     take: int = 1
     n_takes: int = 1
     audio: AudioPart | None = None
-    analysis: dict[str, Any] = field(default_factory=dict)
+    analysis: Analysis | None = None
     words: range = range(0)
     estimated: bool = False
 
@@ -272,7 +274,7 @@ def build_timeline(session: Session, folder: Path | None = None) -> Timeline:
             previous_end = c1
         section.words = range(first, len(words))
         sections.append(section)
-        for f in findings_of(r["analysis"], r["name"]):
+        for f in r["analysis"].findings if r["analysis"] else ():
             findings.append(_locate(f, index, section, words, word_base, r["align_text"]))
         if not shared:
             cursor = section.end_s
@@ -340,22 +342,18 @@ def parse_clock(text: str) -> float:
 
 
 def _raw_sections(session: Session) -> list[dict[str, Any]]:
-    timeline = {t.get("step"): t for t in session.summary.get("timeline") or [] if isinstance(t, dict)}
+    status_of = {t.step: t.status for t in step_timeline(session)}
     out = []
     for step in session.steps:
         take = _counted_take(session, step)
-        transcript = take.transcript if take and isinstance(take.transcript, dict) else {}
-        analysis = step.analysis if isinstance(step.analysis, dict) and step.analysis else (
-            take.analysis if take and isinstance(take.analysis, dict) else {})
-        text = step.transcript or str(transcript.get("text") or "")
-        status = (timeline.get(step.step) or {}).get("status") or timing_status(step.duration_s or 0.0, step.target_s or 0.0)
+        transcript = take.transcript if take else None
         out.append({
             "name": step.step, "kind": "step", "title": step.step.capitalize(),
-            "audio": step.audio or (take.audio if take else ""), "offset_s": float(step.offset_s or 0.0),
+            "audio": step.audio or (take.audio if take else ""), "offset_s": step.offset_s,
             "duration_s": step.duration_s or (take.duration_s if take else 0.0),
-            "target_s": float(step.target_s) if step.target_s else None, "status": str(status),
-            "text": text, "align_text": str(analysis.get("transcript") or text),
-            "words": transcript.get("words") or [], "analysis": analysis, "take": step.take,
+            "target_s": step.target_s or None, "status": status_of.get(step.step, ""),
+            "text": step.transcript, "align_text": step.analysis.transcript or step.transcript,
+            "words": transcript.words if transcript else [], "analysis": step.analysis, "take": step.take,
             "n_takes": max(1, len(session.takes_for(step.step))),
         })
     for probe in session.probes:
@@ -366,14 +364,13 @@ def _raw_sections(session: Session) -> list[dict[str, Any]]:
 
 
 def _raw_probe(probe: ProbeResult) -> dict[str, Any]:
-    analysis = probe.analysis if isinstance(probe.analysis, dict) else {}
     return {
         "name": f"probe-{probe.index}", "kind": "probe", "title": f"Probe {probe.index}",
         "audio": probe.audio, "offset_s": 0.0, "duration_s": probe.duration_s, "target_s": None,
-        "status": "", "text": probe.transcript or "",
-        "align_text": str(analysis.get("transcript") or probe.transcript or ""),
-        "words": probe.words or [], "analysis": analysis, "take": 1, "n_takes": 1,
-        "question": probe.question, "verdict": probe.verdict, "reasons": list(probe.reasons or []),
+        "status": "", "text": probe.transcript,
+        "align_text": (probe.analysis.transcript if probe.analysis else "") or probe.transcript,
+        "words": probe.words, "analysis": probe.analysis, "take": 1, "n_takes": 1,
+        "question": probe.question, "verdict": probe.verdict, "reasons": list(probe.reasons),
         "key_line": probe.key_line,
     }
 
@@ -407,21 +404,8 @@ def _audio_lengths(folder: Path | None, names: list[str]) -> dict[str, float]:
     return out
 
 
-def _words_of(raw: list[Any]) -> list[tuple[str, float, float, float | None]]:
-    out = []
-    for w in raw if isinstance(raw, list) else []:
-        if not isinstance(w, dict):
-            continue
-        text = str(w.get("word") or w.get("text") or "").strip()
-        try:
-            start = float(w.get("start"))
-            end = float(w.get("end", start))
-        except (TypeError, ValueError):
-            continue
-        if not text:
-            continue
-        prob = w.get("probability")
-        out.append((text, start, max(start, end), float(prob) if isinstance(prob, (int, float)) else None))
+def _words_of(raw: list[Word]) -> list[tuple[str, float, float, float | None]]:
+    out = [(w.word.strip(), w.start, max(w.start, w.end), w.probability) for w in raw if w.word.strip()]
     out.sort(key=lambda w: w[1])
     return out
 
