@@ -11,7 +11,9 @@ The session folders stay the source of truth (:mod:`starcoach.store`); this inde
   all, an in-memory one is built so listing still works. An index problem is never fatal.
 
 Concurrent writers are safe: WAL journal, a busy timeout, ``BEGIN IMMEDIATE`` for writes, and an
-exclusive lock file while the file is created, migrated or repaired.
+exclusive lock file while the file is created, migrated or repaired. Waiting for another process
+is bounded (:func:`starcoach.locks.lock_timeout_s`, 15 s): past it, :class:`IndexBusy` names the
+process holding the index instead of hanging or showing SQLite's "database is locked".
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ import os
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from starcoach.errors import StarcoachError
+from starcoach.errors import StarcoachError, StorageError
+from starcoach.locks import LockTimeout, describe_holders, file_lock, lock_timeout_s
 from starcoach.migrations import NewerIndexError, migrate, schema_version
 from starcoach.paths import data_dir, sessions_dir
 from starcoach.session import Session
@@ -41,6 +43,13 @@ INDEX_NAME = "index.sqlite"
 # SQLite primary result codes that mean the file itself is damaged.
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
+# ... and the ones that mean another connection holds a lock.
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
+
+
+class IndexBusy(LockTimeout):
+    """Another process kept the session index locked longer than the lock timeout."""
 
 
 @dataclass
@@ -191,29 +200,47 @@ class SessionIndex:
     def _open(self) -> sqlite3.Connection:
         self._memory = False
         try:
-            with _file_lock(self.path.with_name(self.path.name + ".lock")):
+            with self._lock():
                 try:
                     return self._connect(self.path)
                 except NewerIndexError as e:
                     reason = f"it was written by a newer starcoach (migrations {e})"
                 except sqlite3.DatabaseError as e:
+                    if _is_busy(e):
+                        raise self._busy() from e
                     if not _is_damage(e):
                         raise
                     reason = f"it was damaged ({e})"
                 self.repaired = reason
                 _quarantine(self.path)
                 return self._connect(self.path)
-        except (sqlite3.Error, OSError, NewerIndexError) as e:
+        except LockTimeout:
+            raise
+        except (sqlite3.Error, OSError, NewerIndexError, StorageError) as e:
             # Unwritable folder, a lock held too long, a damaged file we could not move aside:
             # build the index in memory for this command. Listing still works.
             self.repaired = self.repaired or f"the index file {self.path} cannot be used ({e}); using a temporary one"
             self._memory = True
             return self._connect(None)
 
+    def _lock(self):
+        """The lock file held while the index is created, migrated or repaired (bounded wait)."""
+        lock = self.path.with_name(self.path.name + ".lock")
+        return file_lock(lock, f"the session index {self.path}")
+
+    def _busy(self) -> IndexBusy:
+        files = [self.path.with_name(self.path.name + s) for s in ("", "-wal", "-shm", "-journal", ".lock")]
+        return IndexBusy(
+            f"The session index {self.path} is locked by {describe_holders(*files)} "
+            f"for more than {lock_timeout_s():g} s",
+            "wait for that command to finish (or stop it), then try again",
+        )
+
     def _connect(self, path: Path | None) -> sqlite3.Connection:
-        db = sqlite3.connect(str(path) if path else ":memory:", timeout=15.0, isolation_level=None)
+        timeout = lock_timeout_s()
+        db = sqlite3.connect(str(path) if path else ":memory:", timeout=timeout, isolation_level=None)
         try:
-            db.execute("PRAGMA busy_timeout = 15000")
+            db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             if path is not None:
                 mode = db.execute("PRAGMA journal_mode = WAL").fetchone()
                 check = db.execute("PRAGMA quick_check").fetchone()
@@ -231,15 +258,21 @@ class SessionIndex:
         return db
 
     def _retry_on_damage(self, fn, *args):
-        """Run ``fn``; if the file turns out damaged mid-use, rebuild once and run it again."""
+        """Run ``fn``; if the file turns out damaged mid-use, rebuild once and run it again.
+
+        Raises:
+            IndexBusy: another process held the index locked past the lock timeout.
+        """
         try:
             return fn(*args)
         except sqlite3.DatabaseError as e:
+            if _is_busy(e) and not self._memory:
+                raise self._busy() from e
             if not _is_damage(e):
                 raise
             self.close()
             self.repaired = f"it was damaged ({e})"
-            with _file_lock(self.path.with_name(self.path.name + ".lock")):
+            with self._lock():
                 _quarantine(self.path)
             self.db = self._open()
             self.repaired = self.repaired or f"it was damaged ({e})"
@@ -408,7 +441,7 @@ def reindex() -> ReindexReport:
     """
     started = time.perf_counter()
     with SessionIndex(sync=False) as index:
-        index.db.execute("UPDATE sessions SET json_mtime_ns = -1")
+        index._retry_on_damage(index.db.execute, "UPDATE sessions SET json_mtime_ns = -1")
         index.sync()
         count = index.db.execute("SELECT count(*) FROM sessions").fetchone()[0]
         return ReindexReport(
@@ -533,6 +566,14 @@ def _tables(db: sqlite3.Connection) -> frozenset[str]:
     return frozenset(f"{n}.{c[1]}" for n in names for c in db.execute(f"PRAGMA table_info('{n}')"))
 
 
+def _is_busy(e: sqlite3.Error) -> bool:
+    """True when another connection holds a lock SQLite waited for in vain."""
+    code = getattr(e, "sqlite_errorcode", None)
+    if code is not None and (code & 0xFF) in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return True
+    return "database is locked" in str(e).lower() or "database table is locked" in str(e).lower()
+
+
 def _is_damage(e: sqlite3.DatabaseError) -> bool:
     """True for errors that mean the index file itself is unusable (not a busy lock)."""
     code = getattr(e, "sqlite_errorcode", None)
@@ -551,21 +592,7 @@ def _quarantine(path: Path) -> None:
             os.unlink(path.with_name(path.name + suffix))
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock on ``path`` (created if needed) for the duration of the block."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as handle:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: SQLite's own locking only
-            yield
-            return
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        yield
-
-
 __all__ = [
-    "INDEX_NAME", "ReindexReport", "SessionIndex", "SessionSummary", "StepStats", "headline_of",
+    "INDEX_NAME", "IndexBusy", "ReindexReport", "SessionIndex", "SessionSummary", "StepStats", "headline_of",
     "index_path", "reindex", "schema_version", "session_rows",
 ]

@@ -20,6 +20,8 @@ is left to transcribe.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import threading
 import time
@@ -30,7 +32,7 @@ from typing import Any, Callable, Iterable
 from starcoach.analysis.model import Analysis
 from starcoach.errors import StarcoachError
 from starcoach.scenario import STEP_NAMES, Scenario
-from starcoach.session import ProbeResult, Session, StepResult, Take, new_session_id, now_iso
+from starcoach.session import ProbeResult, Session, StepResult, Take, now_iso
 
 #: Sample rate every take is recorded at.
 SAMPLE_RATE = 16000
@@ -96,6 +98,14 @@ class ModelsReady(RunEvent):
     """The speech and language models finished loading (``seconds`` after :meth:`MockRun.start`)."""
 
     seconds: float
+
+
+@dataclass
+class TakesAdopted(RunEvent):
+    """On resume: takes recorded before a crash (``kill -9``, power cut, full disk) that the
+    session did not list yet, now kept as interrupted takes (transcribed once models load)."""
+
+    takes: list[Take]
 
 
 @dataclass
@@ -232,8 +242,13 @@ class MockRun:
         self.silence_stop_s = silence_stop_s
         self.max_take_s = max_take_s
         self._resumed = session is not None
+        if session is not None and session.scenario != plan.scenario.id:
+            raise StarcoachError(
+                f"Session {session.session_id} is for scenario '{session.scenario}', not '{plan.scenario.id}'",
+                f"resume without naming a scenario: `starcoach run --resume {session.session_id}`",
+            )
         self.session = session or Session(
-            session_id=_unique_session_id(plan.scenario.id),
+            session_id=_claim_session_id(plan.scenario.id),
             scenario=plan.scenario.id,
             scenario_version=plan.scenario.version,
             question=plan.scenario.question,
@@ -245,11 +260,6 @@ class MockRun:
             source=source_kind,
             plan=plan.labels(),
         )
-        if session is not None and session.scenario != plan.scenario.id:
-            raise StarcoachError(
-                f"Session {session.session_id} is for scenario '{session.scenario}', not '{plan.scenario.id}'",
-                f"resume without naming a scenario: `starcoach run --resume {session.session_id}`",
-            )
         lvl = plan.scenario.level(plan.level)
         self.session.budget_s = lvl.budget_s[1]
         self.session.budget_range_s = tuple(lvl.budget_s)
@@ -259,6 +269,10 @@ class MockRun:
         self._cancel = threading.Event()
         self._active_stop: threading.Event | None = None
         self._started = 0.0
+        self._hold = None  # the session's live-run lock, from start() to finish()/interrupt()
+        self._adopted: list[Take] = []  # orphaned takes found on resume, transcribed in the background
+        self._adopted_transcripts: dict[str, dict[str, Any]] = {}
+        self._adopted_done = threading.Event()
 
     # --- life cycle ----------------------------------------------------------------------------
 
@@ -269,18 +283,33 @@ class MockRun:
         return session_dir(self.session.session_id, create=True)
 
     def start(self) -> Session:
-        """Save the new (or resumed) session and start loading the models in the background.
+        """Hold the session, save it (new or resumed) and start loading the models in the background.
+
+        While the run lives it holds the session (:func:`starcoach.store.hold_session`), so
+        ``sessions rm`` or a second ``--resume`` of it are refused.
 
         Raises:
             ModelNotFound: the Whisper model cannot be found (checked now, before any answer).
+            InUse: another live process is recording into this session (a second ``--resume``).
         """
-        from starcoach.store import save_session
+        from starcoach.store import adopt_orphan_takes, hold_session, release_unused_folder
         from starcoach.transcribe import resolve_model
 
-        resolve_model(self.model)
+        try:
+            resolve_model(self.model)
+            if self._hold is None:
+                self._hold = hold_session(self.session.session_id)
+        except BaseException:
+            if not self._resumed:
+                release_unused_folder(self.session.session_id)
+            raise
+        if self._resumed:
+            self._adopted = adopt_orphan_takes(self.session)
         self.session.complete = False
         self.session.ended_at = ""
-        save_session(self.session)
+        self._save()
+        if self._adopted:
+            self.on_event(TakesAdopted(list(self._adopted)))
         self._started = self.clock()
         self._loader = threading.Thread(target=self._load_models, name="starcoach-models", daemon=True)
         self._loader.start()
@@ -299,6 +328,21 @@ class MockRun:
             self._models_ready.set()
             if self._models_error is None:
                 self.on_event(ModelsReady(round(self.clock() - self._started, 2)))
+        try:
+            self._transcribe_adopted()
+        finally:
+            self._adopted_done.set()
+
+    def _transcribe_adopted(self) -> None:
+        """Transcribe the takes adopted on resume (on the loader thread; merged at the next save)."""
+        from starcoach.transcribe import transcribe_file
+
+        for take in self._adopted if self._models_error is None else []:
+            try:
+                transcript = transcribe_file(self.session_dir / take.audio, model=load_whisper_kept(self.model))
+            except StarcoachError:
+                continue  # unreadable audio stays listed, without a transcript
+            self._adopted_transcripts[take.audio] = transcript.to_dict()
 
     def wait_for_models(self, timeout: float | None = None) -> bool:
         """Block until the models are loaded; re-raise a loading error here."""
@@ -338,15 +382,21 @@ class MockRun:
 
     def interrupt(self) -> Session:
         """Mark the session incomplete and save it (after Ctrl-C); returns it."""
-        from starcoach.store import save_session
-
         self.cancel()
         self.session.complete = False
         self.session.ended_at = now_iso()
-        self._refresh_totals()
-        save_session(self.session)
-        self.close()
+        try:
+            self._save()
+        finally:
+            self.close()
+            self.release()
         return self.session
+
+    def release(self) -> None:
+        """Let go of the session (``sessions rm`` may delete it from now on); idempotent."""
+        if self._hold is not None:
+            self._hold.release()
+            self._hold = None
 
     def close(self, timeout: float = 20.0) -> None:
         """Let a model load still in progress finish, so the process can exit cleanly.
@@ -357,17 +407,21 @@ class MockRun:
             self._loader.join(timeout)
 
     def finish(self) -> Session:
-        """Write the summary, mark the session complete and save it."""
-        from starcoach.store import save_session
+        """Write the summary, mark the session complete, save it and let go of it."""
         from starcoach.summary import summarize
 
+        if self._adopted and self._loader is not None:
+            self._adopted_done.wait(300)  # their transcripts belong in the finished session
         self._refresh_totals()
         summary = summarize(self.scenario, self.plan.level, self.session.steps, self.session.probes,
                             planned=self.plan.steps)
         self.session.summary = summary
         self.session.complete = True
         self.session.ended_at = now_iso()
-        save_session(self.session)
+        try:
+            self._save()
+        finally:
+            self.release()
         self.on_event(RunFinished(self.session))
         return self.session
 
@@ -395,6 +449,7 @@ class MockRun:
             raise
         finally:
             self.close()
+            self.release()
 
     # --- steps ---------------------------------------------------------------------------------
 
@@ -409,7 +464,7 @@ class MockRun:
             RunInterrupted: when :meth:`cancel` stopped the take (the audio is kept).
         """
         target = self.scenario.step(step).target_s
-        take_no = self.session.next_take_number(step)
+        take_no = self._claim_take(step)
         rec = self._record(step, take_no, target, stop)
         if rec.stopped_by == "interrupt":
             self._keep_interrupted(step, take_no, rec)
@@ -430,7 +485,7 @@ class MockRun:
         """Whole-answer mode: record one answer, split it into steps, analyse each step."""
         from starcoach.segment import split_answer
 
-        take_no = self.session.next_take_number("answer")
+        take_no = self._claim_take("answer")
         target = sum(self.scenario.step(s).target_s for s in self.plan.steps)
         rec = self._record("answer", take_no, target, stop)
         if rec.stopped_by == "interrupt":
@@ -484,7 +539,7 @@ class MockRun:
             self._save()
             self.on_event(ProbeJudged(result, 0.0))
             return result
-        take_no = sum(1 for t in self.session.takes if t.step == label) + 1
+        take_no = self._claim_take(label)
         rec = self._record(label, take_no, 30.0, stop, source=source)
         if rec.stopped_by == "interrupt":
             self._keep_interrupted(label, take_no, rec)
@@ -538,6 +593,11 @@ class MockRun:
             self._cancel.set()
             stop.set()
             return Recording(path, audio, started_at, e.take.duration_s, "interrupt", self.clock())
+        except Exception:
+            with contextlib.suppress(OSError):
+                if path.stat().st_size == 0:  # claimed but never recorded (the device failed)
+                    path.unlink()
+            raise
         finally:
             self._active_stop = None
         stopped_at = self.clock()
@@ -578,10 +638,38 @@ class MockRun:
         self.session.total_s = round(sum(s.duration_s for s in self.session.steps), 2)
 
     def _save(self) -> None:
-        from starcoach.store import save_session
+        from starcoach.store import save_run_session
 
         self._refresh_totals()
-        save_session(self.session)
+        for take in self.session.takes:
+            if not take.transcript and take.audio in self._adopted_transcripts:
+                take.transcript = self._adopted_transcripts[take.audio]
+        save_run_session(self.session)
+
+    def _claim_take(self, label: str) -> int:
+        """The next take number of ``label``, its audio file created as the claim.
+
+        Never reuses a number: takes listed in the session and files on disk (a take a crashed
+        run recorded but never listed) both count, and the file is created exclusively, so an
+        existing recording is never written over.
+        """
+        from starcoach.store import take_numbers_on_disk
+
+        used = {t.take for t in self.session.takes if t.step == label}
+        used |= take_numbers_on_disk(self.session.session_id, label)
+        number = max(used, default=0) + 1
+        folder = self.session_dir / "audio"
+        folder.mkdir(parents=True, exist_ok=True)
+        while True:
+            try:
+                os.close(os.open(folder / f"{label}-{number}.wav", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+                return number
+            except FileExistsError:
+                number += 1
+            except OSError as e:
+                from starcoach.store import storage_error
+
+                raise storage_error(e, folder / f"{label}-{number}.wav") from e
 
 
 _keepers: dict[str | None, Any] = {}
@@ -662,16 +750,11 @@ def _batch_options():
     return TranscribeOptions(close_pause_s=1.5, long_chunk_s=20.0, max_chunk_s=28.0)
 
 
-def _unique_session_id(scenario_id: str) -> str:
-    """A new session id; runs started in the same second get ``-2``, ``-3`` … appended."""
-    from starcoach.paths import sessions_dir
+def _claim_session_id(scenario_id: str) -> str:
+    """A new session id, its folder created as the claim (runs in the same second get ``-2``, ...)."""
+    from starcoach.store import claim_session_folder
 
-    base = new_session_id(scenario_id)
-    candidate, n = base, 1
-    while (sessions_dir() / candidate).exists():
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
+    return claim_session_folder(scenario_id)
 
 
 def _read_samples(path: Path):

@@ -13,21 +13,28 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from starcoach.errors import SessionInvalid, SessionNotFound, StorageError
 from starcoach.paths import sessions_dir
 from starcoach.records import RecordError
-from starcoach.session import SESSION_ID_RE, Note, Session
+from starcoach.session import SESSION_ID_RE, Note, Session, Take, new_session_id
 
 #: Name of the per-session lock file (read-modify-write of session.json holds it).
 LOCK_NAME = ".lock"
+#: Name of the file a live run holds locked for as long as it records into the session.
+HOLD_NAME = ".live"
+#: How the run names a take's audio: ``audio/<step or answer or probe-N>-<take>.wav``.
+TAKE_FILE_RE = re.compile(r"^(situation|task|action|result|reflection|answer|probe-[1-9][0-9]*)-([1-9][0-9]*)\.wav$")
 
 def check_session_id(session_id: str) -> str:
     """Return ``session_id`` if it is a well-formed id, else raise (no path traversal)."""
@@ -46,8 +53,48 @@ def session_dir(session_id: str, create: bool = False) -> Path:
         try:
             (path / "audio").mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise _storage_error(e, path) from e
+            raise storage_error(e, path) from e
     return path
+
+
+def claim_session_folder(scenario_id: str, when: datetime | None = None) -> str:
+    """Create the folder of a new session and return its id.
+
+    Creating the folder is the claim: ``mkdir`` succeeds for exactly one process, so two runs
+    started in the same second never share a folder; the later one gets ``-2``, ``-3``, ...
+
+    Raises:
+        StorageError: the sessions folder cannot be written (read-only, full disk).
+    """
+    base = new_session_id(scenario_id, when)
+    root = sessions_dir()
+    for n in itertools.count(1):
+        candidate = base if n == 1 else f"{base}-{n}"
+        folder = root / candidate
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as e:
+            raise storage_error(e, folder) from e
+        try:
+            (folder / "audio").mkdir()
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+            raise storage_error(e, folder / "audio") from e
+        return candidate
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def release_unused_folder(session_id: str) -> None:
+    """Remove a claimed session folder that never received anything (a run that failed to start)."""
+    folder = session_dir(session_id)
+    with contextlib.suppress(OSError):
+        (folder / "audio").rmdir()
+        for name in (HOLD_NAME, LOCK_NAME):
+            (folder / name).unlink(missing_ok=True)
+        folder.rmdir()
 
 
 def write_json_atomic(path: Path, data: object) -> None:
@@ -65,14 +112,50 @@ def write_json_atomic(path: Path, data: object) -> None:
             os.unlink(tmp)
         except OSError:
             pass
-        raise _storage_error(e, path) from e
+        raise storage_error(e, path) from e
 
 
 def save_session(session: Session) -> Path:
-    """Write ``session.json`` for ``session`` atomically; returns its path."""
+    """Write ``session.json`` for ``session`` atomically; returns its path.
+
+    This overwrites whatever is on disk: a writer that may run while others do (a run, a note,
+    the web app) goes through :func:`editing_session` or :func:`save_run_session` instead.
+    """
     path = session_dir(session.session_id, create=True) / "session.json"
     write_json_atomic(path, session.to_dict())
     return path
+
+
+def save_run_session(session: Session) -> Path:
+    """Save a run's session under its lock, keeping the notes pinned to it meanwhile.
+
+    A run owns its steps, takes, probes and summary, but not the notes: a coach's ``note`` (or
+    the web app) may add one while the run records. The file on disk is re-read under the lock and
+    its notes are kept (``session.notes`` is updated to them), so a note is never lost to a save.
+
+    Raises:
+        StorageError: the file cannot be written (full disk, read-only folder), or the lock is
+            held by another process for too long.
+    """
+    with session_lock(session.session_id):
+        path = session_dir(session.session_id) / "session.json"
+        if path.exists():
+            try:
+                on_disk = read_session_file(path)
+            except StorageError:
+                on_disk = None  # a damaged file is replaced by the run's complete copy
+            if on_disk is not None:
+                session.notes = _merge_notes(on_disk.notes, session.notes)
+        return save_session(session)
+
+
+def _merge_notes(on_disk: list[Note], mine: list[Note]) -> list[Note]:
+    """The notes on disk, plus any of ``mine`` they do not have (kept in their order)."""
+    def key(n: Note) -> tuple:
+        return (n.created_at, n.at_s, n.step, n.text, n.author)
+
+    seen = {key(n) for n in on_disk}
+    return list(on_disk) + [n for n in mine if key(n) not in seen]
 
 
 def list_session_ids() -> list[str]:
@@ -157,32 +240,76 @@ def resolve_inside(folder: Path, relative: str) -> Path:
 
 @contextlib.contextmanager
 def session_lock(session_id: str) -> Iterator[None]:
-    """Hold the session's lock file, so read-modify-write of ``session.json`` never loses an update."""
+    """Hold the session's lock, so read-modify-write of ``session.json`` never loses an update.
+
+    Short: held only while one writer reads, changes and saves the file. Waits at most
+    :func:`starcoach.locks.lock_timeout_s` for another writer.
+
+    Raises:
+        LockTimeout: another process held it too long (the message names it).
+        StorageError: the lock file cannot be created.
+    """
+    from starcoach.locks import file_lock
+
     folder = session_dir(session_id)
-    try:
-        handle = open(folder / LOCK_NAME, "a+b")  # noqa: SIM115 - released in finally
-    except OSError as e:
-        raise _storage_error(e, folder / LOCK_NAME) from e
-    try:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: atomic rename is the only guard
-            fcntl = None
-        if fcntl is not None:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    if not folder.is_dir():
+        raise SessionNotFound(f"Session {session_id} no longer exists", "run `starcoach sessions` to list sessions")
+    with file_lock(folder / LOCK_NAME, f"session {session_id}"):
         yield
-    finally:
-        handle.close()
+
+
+@contextlib.contextmanager
+def editing_session(ref: str) -> Iterator[Session]:
+    """Change a saved session safely while other processes may write it too.
+
+    Takes the session's lock, re-reads ``session.json`` (so the change applies to what is on disk
+    now, not to a copy read earlier), yields the :class:`Session` to change, and saves it when the
+    block ends without an exception (nothing is saved if it raises)::
+
+        with editing_session(session_id) as session:
+            session.notes.append(note)
+
+    Every writer of a session other than the run recording it (``note``, the web app) uses this;
+    the run uses :func:`save_run_session`, which keeps notes added meanwhile.
+
+    Raises:
+        SessionNotFound: no such session (or it was deleted meanwhile).
+        LockTimeout: another process held the lock too long.
+        StorageError: the file cannot be read or written.
+    """
+    session_id = resolve_session_id(ref)
+    with session_lock(session_id):
+        path = session_dir(session_id) / "session.json"
+        if not path.exists():
+            raise SessionNotFound(f"Session {session_id} no longer exists", "run `starcoach sessions` to list sessions")
+        session = read_session_file(path)
+        yield session
+        save_session(session)
 
 
 def update_session(ref: str, change: Callable[[Session], None]) -> Session:
     """Load a session under its lock, apply ``change`` to it, save it; returns the saved session."""
-    session_id = resolve_session_id(ref)
-    with session_lock(session_id):
-        session = read_session_file(session_dir(session_id) / "session.json")
+    with editing_session(ref) as session:
         change(session)
-        save_session(session)
     return session
+
+
+def hold_session(session_id: str, command: str = "a run"):
+    """Hold a session for as long as a live process records into it; returns a :class:`~starcoach.locks.Hold`.
+
+    While held, ``sessions rm``, ``import --replace`` and a second ``run --resume`` of it are
+    refused with a line naming the process. The hold is an ``flock`` on ``.live`` in the folder,
+    so it ends with the process however it ends (``kill -9`` included): nothing stale is left.
+    Call ``.release()`` (or use it as a context manager) when the run ends.
+
+    Raises:
+        InUse: another live process holds the session.
+    """
+    from starcoach.locks import hold
+
+    folder = session_dir(session_id)
+    return hold(folder / HOLD_NAME, f"session {session_id}",
+                f"wait for {command} to finish (or stop it with Ctrl-C), then try again")
 
 
 def add_note(ref: str, note: Note) -> Session:
@@ -214,16 +341,73 @@ def delete_session(ref: str) -> str:
     """Delete a session folder (audio included); returns the deleted id.
 
     The folder is first renamed to a hidden name, so a half-deleted session never shows up.
+
+    Raises:
+        InUse: a live process (a run) holds the session; nothing is deleted.
     """
     session_id = resolve_session_id(ref)
     folder = session_dir(session_id)
     trash = folder.with_name(f".deleted-{session_id}-{os.getpid()}")
-    try:
-        os.replace(folder, trash)
-    except OSError as e:
-        raise _storage_error(e, folder) from e
+    with hold_session(session_id, "the run recording into it"), session_lock(session_id):
+        try:
+            os.replace(folder, trash)
+        except OSError as e:
+            raise storage_error(e, folder) from e
     shutil.rmtree(trash, ignore_errors=True)
     return session_id
+
+
+def take_numbers_on_disk(session_id: str, label: str) -> set[int]:
+    """Take numbers of ``label`` that have an audio file in the session folder (listed or not)."""
+    folder = session_dir(session_id) / "audio"
+    numbers = set()
+    with contextlib.suppress(OSError):
+        for path in folder.iterdir():
+            m = TAKE_FILE_RE.match(path.name)
+            if m and m.group(1) == label:
+                numbers.add(int(m.group(2)))
+    return numbers
+
+
+def adopt_orphan_takes(session: Session) -> list[Take]:
+    """Add to ``session`` the takes whose audio is in its folder but not in its ``session.json``.
+
+    A run killed mid-take (``kill -9``, a power cut, a full disk) leaves the take's WAV on disk,
+    readable up to the last flush, but never got to list it. Each such file is adopted as a take
+    stopped by ``interrupt``: its header is repaired to cover every whole frame on disk and its
+    duration read from it. Transcribing it is the caller's (it needs the model). Empty files
+    (a take claimed but never recorded) are removed. Returns the adopted takes, in file order.
+    """
+    from starcoach.wavfile import repair_header
+
+    folder = session_dir(session.session_id)
+    listed = {t.audio for t in session.takes} | {s.audio for s in session.steps} | {p.audio for p in session.probes}
+    adopted: list[Take] = []
+    try:
+        files = sorted((folder / "audio").iterdir(), key=lambda p: (p.stat().st_mtime, p.name))
+    except OSError:
+        return adopted
+    for path in files:
+        m = TAKE_FILE_RE.match(path.name)
+        rel = f"audio/{path.name}"
+        if not m or rel in listed:
+            continue
+        try:
+            if path.stat().st_size <= 44:
+                path.unlink()
+                continue
+            duration = repair_header(path)
+            mtime = path.stat().st_mtime
+        except OSError:
+            continue
+        if duration is None:
+            continue
+        started = datetime.fromtimestamp(mtime - duration).astimezone().isoformat(timespec="seconds")
+        take = Take(step=m.group(1), take=int(m.group(2)), audio=rel, started_at=started,
+                    duration_s=round(duration, 2), stopped_by="interrupt")
+        session.takes.append(take)
+        adopted.append(take)
+    return adopted
 
 
 def section_names(session: Session) -> list[str]:
@@ -257,9 +441,14 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def _storage_error(e: OSError, path: Path) -> StorageError:
+def storage_error(e: OSError, path: Path) -> StorageError:
+    """A :class:`StorageError` naming ``path`` and what to do for ``e`` (full disk, read-only, ...)."""
     if e.errno == errno.ENOSPC:
-        return StorageError(f"The disk is full while writing {path}", "free some space; audio recorded so far is kept")
-    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return StorageError(f"The disk holding {path.parent} is full (writing {path.name})",
+                            "free some space; audio recorded so far is kept")
+    if e.errno == errno.EROFS:
+        return StorageError(f"Cannot write {path}: the folder is on a read-only file system",
+                            "set STARCOACH_HOME to a folder you can write")
+    if e.errno in (errno.EACCES, errno.EPERM):
         return StorageError(f"Cannot write {path} (permission denied)", "set STARCOACH_HOME to a folder you can write")
     return StorageError(f"Cannot write {path} ({e.strerror})", "check the disk and STARCOACH_HOME")

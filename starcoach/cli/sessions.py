@@ -160,10 +160,11 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 def cmd_rm(args: argparse.Namespace) -> int:
     from starcoach.errors import StarcoachError
-    from starcoach.store import delete_session, load_session, resolve_session_id
+    from starcoach.store import delete_session, hold_session, load_session, resolve_session_id
 
     session_id = resolve_session_id(args.session)
     if not args.yes:
+        hold_session(session_id, "the run recording into it").release()  # refused before asking, not after
         if not sys.stdin.isatty():
             raise StarcoachError(f"Not deleting {session_id} without confirmation", "add --yes to delete without asking")
         try:
