@@ -51,15 +51,17 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 0
+    from starcoach.cli._signals import sigterm_stops, stop_exit_code, stop_reason
     from starcoach.errors import StarcoachError
 
     try:
-        return int(handler(args) or 0)
+        with sigterm_stops():  # SIGTERM stops like Ctrl-C
+            return int(handler(args) or 0)
     except StarcoachError as e:
         print(f"starcoach: error {e.code}: {e.one_line()}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("starcoach: stopped (Ctrl-C).", file=sys.stderr)
-        return 130
+        print(f"starcoach: stopped ({stop_reason()}).", file=sys.stderr)
+        return stop_exit_code()
     except BrokenPipeError:
         return 0

@@ -14,6 +14,8 @@ import threading
 import time
 from typing import Any, Callable
 
+from starcoach.cli._signals import stop_exit_code
+
 STEP_TITLES = {"situation": "Situation", "task": "Task", "action": "Action", "result": "Result",
                "reflection": "Reflection", "answer": "Whole answer"}
 
@@ -155,7 +157,7 @@ def run_command(args: argparse.Namespace) -> int:
             session = run.run()
         except RunInterrupted as e:
             _print_interrupted(_console(stderr=True), e.session)
-            return 130
+            return stop_exit_code()
         from starcoach.cli._output import print_json
 
         print_json(session.to_dict())
@@ -171,7 +173,7 @@ def run_command(args: argparse.Namespace) -> int:
             session = run.run()
         except RunInterrupted as e:
             _print_interrupted(console, e.session)
-            return 130
+            return stop_exit_code()
         console.print(render_summary(session, scenario))
         _print_saved(console, session)
         return 0
@@ -242,7 +244,7 @@ def demo_command(args: argparse.Namespace) -> int:
                           steps=steps, probes=probes, model=getattr(args, "model", None))
     except RunInterrupted as e:
         _print_interrupted(console, e.session)
-        return 130
+        return stop_exit_code()
     if args.json:
         from starcoach.cli._output import print_json
 
@@ -549,6 +551,15 @@ def render_demo_comparison(strong, weak) -> Any:
     return table
 
 
+def render_adopted(event) -> str:
+    """The line a resumed run prints about takes a crashed run recorded but never listed."""
+    n = len(event.takes)
+    which = ", ".join(f"{STEP_TITLES.get(t.step, t.step).lower()} take {t.take} ({t.duration_s:.1f} s)"
+                      for t in event.takes)
+    return (f"Recovered {n} take{'s' * (n != 1)} an earlier run was recording: {which}; "
+            f"kept as interrupted (transcribed, not counted).")
+
+
 def _print_saved(console, session) -> None:
     console.print(f"Saved session [bold]{session.session_id}[/] — review it with "
                   f"`starcoach review {session.session_id}`", soft_wrap=True)
@@ -595,7 +606,9 @@ class ScriptedView:
 
         if self.quiet:
             return
-        if isinstance(event, r.StepFeedback):
+        if isinstance(event, r.TakesAdopted):
+            self.console.print(render_adopted(event), soft_wrap=True)
+        elif isinstance(event, r.StepFeedback):
             self.console.print(render_feedback(event.result, self.plan.scenario))
             self.console.print(f"[dim]feedback {event.latency_s:.2f}s after the answer ended[/]")
         elif isinstance(event, r.ProbeAsked):
@@ -734,6 +747,8 @@ class LiveRun:
 
         if isinstance(event, r.ModelsReady):
             self.models_ready = True
+        if isinstance(event, r.TakesAdopted):
+            self.console.print(render_adopted(event), soft_wrap=True)
         view = self.view
         if view is not None:
             view.update(event)
@@ -750,10 +765,10 @@ class LiveRun:
                 self._loop()
         except (KeyboardInterrupt, EOFError):
             _print_interrupted(console, self.run_.interrupt())
-            return 130
+            return stop_exit_code()
         except RunInterrupted as e:
             _print_interrupted(console, e.session)
-            return 130
+            return stop_exit_code()
         finally:
             self.run_.close()
         session = self.run_.finish()

@@ -105,12 +105,11 @@ def _devices(args) -> int:
 
 
 def _record(args) -> int:
-    import signal
-
     from starcoach.capture import FileSource, MicrophoneSource, RecordingInterrupted, RecordOptions, record_take
     from starcoach.config import silence_stop_default
 
     from ._output import console, print_json
+    from ._signals import stop_exit_code, stop_reason
 
     if args.realtime and not args.from_file:
         print("starcoach: --realtime needs --from-file", file=sys.stderr)
@@ -130,8 +129,7 @@ def _record(args) -> int:
     stop = threading.Event()
     keys = _KeyStop(stop) if sys.stdin.isatty() else None
     meter = _Meter(source.name, silence, args.max_s, keys is not None)
-    # SIGTERM ends the take like Ctrl-C, so the WAV header is complete.
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    # SIGTERM ends the take like Ctrl-C (starcoach.cli._signals), so the WAV header is complete.
 
     def on_block(samples, status) -> None:
         meter.status = status
@@ -149,12 +147,12 @@ def _record(args) -> int:
         else:
             take = record_take(source, args.out, stop_event=stop, options=options, on_block=on_block)
     except RecordingInterrupted as e:
-        print(f"starcoach: stopped (Ctrl-C); saved {e.take.duration_s:.1f} s to {e.take.path}", file=sys.stderr)
-        return 130
+        print(f"starcoach: stopped ({stop_reason()}); saved {e.take.duration_s:.1f} s to {e.take.path}",
+              file=sys.stderr)
+        return stop_exit_code()
     finally:
         if keys:
             keys.close()
-        signal.signal(signal.SIGTERM, previous)
 
     transcript, latency = None, None
     if stream is not None:
@@ -181,10 +179,6 @@ def _record(args) -> int:
 
 _STOP_REASONS = {"stop": "stopped by key press", "silence": "stopped after silence",
                  "max_length": "reached the length limit", "end_of_source": "end of the file"}
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
 
 
 class _Meter:
