@@ -271,7 +271,7 @@ class MockRun:
         self._started = 0.0
         self._hold = None  # the session's live-run lock, from start() to finish()/interrupt()
         self._adopted: list[Take] = []  # orphaned takes found on resume, transcribed in the background
-        self._adopted_transcripts: dict[str, dict[str, Any]] = {}
+        self._adopted_transcripts: dict[str, Any] = {}  # audio -> Transcript
         self._adopted_done = threading.Event()
 
     # --- life cycle ----------------------------------------------------------------------------
@@ -342,7 +342,7 @@ class MockRun:
                 transcript = transcribe_file(self.session_dir / take.audio, model=load_whisper_kept(self.model))
             except StarcoachError:
                 continue  # unreadable audio stays listed, without a transcript
-            self._adopted_transcripts[take.audio] = transcript.to_dict()
+            self._adopted_transcripts[take.audio] = transcript
 
     def wait_for_models(self, timeout: float | None = None) -> bool:
         """Block until the models are loaded; re-raise a loading error here."""
@@ -642,7 +642,7 @@ class MockRun:
 
         self._refresh_totals()
         for take in self.session.takes:
-            if not take.transcript and take.audio in self._adopted_transcripts:
+            if take.transcript is None and take.audio in self._adopted_transcripts:
                 take.transcript = self._adopted_transcripts[take.audio]
         save_run_session(self.session)
 

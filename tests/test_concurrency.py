@@ -122,6 +122,8 @@ def test_a_note_during_a_run_survives_and_rm_of_the_live_session_is_refused(star
 
 
 def test_a_run_save_keeps_notes_pinned_meanwhile(starcoach_home):
+    from analyses import analysis
+
     from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
     from starcoach.run import MockRun, RunPlan
     from starcoach.session import Note, StepResult
@@ -129,7 +131,7 @@ def test_a_run_save_keeps_notes_pinned_meanwhile(starcoach_home):
 
     run = MockRun(RunPlan(find_scenario(DEFAULT_SCENARIO_ID), "ownership", "sde2"), lambda label: None)
     session = run.session
-    session.steps.append(StepResult("situation", 20.0, 30.0, "x", {}))
+    session.steps.append(StepResult("situation", 20.0, 30.0, "x", analysis("situation", "x")))
     save_run_session(session)
     add_note(session.session_id, Note(at_s=3.0, text="first", step="situation"))
     session.total_s = 20.0  # the run carries on with its own (older) copy
