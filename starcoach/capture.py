@@ -9,7 +9,9 @@ Sources all give float32 mono 16 kHz blocks through one small interface (:class:
 
 :func:`record_take` (or :class:`Recorder` for a UI that polls) writes each block to a WAV file
 (16-bit, flushed with an updated header at least every ``RecordOptions.flush_s``), so Ctrl-C
-leaves a playable file and ``kill -9`` loses at most the last second. It reports the level and
+leaves a playable file and ``kill -9`` loses at most the last second. A write that fails (a full
+disk) ends the take at once: the file is closed with a header covering every whole frame on
+disk, and :class:`RecordingWriteError` says where and how much audio was kept. It reports the level and
 the elapsed time on the recorder's clock (samples written / 16 000), and stops on an external
 stop (a :class:`threading.Event` the UI sets on a key press), on silence once speech has started
 (Silero VAD), on the length guard, or at the end of a file source. Each block can go to a consumer
@@ -20,9 +22,12 @@ Device problems raise :class:`starcoach.errors.DeviceError` naming the devices a
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import math
 import queue
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -427,6 +432,52 @@ class Take:
     overflows: int = 0
 
 
+class RecordingWriteError(StorageError):
+    """Writing the take failed part-way (a full disk, a removed drive); what was written is kept.
+
+    Attributes:
+        take: The take as kept on disk (``stopped_by`` is ``interrupt``; ``duration_s`` is the
+            audio the file really holds, its header repaired to match).
+        disk_full: True when the folder's file system has no space left.
+    """
+
+    def __init__(self, take: "Take", disk_full: bool, cause: BaseException) -> None:
+        where = take.path.parent
+        kept = f"kept {take.duration_s:.1f} s of audio in {take.path}"
+        if disk_full:
+            super().__init__(f"The disk holding {where} is full: {kept}",
+                             "free some space; the recording up to that point is saved")
+        else:
+            super().__init__(f"Cannot write the recording {take.path} ({_describe_write_error(cause)}): {kept}",
+                             "check the disk, or record to another folder")
+        self.take = take
+        self.disk_full = disk_full
+
+
+class _WriteFailed(Exception):
+    """Internal: a write to the open WAV failed (carried out of the recording loop)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _describe_write_error(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    return str(e).strip().rstrip(".") or type(e).__name__
+
+
+def _disk_full(folder: Path, cause: BaseException) -> bool:
+    """Whether a failed write means a full file system (libsndfile only says 'System error')."""
+    if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return True
+    try:
+        return shutil.disk_usage(folder).free < 64 * 1024
+    except OSError:
+        return False
+
+
 class RecordingInterrupted(KeyboardInterrupt):
     """Ctrl-C during a take; the WAV file is complete and playable. ``take`` describes it."""
 
@@ -468,8 +519,10 @@ class Recorder:
 
         Raises:
             RecordingInterrupted: Ctrl-C; the file is closed (playable) before it propagates.
+            RecordingWriteError: a write failed (a full disk); the file is closed and playable up
+                to the last whole frame written.
             DeviceError: the source cannot be opened.
-            StorageError: the output file cannot be written.
+            StorageError: the output file cannot be created.
         """
         import soundfile as sf
 
@@ -477,19 +530,55 @@ class Recorder:
         stopped_by = "interrupt"
         try:
             with self.source:  # open the device first: a device error leaves no empty file behind
-                with self._open_wav(sf) as wav:
+                wav = self._open_wav(sf)
+                try:
                     stopped_by = self._loop(wav)
+                except BaseException:
+                    with contextlib.suppress(Exception):  # the error that stopped us is the one to tell
+                        wav.close()
+                    raise
+                try:
+                    wav.close()
+                except (RuntimeError, OSError) as e:  # the final header write failed
+                    raise _WriteFailed(e) from e
         except KeyboardInterrupt as e:
             raise RecordingInterrupted(self._take("interrupt", started_at)) from e
+        except _WriteFailed as e:
+            raise self._write_error(e.cause, started_at) from e.cause
         return self._take(stopped_by, started_at)
 
+    def _write_error(self, cause: BaseException, started_at: str) -> RecordingWriteError:
+        """Close out a take whose write failed: header repaired to the frames on disk."""
+        from starcoach.wavfile import repair_header
+
+        kept = None
+        with contextlib.suppress(OSError):
+            kept = repair_header(self.path)
+        take = self._take("interrupt", started_at)
+        if kept is not None:
+            take = dataclasses.replace(take, duration_s=round(kept, 3))
+        return RecordingWriteError(take, _disk_full(self.path.parent, cause), cause)
+
     def _open_wav(self, sf):
+        if self.path.is_dir():
+            raise StorageError(f"{self.path} is a folder, not a file name",
+                               f"give the WAV file to write, e.g. {self.path / 'take.wav'}")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             return sf.SoundFile(str(self.path), mode="w", samplerate=SAMPLE_RATE, channels=1,
                                 subtype="PCM_16", format="WAV")
         except (OSError, RuntimeError) as e:  # soundfile raises LibsndfileError (a RuntimeError)
-            raise StorageError(f"Cannot write the recording {self.path}: {e}",
+            from starcoach.store import storage_error
+
+            with contextlib.suppress(OSError):
+                if self.path.stat().st_size == 0:
+                    self.path.unlink()  # no empty file left behind
+            if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM):
+                raise storage_error(e, self.path) from e
+            if _disk_full(self.path.parent, e):
+                raise StorageError(f"The disk holding {self.path.parent} is full: nothing could be recorded",
+                                   "free some space, then record again") from e
+            raise StorageError(f"Cannot write the recording {self.path}: {_describe_write_error(e)}",
                                "choose a folder you can write, with free space") from e
 
     def _take(self, stopped_by: str, started_at: str) -> Take:
@@ -539,7 +628,10 @@ class Recorder:
     def _write(self, wav, block, vad: VadStream, np) -> None:
         if not len(block):
             return
-        wav.write(block)
+        try:
+            wav.write(block)
+        except (RuntimeError, OSError) as e:  # LibsndfileError "System error." on a full disk
+            raise _WriteFailed(e) from e
         self._frames += len(block)
         self._update_speech(vad.feed(block))
         rms = float(np.sqrt(np.mean(np.square(block, dtype=np.float64))))
@@ -590,8 +682,11 @@ def _sync(wav) -> None:
     (not only libsndfile, which tolerates a stale header) sees the audio written so far."""
     from soundfile import _ffi, _snd
 
-    wav.flush()
-    _snd.sf_command(wav._file, _SFC_UPDATE_HEADER_NOW, _ffi.NULL, 0)
+    try:
+        wav.flush()
+        _snd.sf_command(wav._file, _SFC_UPDATE_HEADER_NOW, _ffi.NULL, 0)
+    except (RuntimeError, OSError) as e:
+        raise _WriteFailed(e) from e
 
 
 def record_take(source: AudioSource, out_path: Path | str, *, stop_event: threading.Event | None = None,
@@ -616,8 +711,9 @@ def record_take(source: AudioSource, out_path: Path | str, *, stop_event: thread
 
     Raises:
         RecordingInterrupted: Ctrl-C (a ``KeyboardInterrupt``); the WAV is playable.
+        RecordingWriteError: a write failed mid-take (a full disk); the WAV is playable up to it.
         DeviceError: the microphone cannot be opened.
-        StorageError: the WAV cannot be written.
+        StorageError: the WAV cannot be created.
     """
     opts = options or RecordOptions()
     if option_overrides:

@@ -563,7 +563,7 @@ class MockRun:
 
     def _record(self, label: str, take_no: int, target_s: float, stop: threading.Event | None,
                 source: Any = None) -> Recording:
-        from starcoach.capture import RecordingInterrupted, record_take
+        from starcoach.capture import RecordingInterrupted, RecordingWriteError, record_take
         from starcoach.transcribe import StreamingTranscriber
 
         source = source if source is not None else self.source_factory(label)
@@ -593,6 +593,9 @@ class MockRun:
             self._cancel.set()
             stop.set()
             return Recording(path, audio, started_at, e.take.duration_s, "interrupt", self.clock())
+        except RecordingWriteError as e:
+            self._stop_after_write_error(label, take_no, Recording(path, audio, started_at, e.take.duration_s,
+                                                                   "interrupt", self.clock()), stream, e)
         except Exception:
             with contextlib.suppress(OSError):
                 if path.stat().st_size == 0:  # claimed but never recorded (the device failed)
@@ -609,6 +612,32 @@ class MockRun:
         self.wait_for_models()
         rec.transcript = stream.finish(path)
         return rec
+
+    def _stop_after_write_error(self, label: str, take_no: int, rec: Recording, stream: "_LateStream",
+                                error: Exception) -> None:
+        """A take's audio could not be written (a full disk): keep what was, stop the run, say so.
+
+        The take is kept as interrupted, with a transcript of what reached the disk when the
+        models are ready. session.json is saved if there is room for it; if not, ``--resume``
+        adopts the take from its file. Raises the StorageError the person sees.
+        """
+        from starcoach.errors import StorageError
+
+        self._cancel.set()
+        transcript = stream.finish_quietly(timeout=120)
+        self._keep_interrupted(label, take_no, rec)
+        if transcript is not None and self.session.takes and self.session.takes[-1].audio == rec.audio:
+            self.session.takes[-1].transcript = transcript
+        self.session.ended_at = now_iso()
+        with contextlib.suppress(StorageError):
+            self._save()
+        self.close()
+        self.release()
+        sid = self.session.session_id
+        what = f"{label} take {take_no}"
+        message = getattr(error, "message", str(error))
+        raise StorageError(f"{message} ({what}); the run stopped there",
+                           f"free some space, then continue with `starcoach run --resume {sid}`") from error
 
     def _keep_interrupted(self, label: str, take_no: int, rec: Recording) -> None:
         if rec.path.exists():
@@ -737,6 +766,21 @@ class _LateStream:
         if self._stream is None:
             self._start()
         return self._stream.finish()
+
+    def finish_quietly(self, timeout: float):
+        """The transcript of what was fed, or None (models not loaded, a decoding error, too slow).
+
+        Used when a take ends badly: it also makes sure no decoding thread is left running inside
+        the model when the process exits.
+        """
+        if self._stream is None and not self._ready.wait(timeout):
+            return None
+        try:
+            if self._stream is None:
+                self._start()
+            return self._stream.finish(timeout=timeout)
+        except Exception:  # noqa: BLE001 - the take is kept either way
+            return None
 
 
 def _batch_options():
