@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from starcoach.errors import StorageError
+
 
 @dataclass(frozen=True)
 class Check:
@@ -131,6 +133,8 @@ def check_data_dir() -> Check:
     except OSError as e:
         return Check("Data directory", False, f"cannot write ({e.strerror})",
                      "set STARCOACH_HOME to a folder you can write")
+    except StorageError as e:  # data_dir() could not create the folder
+        return Check("Data directory", False, e.message, e.fix)
     free = shutil.disk_usage(path).free / 1e9
     ok = free > 0.2
     return Check("Data directory", ok, f"{path} ({free:.1f} GB free)",

@@ -30,15 +30,25 @@ def data_dir(create: bool = True) -> Path:
 
         path = Path(user_data_dir("starcoach", appauthor=False))
     if create:
-        path.mkdir(parents=True, exist_ok=True)
+        _make(path)
     return path
+
+
+def _make(path: Path) -> None:
+    """Create a data folder, or say in one line why it cannot be (never a bare OSError)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        from starcoach.store import storage_error
+
+        raise storage_error(e, path) from e
 
 
 def sessions_dir(create: bool = True) -> Path:
     """The folder holding one sub-folder per saved session."""
     path = data_dir(create) / "sessions"
     if create:
-        path.mkdir(parents=True, exist_ok=True)
+        _make(path)
     return path
 
 

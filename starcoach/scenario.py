@@ -8,6 +8,8 @@ what was expected.
 
 from __future__ import annotations
 
+import dataclasses
+
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -180,6 +182,8 @@ class Scenario:
         modes: The three preparation modes.
         quiz: Quiz questions.
         path: The file it was loaded from.
+        replaces: The file of an earlier folder (the bundled bank) with the same id that this one
+            replaces ("" if none): a user's own copy of a bundled scenario wins.
     """
 
     id: str
@@ -197,6 +201,7 @@ class Scenario:
     modes: tuple[Mode, ...]
     quiz: tuple[QuizQuestion, ...]
     path: Path | None = field(default=None, compare=False)
+    replaces: str = field(default="", compare=False)
 
     @property
     def principle(self) -> str:
@@ -315,8 +320,9 @@ class ScenarioLibrary:
     """What a scan of the scenario folders found.
 
     Attributes:
-        scenarios: The valid scenarios, sorted by id (for a duplicated id, the first file found).
-        problems: Problems with the other files (invalid files, duplicate ids).
+        scenarios: The valid scenarios, sorted by id (for an id in two folders, the later
+            folder's file, with ``replaces`` set; within one folder, the first file found).
+        problems: Problems with the other files (invalid files, duplicate ids in one folder).
     """
 
     scenarios: tuple[Scenario, ...]
@@ -326,6 +332,11 @@ class ScenarioLibrary:
     def ids(self) -> list[str]:
         """Ids of the valid scenarios."""
         return [s.id for s in self.scenarios]
+
+    @property
+    def replacing(self) -> list[Scenario]:
+        """The scenarios that replace one with the same id from an earlier folder."""
+        return [s for s in self.scenarios if s.replaces]
 
 
 # --- the schema, table-driven -------------------------------------------------------------------
@@ -698,16 +709,56 @@ def _build(data: dict, path: Path) -> Scenario:
     )
 
 
-def _parse(path: Path) -> tuple[dict | None, list[Problem]]:
-    """Read and parse a TOML file: (data, []) or (None, [the problem])."""
-    import tomllib
+#: The largest scenario file read (the biggest bundled one is about 20 KB).
+MAX_SCENARIO_BYTES = 1024 * 1024
+
+
+def _read_limited(path: Path) -> tuple[bytes | None, list[Problem]]:
+    """The file's bytes, refusing anything but a regular file of at most MAX_SCENARIO_BYTES.
+
+    A FIFO or a device (``/dev/zero``) is refused before it is opened, so reading never blocks or
+    runs without end; the size is checked again while reading, in case the file grows.
+    """
+    import stat
 
     try:
-        raw = path.read_bytes()
+        info = path.stat()
     except OSError as e:
         return None, [Problem(path, "(file)", f"cannot read it: {e.strerror or e}")]
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a folder" if stat.S_ISDIR(info.st_mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode)
+                else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "not a regular file")
+        return None, [Problem(path, "(file)", f"{kind}, not a scenario file: give the path of a .toml file")]
+    too_big = Problem(path, "(file)", f"{_size(info.st_size)}, too large for a scenario file "
+                      f"(at most {_size(MAX_SCENARIO_BYTES)}): is it the right file?")
+    if info.st_size > MAX_SCENARIO_BYTES:
+        return None, [too_big]
     try:
-        return tomllib.loads(raw.decode("utf-8")), []
+        with path.open("rb") as f:
+            raw = f.read(MAX_SCENARIO_BYTES + 1)
+    except OSError as e:
+        return None, [Problem(path, "(file)", f"cannot read it: {e.strerror or e}")]
+    if len(raw) > MAX_SCENARIO_BYTES:
+        return None, [too_big]
+    return raw, []
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024**2:.1f} MB" if n >= 1024**2 else f"{n / 1024:.0f} KB"
+
+
+def _parse(path: Path) -> tuple[dict | None, list[Problem]]:
+    """Read and parse a TOML file: (data, []) or (None, [the problem]).
+
+    A UTF-8 byte-order mark (some Windows editors write one) is accepted.
+    """
+    import tomllib
+
+    raw, problems = _read_limited(path)
+    if raw is None:
+        return None, problems
+    try:
+        return tomllib.loads(raw.decode("utf-8-sig")), []
     except UnicodeDecodeError as e:
         return None, [Problem(path, "(file)", f"not UTF-8 text ({e.reason} at byte {e.start})")]
     except tomllib.TOMLDecodeError as e:
@@ -720,7 +771,7 @@ def _parse(path: Path) -> tuple[dict | None, list[Problem]]:
             return None, [Problem(path, f"line {line}",
                                   f"malformed TOML: {reason} (line {line}, column {col})", line)]
         if text.endswith("(at end of document)"):
-            line = raw.decode("utf-8").count("\n") + 1
+            line = raw.decode("utf-8-sig").count("\n") + 1
             reason = text.removesuffix("(at end of document)").strip()
             return None, [Problem(path, f"line {line}",
                                   f"malformed TOML: {reason} (at the end of the file)", line)]
@@ -764,23 +815,34 @@ def scan(dirs: list[Path] | None = None) -> ScenarioLibrary:
 
     Invalid files and duplicated ids do not stop the scan; they are returned as problems, so
     one half-written file of the user's does not hide the others.
+
+    A file in a later folder replaces a scenario with the same id from an earlier one (the user's
+    folder comes after the bundled bank, so the user's copy of a bundled question wins; its
+    :attr:`Scenario.replaces` names the bundled file, so every command can say so). Two files
+    with one id in the same folder are a problem (the first one found is used).
     """
     if dirs is None:
         from starcoach.paths import scenario_dirs
 
         dirs = scenario_dirs()
     found: dict[str, Scenario] = {}
+    folder_of: dict[str, int] = {}
     problems: list[Problem] = []
-    for path in _toml_files([Path(d) for d in dirs]):
-        scenario, file_problems = check_file(path)
-        problems.extend(file_problems)
-        if scenario is None:
-            continue
-        if scenario.id in found:
-            problems.append(Problem(path, "id", f"duplicate id {scenario.id!r}: "
-                                    f"{found[scenario.id].path} has it too; ids must be unique"))
-            continue
-        found[scenario.id] = scenario
+    for rank, folder in enumerate(Path(d) for d in dirs):
+        for path in _toml_files([folder]):
+            scenario, file_problems = check_file(path)
+            problems.extend(file_problems)
+            if scenario is None:
+                continue
+            if scenario.id in found:
+                earlier = found[scenario.id]
+                if folder_of[scenario.id] == rank or earlier.path is None or earlier.path.resolve() == path.resolve():
+                    problems.append(Problem(path, "id", f"duplicate id {scenario.id!r}: "
+                                            f"{earlier.path} has it too; ids must be unique"))
+                    continue
+                scenario = dataclasses.replace(scenario, replaces=str(earlier.replaces or earlier.path))
+            found[scenario.id] = scenario
+            folder_of[scenario.id] = rank
     return ScenarioLibrary(tuple(sorted(found.values(), key=lambda s: s.id)), tuple(problems))
 
 

@@ -417,6 +417,12 @@ def load_audio(path: Path | str):
         raise AudioError(f"{p} is a folder, not an audio file", "give the path of a .wav/.mp3/.flac/... file")
     if p.stat().st_size == 0:
         raise AudioError(f"Audio file {p} is empty (0 bytes)", "record it again")
+    try:
+        with open(p, "rb"):
+            pass
+    except PermissionError as e:
+        raise AudioError(f"Cannot read {p}: permission denied",
+                         "make the file readable (chmod u+r), or copy it to a folder you own") from e
     from faster_whisper.audio import decode_audio
 
     try:

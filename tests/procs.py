@@ -39,11 +39,11 @@ def spawn(*args: str, home: Path, **extra_env: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, env=env_for(home, **extra_env))
 
 
-def sc(*args: str, home: Path, timeout: float = 180, prefix: list[str] | None = None,
+def sc(*args: str, home: Path, timeout: float = 180, prefix: list[str] | None = None, cwd: Path | None = None,
        **extra_env: str) -> subprocess.CompletedProcess:
     """Run ``starcoach ARGS`` to the end (``prefix``: e.g. a privilege-dropping wrapper)."""
     result = subprocess.run([*(prefix or []), str(STARCOACH), *args], capture_output=True, text=True,
-                            env=env_for(home, **extra_env), timeout=timeout, stdin=subprocess.DEVNULL)
+                            env=env_for(home, **extra_env), timeout=timeout, stdin=subprocess.DEVNULL, cwd=cwd)
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
@@ -96,6 +96,39 @@ def answers_folder(say, folder: Path, labels: tuple[str, ...], lead_silence_s: f
         else:
             shutil.copy(clip, folder / f"{label}.wav")
     return folder
+
+
+def mount_tmpfs(path: Path, size: str = "2m", read_only: bool = False) -> None:
+    """Mount a fresh tmpfs at ``path`` (unmount with :func:`unmount`); skips the test where it cannot."""
+    import pytest
+
+    path.mkdir(parents=True, exist_ok=True)
+    if shutil.which("mount") is None:
+        pytest.skip("no mount command: a full or read-only disk cannot be simulated here")
+    options = f"size={size}" + (",ro" if read_only else "")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+
+
+def unmount(path: Path) -> None:
+    subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+def without_file_permission_override() -> list[str]:
+    """A command prefix under which file permissions apply even to root (else: no prefix).
+
+    Root reads any file whatever its mode; dropping CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from
+    the bounding set (util-linux ``setpriv``) makes a ``chmod 000`` file unreadable to it too.
+    """
+    import pytest
+
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv (util-linux): permissions cannot be denied to root")
+    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
 
 
 def session_ids(home: Path) -> list[str]:

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import wave
 from pathlib import Path
 
@@ -19,23 +18,18 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from procs import answers_folder, one_error_line, sc, session_ids
+from procs import answers_folder, mount_tmpfs, one_error_line, sc, session_ids, unmount
 
 
 @pytest.fixture
 def small_disk(tmp_path):
     """A 2 MB tmpfs at ``tmp_path/disk`` (unmounted afterwards); skips where it cannot be mounted."""
     mount = tmp_path / "disk"
-    mount.mkdir()
-    if shutil.which("mount") is None:
-        pytest.skip("no mount command: a full disk cannot be simulated here")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+    mount_tmpfs(mount, "2m")
     try:
         yield mount
     finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+        unmount(mount)
 
 
 def fill(disk: Path, leave_bytes: int) -> None:

@@ -257,18 +257,18 @@ def test_missing_file():
 # --- several files: load_all, scan, duplicates, find_scenario ------------------------------------
 
 
-def test_duplicate_ids_across_folders(tmp_path):
+def test_an_id_in_a_later_folder_replaces_the_earlier_one(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir(), b.mkdir()
     shutil.copy(MINIMAL, a), shutil.copy(MINIMAL, b)
-    with pytest.raises(ScenarioInvalid) as info:
-        load_all([a, b])
-    assert str(info.value) == (
-        f"{b / 'minimal.toml'}: id: duplicate id 'minimal': {a / 'minimal.toml'} has it too; "
-        "ids must be unique"
-    )
+    # the user's folder comes after the bundled bank: the user's copy wins, and says what it replaces
     library = scan([a, b])
-    assert library.ids == ["minimal"] and library.scenarios[0].path == a / "minimal.toml"
+    assert library.problems == ()
+    assert library.ids == ["minimal"] and library.scenarios[0].path == b / "minimal.toml"
+    assert library.scenarios[0].replaces == str(a / "minimal.toml")
+    assert library.replacing == list(library.scenarios)
+    assert [s.path for s in load_all([a, b])] == [b / "minimal.toml"]
+    # validating the two files together still names the clash
     (problem,) = validate_files([a, b])
     assert problem.field == "id" and problem.message.startswith("duplicate id 'minimal'")
 

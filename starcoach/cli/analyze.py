@@ -44,6 +44,9 @@ def _analyze(args) -> int:
     if args.audio is not None:
         from starcoach.transcribe import SAMPLE_RATE, load_audio, transcribe_samples
 
+        from starcoach.cli.speech import warn_if_cut_short
+
+        warn_if_cut_short(args.audio)
         samples = load_audio(args.audio)
         transcript = transcribe_samples(samples, model=args.model)
         text = transcript.text

@@ -15,6 +15,7 @@ import time
 from typing import Any, Callable
 
 from starcoach.cli._signals import stop_exit_code
+from starcoach.cli.scenarios import note_replaced
 
 STEP_TITLES = {"situation": "Situation", "task": "Task", "action": "Action", "result": "Result",
                "reflection": "Reflection", "answer": "Whole answer"}
@@ -95,6 +96,10 @@ def run_command(args: argparse.Namespace) -> int:
     )
     from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
 
+    from starcoach.cli import _args
+
+    _args.count(getattr(args, "loop", None), "--loop", "questions")
+    _args.seconds(getattr(args, "silence", None), "--silence", zero_means="turns it off")
     if getattr(args, "principle", None) or getattr(args, "loop", None):
         return _run_picked(args)
     interactive = sys.stdin.isatty() and not args.no_input and not args.answers and not args.json
@@ -130,6 +135,7 @@ def run_command(args: argparse.Namespace) -> int:
         plan = plan_from_session(session, scenario)
     else:
         scenario = find_scenario(args.scenario or DEFAULT_SCENARIO_ID)
+        note_replaced(scenario)
         mode, level = _choose_mode_level(args, scenario, interactive)
         plan = RunPlan(scenario, mode, level, steps=steps_from_only(args.only),
                        probes=_probe_indexes(args.probes, len(scenario.probes)), continuous=args.continuous)
@@ -137,6 +143,10 @@ def run_command(args: argparse.Namespace) -> int:
     if args.answers:
         files = find_answer_files(args.answers)
         check_answer_files(files, plan, args.answers)
+        from starcoach.cli.speech import warn_if_cut_short
+
+        for path in files.values():
+            warn_if_cut_short(path)
         factory = answers_source_factory(files, realtime=args.realtime)
         source_kind = "files"
     else:

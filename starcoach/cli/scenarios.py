@@ -78,6 +78,13 @@ def _warn_broken(problems) -> None:
               f"see `starcoach scenarios validate {path}`", file=sys.stderr)
 
 
+def note_replaced(scenario) -> None:
+    """One line on stderr when ``scenario`` is a user's copy that replaces a bundled one."""
+    if getattr(scenario, "replaces", ""):
+        print(f"starcoach: note: using {scenario.path}, which replaces the bundled scenario "
+              f"'{scenario.id}' ({scenario.replaces})", file=sys.stderr)
+
+
 def _list(args: argparse.Namespace) -> int:
     from starcoach.scenario import resolve_principle, scan, with_principle
 
@@ -86,6 +93,8 @@ def _list(args: argparse.Namespace) -> int:
     if args.principle:
         scenarios = with_principle(scenarios, args.principle)
     _warn_broken(library.problems)
+    for scenario in library.replacing:
+        note_replaced(scenario)
     if args.json:
         from starcoach.cli._output import print_json
 
@@ -131,6 +140,7 @@ def _show(args: argparse.Namespace) -> int:
     from starcoach.scenario import find_scenario
 
     scenario = find_scenario(args.id)
+    note_replaced(scenario)
     if args.show_json:
         import dataclasses
 
@@ -204,15 +214,21 @@ def _new(args: argparse.Namespace) -> int:
                                 f"name it {args.id}.toml (a scenario's file is named by its id)")
     else:
         path = default_new_path(args.id)
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w" if args.force else "x", encoding="utf-8") as f:
             f.write(text)
     except FileExistsError as e:
         raise ScenarioError(f"{path} already exists",
                             "choose another id or -o PATH, or add --force to overwrite") from e
     except OSError as e:
-        raise ScenarioError(f"Cannot write {path}: {e.strerror}", "choose another -o PATH") from e
+        import errno
+
+        why = {errno.EROFS: "the folder is on a read-only file system", errno.EACCES: "permission denied",
+               errno.EPERM: "permission denied", errno.ENOSPC: "the disk is full"}.get(e.errno, e.strerror)
+        raise ScenarioError(f"Cannot write {path}: {why}",
+                            "write it elsewhere with -o PATH (then set STARCOACH_SCENARIOS), "
+                            "or set STARCOACH_HOME to a folder you can write") from e
     print(f"Wrote {path}")
     print(f"Replace every FILL IN, then check it: starcoach scenarios validate {path}")
     searched = [d.resolve() for d in scenario_dirs()]
@@ -248,6 +264,7 @@ def _quiz(args: argparse.Namespace) -> int:
     from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
 
     scenario = find_scenario(args.id or DEFAULT_SCENARIO_ID)
+    note_replaced(scenario)
     out = console()
     total = len(scenario.quiz)
     out.print(Text.assemble(("Quiz: ", "bold"), scenario.question, "\n",

@@ -114,6 +114,16 @@ def _record(args) -> int:
     if args.realtime and not args.from_file:
         print("starcoach: --realtime needs --from-file", file=sys.stderr)
         return 2
+    from pathlib import Path
+
+    from starcoach.cli import _args
+    from starcoach.errors import StorageError
+
+    _args.seconds(args.max_s, "--max", example=120)
+    _args.seconds(args.silence, "--silence", zero_means="never stops on silence")
+    if Path(args.out).expanduser().is_dir():
+        raise StorageError(f"{args.out} is a folder, not a file name",
+                           f"give the WAV file to write, e.g. {Path(args.out) / 'take.wav'}")
     silence = silence_stop_default() if args.silence is None else (args.silence or None)
     options = RecordOptions(silence_stop_s=silence, max_s=args.max_s)
     source = (FileSource(args.from_file, realtime=args.realtime) if args.from_file
@@ -258,11 +268,22 @@ class _KeyStop:
 # --- transcribe ------------------------------------------------------------------------------
 
 
+def warn_if_cut_short(path) -> None:
+    """One warning line on stderr when a WAV's header promises more audio than the file holds."""
+    from starcoach.wavfile import truncation
+
+    cut = truncation(path)
+    if cut is not None:
+        print(f"starcoach: warning: {cut.describe(path)} (copied or downloaded only in part?); "
+              f"only those {cut.present_s:.1f} s are used", file=sys.stderr)
+
+
 def _transcribe(args) -> int:
     from starcoach.transcribe import transcribe_file
 
     from ._output import console, print_json
 
+    warn_if_cut_short(args.audio)
     transcript = transcribe_file(args.audio, model=args.model)
     if args.json:
         print_json(transcript.to_dict())
