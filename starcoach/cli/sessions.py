@@ -264,6 +264,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     verb = "Replaced" if info.replaced else "Imported"
     print(f"{verb} session {info.session_id} ({info.files} files, {_size(info.bytes)}). "
           f"Review it with `starcoach review {info.session_id}`.")
+    if info.missing_audio:
+        n = len(info.missing_audio)
+        print(f"starcoach: warning: the bundle has no audio for {', '.join(info.missing_audio)} "
+              f"({'it replays' if n == 1 else 'they replay'} as silence; ask for a new export)", file=sys.stderr)
+    if info.skipped:
+        n = len(info.skipped)
+        print(f"starcoach: note: skipped {n} file{'s' * (n != 1)} the session does not use: "
+              f"{', '.join(info.skipped[:5])}{' ...' if n > 5 else ''}", file=sys.stderr)
     return 0
 
 

@@ -6,6 +6,12 @@ trusted on import: member names must be plain relative paths under ``<id>/`` (no
 absolute paths, no links, no drive letters: no zip-slip), file types and sizes are limited, the
 checksums must match, ``session.json`` must have the shape of a session whose audio paths stay in
 its folder, and the session is unpacked next to the others and renamed into place in one step.
+
+What is unpacked is capped by what the session declares: only audio files the session names are
+unpacked (others are skipped and reported), each at most its declared duration times
+:data:`MAX_AUDIO_BYTES_PER_S`, copied to disk in 1 MB pieces, so a small bundle holding a
+gigabyte of zeros neither fills the disk nor the memory. Audio the session names but the bundle
+lacks is reported too (it replays as silence).
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ import re
 import shutil
 import stat
 import zipfile
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
@@ -25,7 +32,9 @@ from starcoach import __version__
 from starcoach.errors import StorageError
 from starcoach.paths import sessions_dir
 from starcoach.session import SESSION_ID_RE, Session
-from starcoach.store import LOCK_NAME, resolve_inside, resolve_session_id, session_dir, session_from_json
+from starcoach.store import (
+    LOCK_NAME, hold_session, resolve_inside, resolve_session_id, session_dir, session_from_json, session_lock,
+)
 
 #: Version of the bundle layout.
 BUNDLE_FORMAT = 1
@@ -36,6 +45,12 @@ AUDIO_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.(wav|flac|ogg|og
 MAX_FILES = 1000
 MAX_TOTAL_BYTES = 2 * 1024**3
 MAX_JSON_BYTES = 64 * 1024**2
+#: An audio file may hold at most this many bytes per second of audio the session declares for it
+#: (48 kHz stereo float WAV; starcoach itself records 32 000 B/s), plus AUDIO_SLACK_BYTES.
+MAX_AUDIO_BYTES_PER_S = 384_000
+AUDIO_SLACK_BYTES = 1024**2
+#: Audio is copied out of the zip in pieces of this size (never whole in memory).
+_CHUNK = 1024**2
 
 
 class BundleError(StorageError):
@@ -54,6 +69,8 @@ class BundleInfo:
         files: Number of session files in it.
         bytes: Size of those files, uncompressed.
         replaced: On import, True if an existing session with the same id was replaced.
+        missing_audio: On import, audio files the session names that the bundle does not hold.
+        skipped: On import, files in the bundle the session does not use (not unpacked).
     """
 
     path: Path
@@ -61,6 +78,8 @@ class BundleInfo:
     files: int
     bytes: int
     replaced: bool = False
+    missing_audio: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
 
 def export_bundle(ref: str, path: Path) -> BundleInfo:
@@ -96,13 +115,22 @@ def import_bundle(path: Path, replace: bool = False) -> BundleInfo:
         replace: Replace an existing session with the same id (else that is an error).
 
     Raises:
-        BundleError: the file is not a valid bundle; the message says what is wrong.
+        BundleError: the file is not a valid bundle, or unpacks to more than its session declares;
+            the message says what is wrong.
+        InUse: ``replace`` of a session a live run holds.
     """
     path = Path(path)
     if not path.is_file():
         raise BundleError(f"No bundle at {path}", "give the path of a .zip made by `starcoach export ID --bundle`")
     if not zipfile.is_zipfile(path):
         raise BundleError(f"{path} is not a zip file", "give a bundle made by `starcoach export ID --bundle`")
+    try:
+        return _import(path, replace)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+        raise BundleError(f"{path} is damaged ({e})", "export the bundle again") from e
+
+
+def _import(path: Path, replace: bool) -> BundleInfo:
     with zipfile.ZipFile(path) as zf:
         manifest = _read_manifest(zf, path)
         session_id = manifest["session_id"]
@@ -117,6 +145,14 @@ def import_bundle(path: Path, replace: bool = False) -> BundleInfo:
             raise BundleError(f"{path}: session.json is for {session.session_id!r}, the manifest for {session_id!r}",
                               "export the bundle again")
         _check_audio_refs(session, path)
+        declared = _declared_audio(session)
+        prefix = f"{session_id}/"
+        present = {name[len(prefix):] for name in members}
+        missing = sorted(rel for rel in declared if rel not in present)
+        skipped = sorted(rel for rel in present if rel != "session.json" and rel not in declared)
+        wanted = [name for name in members if name[len(prefix):] not in skipped]
+        for name in wanted:
+            _check_audio_size(zf.getinfo(name), name[len(prefix):], declared, path)
         final = session_dir(session_id)
         exists = final.exists()
         if exists and not replace:
@@ -126,21 +162,18 @@ def import_bundle(path: Path, replace: bool = False) -> BundleInfo:
         shutil.rmtree(staging, ignore_errors=True)
         total = 0
         try:
-            for name in members:
+            for name in wanted:
                 info = zf.getinfo(name)
-                rel = name[len(session_id) + 1:]
+                rel = name[len(prefix):]
                 target = resolve_inside(staging, rel)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                data = _read_limited(zf, info, MAX_TOTAL_BYTES - total)
-                total += len(data)
-                if hashlib.sha256(data).hexdigest() != manifest["files"][name]:
-                    raise BundleError(f"{path}: {name} does not match its checksum", "the bundle is damaged; export it again")
-                with open(target, "xb") as f:
-                    f.write(data)
+                limit = min(MAX_TOTAL_BYTES - total, _audio_cap(rel, declared))
+                total += _copy_member(zf, info, target, limit, manifest["files"][name], path)
             if exists:
-                trash = final.with_name(f".replaced-{session_id}-{os.getpid()}")
-                os.replace(final, trash)
-                os.replace(staging, final)
+                with hold_session(session_id, "the run recording into it"), session_lock(session_id):
+                    trash = final.with_name(f".replaced-{session_id}-{os.getpid()}")
+                    os.replace(final, trash)
+                    os.replace(staging, final)
                 shutil.rmtree(trash, ignore_errors=True)
             else:
                 os.replace(staging, final)
@@ -148,7 +181,61 @@ def import_bundle(path: Path, replace: bool = False) -> BundleInfo:
             raise BundleError(f"Cannot unpack {path} ({e.strerror})", "check the disk and STARCOACH_HOME") from e
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    return BundleInfo(path, session_id, len(members), total, replaced=exists)
+    return BundleInfo(path, session_id, len(wanted), total, replaced=exists, missing_audio=missing, skipped=skipped)
+
+
+def _declared_audio(session: Session) -> dict[str, float]:
+    """Each audio file the session names (relative to its folder) and the seconds it declares for it."""
+    declared: dict[str, float] = {}
+    for item in [*session.takes, *session.steps, *session.probes]:
+        rel = str(getattr(item, "audio", "") or "").replace("\\", "/")
+        if not rel:
+            continue
+        seconds = getattr(item, "duration_s", 0.0) or 0.0
+        seconds += getattr(item, "offset_s", 0.0) or 0.0  # a step of a whole answer ends this far in
+        declared[rel] = max(declared.get(rel, 0.0), float(seconds))
+    return declared
+
+
+def _audio_cap(rel: str, declared: dict[str, float]) -> int:
+    """The most bytes ``rel`` may unpack to (session.json: MAX_JSON_BYTES)."""
+    if rel == "session.json":
+        return MAX_JSON_BYTES
+    return int(declared.get(rel, 0.0) * MAX_AUDIO_BYTES_PER_S) + AUDIO_SLACK_BYTES
+
+
+def _check_audio_size(info: zipfile.ZipInfo, rel: str, declared: dict[str, float], path: Path) -> None:
+    cap = _audio_cap(rel, declared)
+    if info.file_size > cap:
+        raise BundleError(
+            f"{path}: {rel} unpacks to {_mb(info.file_size)} but the session declares "
+            f"{declared.get(rel, 0.0):.1f} s of audio for it (at most {_mb(cap)})",
+            "the bundle was altered; export it again from starcoach",
+        )
+
+
+def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit: int, digest: str,
+                 path: Path) -> int:
+    """Stream one member to ``target`` in pieces, checking its size and checksum; returns its bytes."""
+    h = hashlib.sha256()
+    written = 0
+    with zf.open(info) as src, open(target, "xb") as dst:
+        while True:
+            chunk = src.read(_CHUNK)
+            if not chunk:
+                break
+            written += len(chunk)
+            if written > limit:
+                raise BundleError(f"{path}: {info.filename} is larger than allowed", "it is not a starcoach bundle")
+            h.update(chunk)
+            dst.write(chunk)
+    if h.hexdigest() != digest:
+        raise BundleError(f"{path}: {info.filename} does not match its checksum", "the bundle is damaged; export it again")
+    return written
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024**2:.1f} MB"
 
 
 def _exportable(folder: Path, p: Path) -> bool:
@@ -254,7 +341,7 @@ def _check_audio_refs(session: Session, path: Path) -> None:
         rel = PurePosixPath(ref.replace("\\", "/"))
         if rel.is_absolute() or ".." in rel.parts or ":" in ref or not rel.parts or rel.parts[0] != "audio":
             raise BundleError(f"{path}: session.json names audio outside the session: {ref!r}", "the bundle was edited; export it again")
-        # A file missing from the bundle is tolerated (an interrupted take): it replays as silence.
+        # A file missing from the bundle is tolerated (it replays as silence); import says so.
 
 
 def _sha256(p: Path) -> str:
