@@ -75,6 +75,12 @@ class SessionNotFound(StorageError):
     code = "E401"
 
 
+class TimelineError(StarcoachError):
+    """A time or step given by the user does not exist in the session (or is not a time)."""
+
+    code = "E410"
+
+
 class SessionInvalid(StorageError):
     """A session file is not JSON, not a session, or a field of it has the wrong type.
 

@@ -27,7 +27,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from starcoach.analysis.model import Analysis
 from starcoach.errors import StarcoachError
@@ -36,6 +36,12 @@ from starcoach.session import ProbeResult, Session, StepResult, Take, now_iso
 
 #: Sample rate every take is recorded at.
 SAMPLE_RATE = 16000
+
+
+class RunError(StarcoachError):
+    """A run cannot start or continue as asked (a finished session resumed, a missing source)."""
+
+    code = "E601"
 
 
 class RunInterrupted(StarcoachError):
@@ -52,9 +58,110 @@ class RunInterrupted(StarcoachError):
         self.session = session
 
 
+class PlanError(StarcoachError):
+    """What a person asked of a run does not fit the scenario (a mode, level, step or probe).
+
+    Attributes:
+        field: The part of the plan that is wrong: ``mode``, ``level``, ``only`` or ``probes``
+            (a front end maps it to its own control: the CLI to ``--mode``, a form to a field).
+        value: The value given.
+        valid: What would have been valid.
+    """
+
+    code = "E602"
+
+    def __init__(self, message: str, fix: str, field: str, value: object, valid: tuple[str, ...] = ()) -> None:
+        super().__init__(message, fix)
+        self.field = field
+        self.value = value
+        self.valid = valid
+
+
+#: Other ways people write a level id.
+LEVEL_ALIASES = {"senior-sde": "senior", "sr": "senior", "sde-1": "sde1", "sde-2": "sde2"}
+
+
+def _normalise(value: str) -> str:
+    return value.strip().lower().replace(" ", "-").replace("_", "-")
+
+
+def resolve_mode(scenario: Scenario, value: str | None) -> str | None:
+    """The mode id ``value`` means (``"Dive Deep"`` -> ``dive-deep``); None when not given.
+
+    Raises:
+        PlanError: the scenario has no such mode.
+    """
+    if not value:
+        return None
+    modes = tuple(m.id for m in scenario.modes)
+    mode = _normalise(value)
+    if mode not in modes:
+        raise PlanError(f"Unknown mode '{value}'", f"expected one of {', '.join(modes)}", "mode", value, modes)
+    return mode
+
+
+def resolve_level(scenario: Scenario, value: str | None) -> str | None:
+    """The level id ``value`` means (``"Senior SDE"`` -> ``senior``); None when not given.
+
+    Raises:
+        PlanError: the scenario has no such level.
+    """
+    if not value:
+        return None
+    levels = tuple(lvl.id for lvl in scenario.levels)
+    level = _normalise(value)
+    level = LEVEL_ALIASES.get(level, level)
+    if level not in levels:
+        raise PlanError(f"Unknown level '{value}'", f"expected one of {', '.join(levels)}", "level", value, levels)
+    return level
+
+
+def default_level(scenario: Scenario) -> str:
+    """The level a run uses when none is chosen (SDE2 where the scenario has it)."""
+    levels = [lvl.id for lvl in scenario.levels]
+    return "sde2" if "sde2" in levels else levels[0]
+
+
+def parse_probes(value: str | Iterable[int] | None, count: int) -> tuple[int, ...] | None:
+    """Which follow-up probes to ask: ``None``/``"all"`` (all), ``"none"``/``"0"``/``""`` (none),
+    numbers and ranges (``"1,3"``, ``"1-2"``), or a list of numbers; sorted, 1-based.
+
+    Raises:
+        PlanError: not probe numbers, or a number the scenario does not have.
+    """
+    if value is None:
+        return None
+    indexes: set[int] = set()
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "all":
+            return None
+        if text in ("0", "none", ""):
+            return ()
+        try:
+            for part in text.split(","):
+                part = part.strip()
+                if not part:
+                    continue
+                if "-" in part:
+                    lo, hi = (int(x) for x in part.split("-", 1))
+                    indexes.update(range(lo, hi + 1))
+                else:
+                    indexes.add(int(part))
+        except ValueError:
+            raise PlanError(f"'{value}' is not a list of probe numbers",
+                            f"give probe numbers like 1,3 or 1-{count}, or 'none'", "probes", value) from None
+    else:
+        indexes = set(value)
+    bad = sorted(i for i in indexes if not 1 <= i <= count)
+    if bad:
+        raise PlanError(f"No probe {bad[0]} in this scenario", f"it has probes 1-{count}", "probes", value)
+    return tuple(sorted(indexes))
+
+
 @dataclass(frozen=True)
 class RunPlan:
-    """What a run asks.
+    """What a run asks. Build it from what a person chose with :meth:`build`.
 
     Attributes:
         scenario: The question and its model answer.
@@ -83,6 +190,38 @@ class RunPlan:
     def labels(self) -> list[str]:
         """What the plan asks, in order: its steps, then ``probe-N`` for each probe."""
         return list(self.steps) + [f"probe-{i}" for i in self.probe_indexes]
+
+    @classmethod
+    def build(
+        cls,
+        scenario: Scenario,
+        mode: str | None = None,
+        level: str | None = None,
+        only: str | Iterable[str] | None = None,
+        probes: str | Iterable[int] | None = None,
+        continuous: bool = False,
+    ) -> "RunPlan":
+        """The plan for what a person chose, checked against the scenario (every front end uses this).
+
+        Args:
+            scenario: The question.
+            mode: Mode id or a loose spelling (``"Dive Deep"``); None: the scenario's first mode.
+            level: Level id, alias or display name (``"senior-sde"``); None: SDE2.
+            only: The steps to answer (``"situation,task"`` or a list); None or "": all of them.
+            probes: See :func:`parse_probes`; None: all.
+            continuous: Whole-answer mode.
+
+        Raises:
+            PlanError: an unknown mode, level or step, or probes the scenario does not have.
+        """
+        return cls(
+            scenario,
+            resolve_mode(scenario, mode) or scenario.modes[0].id,
+            resolve_level(scenario, level) or default_level(scenario),
+            steps=steps_from_only(only),
+            probes=parse_probes(probes, len(scenario.probes)),
+            continuous=continuous,
+        )
 
 
 # --- events ------------------------------------------------------------------------------------
@@ -243,7 +382,7 @@ class MockRun:
         self.max_take_s = max_take_s
         self._resumed = session is not None
         if session is not None and session.scenario != plan.scenario.id:
-            raise StarcoachError(
+            raise RunError(
                 f"Session {session.session_id} is for scenario '{session.scenario}', not '{plan.scenario.id}'",
                 f"resume without naming a scenario: `starcoach run --resume {session.session_id}`",
             )
@@ -568,7 +707,7 @@ class MockRun:
 
         source = source if source is not None else self.source_factory(label)
         if source is None:
-            raise StarcoachError(f"No audio source for '{label}'", "answer every step (or narrow the run with --only)")
+            raise RunError(f"No audio source for '{label}'", "answer every step, or narrow the run to the steps you have")
         stop = stop or threading.Event()
         self._active_stop = stop
         if self._cancel.is_set():
@@ -897,13 +1036,18 @@ def microphone_source_factory(device: str | int | None = None) -> SourceFactory:
 
 
 def steps_from_only(only: str | Iterable[str] | None) -> tuple[str, ...]:
-    """Parse ``--only situation,task`` into STAR-ordered step names (raises on unknown names)."""
+    """The steps to answer, in STAR order, from ``"situation,task"`` or a list (None: all).
+
+    Raises:
+        PlanError: an unknown step name.
+    """
     if not only:
         return STEP_NAMES
     names = [n.strip().lower() for n in (only.split(",") if isinstance(only, str) else only) if n.strip()]
     bad = [n for n in names if n not in STEP_NAMES]
     if bad:
-        raise StarcoachError(f"Unknown step '{bad[0]}' in --only", f"expected one of {', '.join(STEP_NAMES)}")
+        raise PlanError(f"Unknown step '{bad[0]}'", f"expected one of {', '.join(STEP_NAMES)}", "only", only,
+                        STEP_NAMES)
     return tuple(s for s in STEP_NAMES if s in names)
 
 
@@ -914,3 +1058,30 @@ def plan_from_session(session: Session, scenario: Scenario) -> RunPlan:
     probes = tuple(int(label.split("-")[1]) for label in labels if label.startswith("probe-"))
     return RunPlan(scenario, session.mode, session.level, steps=steps, probes=probes,
                    continuous=session.continuous)
+
+
+class ResumedRun(NamedTuple):
+    """An interrupted session and the plan of what it still owes (see :func:`resume_run`)."""
+
+    session: Session
+    plan: RunPlan
+
+
+def resume_run(ref: str) -> ResumedRun:
+    """Load an interrupted session (id, unique prefix or ``latest``) to continue it.
+
+    Raises:
+        SessionNotFound: no such session.
+        SessionInvalid: its file is damaged.
+        RunError: the session is already complete.
+        ScenarioNotFound: its scenario is no longer in the question bank.
+    """
+    from starcoach.scenario import find_scenario
+    from starcoach.store import load_session
+
+    session = load_session(ref)
+    if session.complete:
+        raise RunError(f"Session {session.session_id} is already complete",
+                       f"review it (`starcoach review {session.session_id}`) or start a new run")
+    scenario = find_scenario(session.scenario)
+    return ResumedRun(session, plan_from_session(session, scenario))

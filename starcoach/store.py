@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from starcoach.clock import format_clock
 from starcoach.errors import SessionInvalid, SessionNotFound, StorageError
 from starcoach.paths import sessions_dir
 from starcoach.records import RecordError
@@ -328,7 +329,7 @@ def add_note(ref: str, note: Note) -> Session:
         if length is not None and note.at_s > length + 1.0:
             where = f"step {note.step}" if note.step else "the session"
             raise StorageError(
-                f"--at {_clock(note.at_s)} is beyond the end of {where} ({_clock(length)})",
+                f"--at {format_clock(note.at_s)} is beyond the end of {where} ({format_clock(length)})",
                 "give a time inside the recording" + ("" if note.step else ", or --step STEP for a time within a step"),
             )
         session.notes.append(note)
@@ -434,11 +435,6 @@ def _span_of(session: Session, section: str) -> float | None:
 def _section_order(session: Session, section: str) -> int:
     names = section_names(session)
     return names.index(section) + 1 if section in names else 0
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def storage_error(e: OSError, path: Path) -> StorageError:

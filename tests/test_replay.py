@@ -15,7 +15,8 @@ import pytest
 from sessionfactory import bank, handmade_session  # noqa: F401 - fixture
 from starcoach.replay import Replay, ReplayError, replay_events
 from starcoach.report.export import load_timeline
-from starcoach.report.timeline import TimelineError, build_timeline, join_words
+from starcoach.errors import TimelineError
+from starcoach.report.timeline import build_timeline, join_words
 from starcoach.session import Note
 from starcoach.store import add_note
 

@@ -8,10 +8,11 @@ import pytest
 
 from analyses import analysis, finding
 from starcoach.cli import main
-from starcoach.cli.run import _probe_indexes, level_meter, render_summary, timing_colour
+from starcoach.cli.views import level_meter, render_summary, timing_colour
 from starcoach.errors import AudioError, StarcoachError
 from starcoach.run import (
-    MockRun, RunPlan, check_answer_files, find_answer_files, plan_from_session, steps_from_only,
+    MockRun, PlanError, RunPlan, check_answer_files, find_answer_files, parse_probes, plan_from_session, resume_run,
+    steps_from_only,
 )
 from starcoach.scenario import DEFAULT_SCENARIO_ID, STEP_NAMES, find_scenario
 from starcoach.session import ProbeResult, StepResult, Take
@@ -52,18 +53,48 @@ def test_only_and_probes_parsing(scenario):
     assert steps_from_only(None) == STEP_NAMES
     with pytest.raises(StarcoachError, match="Unknown step 'actoin'.*expected one of situation"):
         steps_from_only("actoin")
-    assert _probe_indexes(None, 4) is None
-    assert _probe_indexes("all", 4) is None
-    assert _probe_indexes("0", 4) == () == _probe_indexes("none", 4)
-    assert _probe_indexes("2", 4) == (2,)
-    assert _probe_indexes("3,1", 4) == (1, 3)
-    assert _probe_indexes("1-2,4", 4) == (1, 2, 4)
+    assert parse_probes(None, 4) is None
+    assert parse_probes("all", 4) is None
+    assert parse_probes("0", 4) == () == parse_probes("none", 4)
+    assert parse_probes("2", 4) == (2,)
+    assert parse_probes("3,1", 4) == (1, 3)
+    assert parse_probes("1-2,4", 4) == (1, 2, 4)
     with pytest.raises(StarcoachError, match="No probe 5"):
-        _probe_indexes("1,5", 4)
+        parse_probes("1,5", 4)
     with pytest.raises(StarcoachError, match="not a list of probe numbers"):
-        _probe_indexes("some", 4)
+        parse_probes("some", 4)
     plan = RunPlan(scenario, "ownership", "sde2", steps=("situation", "task"), probes=(2,))
     assert plan.labels() == ["situation", "task", "probe-2"]
+
+
+def test_plan_build_checks_what_a_person_chose(scenario):
+    """The rules every front end shares: loose spellings, defaults, and errors that name the field."""
+    plan = RunPlan.build(scenario, "Dive Deep", "Senior SDE", only="task, situation", probes="3,1")
+    assert (plan.mode, plan.level, plan.steps, plan.probes) == ("dive-deep", "senior", ("situation", "task"), (1, 3))
+    default = RunPlan.build(scenario)
+    assert (default.mode, default.level, default.steps, default.probes) == ("ownership", "sde2", STEP_NAMES, None)
+    assert RunPlan.build(scenario, level="sr").level == "senior"
+    assert RunPlan.build(scenario, probes=[2]).probes == (2,)
+    for kwargs, field in (({"mode": "bravery"}, "mode"), ({"level": "principal"}, "level"),
+                          ({"only": "actoin"}, "only"), ({"probes": "9"}, "probes"), ({"probes": "x"}, "probes")):
+        with pytest.raises(PlanError) as e:
+            RunPlan.build(scenario, **kwargs)
+        assert e.value.field == field and e.value.value == kwargs[field]
+        assert "--" not in e.value.one_line()  # the library names no CLI flag
+
+
+def test_resume_run_gives_the_plan_and_refuses_a_finished_session(scenario):
+    from starcoach.run import RunError
+    from starcoach.store import save_session
+
+    run = MockRun(RunPlan.build(scenario, "dive-deep", only="task", probes="1"), lambda label: None)
+    save_session(run.session)
+    session, plan = resume_run("latest")
+    assert session.session_id == run.session.session_id and plan == run.plan
+    session.complete = True
+    save_session(session)
+    with pytest.raises(RunError, match="is already complete"):
+        resume_run(session.session_id)
 
 
 def test_pending_and_resume_plan(scenario):
@@ -162,7 +193,7 @@ def test_summary_renders_timeline_budget_fixes_and_read(scenario):
 def test_feedback_panel_says_when_no_speech_was_heard(scenario):
     from rich.console import Console
 
-    from starcoach.cli.run import render_feedback
+    from starcoach.cli.views import render_feedback
 
     result = StepResult("task", 6.0, 20, "", analysis("task", "", duration_s=6.0, target_s=20), take=2)
     out = io.StringIO()

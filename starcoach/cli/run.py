@@ -1,24 +1,27 @@
 """``starcoach run`` and ``starcoach demo``: the spoken mock interview, live or scripted.
 
-The coach itself is :class:`starcoach.run.MockRun`; this module is its face: prompts, the live
-recording view (elapsed against target, input level), keys, feedback, probes read aloud, and the
-summary. Everything a person sees is rendered here.
+The coach is :class:`starcoach.run.MockRun`; the plan is checked by
+:meth:`starcoach.run.RunPlan.build` and a resumed run comes from :func:`starcoach.run.resume_run`
+(the same rules a web front end uses). This module turns flags into those calls, chooses the
+audio source and the voice, and prints: the renderables are in :mod:`starcoach.cli.views`, the
+interactive run (keys, live recording view) in :mod:`starcoach.cli.live`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import threading
-import time
-from typing import Any, Callable
+from typing import Callable
 
 from starcoach.cli._signals import stop_exit_code
 from starcoach.cli.scenarios import note_replaced
-
-STEP_TITLES = {"situation": "Situation", "task": "Task", "action": "Action", "result": "Result",
-               "reflection": "Reflection", "answer": "Whole answer"}
+from starcoach.cli.views import (
+    ScriptedView,
+    print_interrupted,
+    print_saved,
+    render_demo_comparison,
+    render_summary,
+)
 
 #: Seconds of silence (after speech started) that end a live take; 0 turns it off.
 DEFAULT_SILENCE_S = 4.0
@@ -89,19 +92,35 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """``starcoach run``."""
-    from starcoach.run import (
-        MockRun, RunInterrupted, RunPlan, answers_source_factory, check_answer_files, find_answer_files,
-        microphone_source_factory, plan_from_session, steps_from_only,
-    )
-    from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
-
+    """``starcoach run``: one scenario, or ``--principle`` / ``--loop`` questions picked at random."""
     from starcoach.cli import _args
 
     _args.count(getattr(args, "loop", None), "--loop", "questions")
     _args.seconds(getattr(args, "silence", None), "--silence", zero_means="turns it off")
-    if getattr(args, "principle", None) or getattr(args, "loop", None):
-        return _run_picked(args)
+    if not (args.principle or args.loop):
+        return _run_one(args, args.scenario)
+    scenarios = pick_for_run(args)
+    console = _console(stderr=bool(args.json))
+    for number, scenario in enumerate(scenarios, 1):
+        if len(scenarios) > 1:
+            console.rule(f"Question {number} of {len(scenarios)} · {scenario.principle}")
+        code = _run_one(args, scenario.id)
+        if code:
+            if len(scenarios) > 1 and number < len(scenarios):
+                console.print(f"Loop stopped after question {number} of {len(scenarios)}.")
+            return code
+    return 0
+
+
+def _run_one(args: argparse.Namespace, scenario_ref: str | None) -> int:
+    """One mock run of ``scenario_ref`` (the seed scenario when None), or the resumed session."""
+    from starcoach.errors import StarcoachError
+    from starcoach.run import (
+        MockRun, RunInterrupted, RunPlan, answers_source_factory, check_answer_files, find_answer_files,
+        microphone_source_factory, resume_run,
+    )
+    from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
+
     interactive = sys.stdin.isatty() and not args.no_input and not args.answers and not args.json
     if args.or_demo:
         reason = _no_live_reason(args)
@@ -111,8 +130,6 @@ def run_command(args: argparse.Namespace) -> int:
 
     if not args.answers:
         if not interactive:
-            from starcoach.errors import StarcoachError
-
             raise StarcoachError(
                 "A live run needs a terminal to read the start and stop keys",
                 "run it in a terminal, or give recorded answers with --answers DIR --no-input",
@@ -123,22 +140,13 @@ def run_command(args: argparse.Namespace) -> int:
 
     session = None
     if args.resume:
-        from starcoach.store import load_session
-
-        session = load_session(args.resume)
-        if session.complete:
-            from starcoach.errors import StarcoachError
-
-            raise StarcoachError(f"Session {session.session_id} is already complete",
-                                 f"review it with `starcoach review {session.session_id}` or start a new run")
-        scenario = find_scenario(session.scenario)
-        plan = plan_from_session(session, scenario)
+        session, plan = resume_run(args.resume)
     else:
-        scenario = find_scenario(args.scenario or DEFAULT_SCENARIO_ID)
+        scenario = find_scenario(scenario_ref or DEFAULT_SCENARIO_ID)
         note_replaced(scenario)
         mode, level = _choose_mode_level(args, scenario, interactive)
-        plan = RunPlan(scenario, mode, level, steps=steps_from_only(args.only),
-                       probes=_probe_indexes(args.probes, len(scenario.probes)), continuous=args.continuous)
+        plan = RunPlan.build(scenario, mode, level, only=args.only, probes=args.probes, continuous=args.continuous)
+    scenario = plan.scenario
 
     if args.answers:
         files = find_answer_files(args.answers)
@@ -166,7 +174,7 @@ def run_command(args: argparse.Namespace) -> int:
         try:
             session = run.run()
         except RunInterrupted as e:
-            _print_interrupted(_console(stderr=True), e.session)
+            print_interrupted(_console(stderr=True), e.session)
             return stop_exit_code()
         from starcoach.cli._output import print_json
 
@@ -182,13 +190,15 @@ def run_command(args: argparse.Namespace) -> int:
         try:
             session = run.run()
         except RunInterrupted as e:
-            _print_interrupted(console, e.session)
+            print_interrupted(console, e.session)
             return stop_exit_code()
         console.print(render_summary(session, scenario))
-        _print_saved(console, session)
+        print_saved(console, session)
         return 0
 
-    live = LiveRun(console, plan, factory, voice_name=voice_name, model=args.model, session=session,
+    from starcoach.cli.live import LiveRun
+
+    live = LiveRun(console, plan, factory, voice=_voice(voice_name, console), model=args.model, session=session,
                    silence_s=silence or None, source_kind=source_kind)
     return live.run()
 
@@ -213,47 +223,29 @@ def pick_for_run(args: argparse.Namespace) -> list:
                           scenarios=scan().scenarios)
 
 
-def _run_picked(args: argparse.Namespace) -> int:
-    """``run --principle P`` (one random question) or ``run --loop N`` (N questions in a row)."""
-    scenarios = pick_for_run(args)
-    console = _console(stderr=bool(args.json))
-    for number, scenario in enumerate(scenarios, 1):
-        if len(scenarios) > 1:
-            console.rule(f"Question {number} of {len(scenarios)} · {scenario.principle}")
-        one = argparse.Namespace(**{**vars(args), "scenario": scenario.id, "principle": None, "loop": None})
-        code = run_command(one)
-        if code:
-            if len(scenarios) > 1 and number < len(scenarios):
-                console.print(f"Loop stopped after question {number} of {len(scenarios)}.")
-            return code
-    return 0
-
-
 def demo_command(args: argparse.Namespace) -> int:
     """``starcoach demo`` (also ``run --or-demo`` without a microphone)."""
     from starcoach.demo import run_demo
     from starcoach.paths import data_dir
-    from starcoach.run import RunInterrupted, steps_from_only
+    from starcoach.run import RunInterrupted, RunPlan
     from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
 
     scenario = find_scenario(getattr(args, "scenario", None) or DEFAULT_SCENARIO_ID)
-    mode, level = _choose_mode_level(args, scenario, interactive=False)
-    steps = steps_from_only(getattr(args, "only", None))
-    probes = _probe_indexes(getattr(args, "probes", None), len(scenario.probes))
+    plan = RunPlan.build(scenario, getattr(args, "mode", None), getattr(args, "level", None),
+                         only=getattr(args, "only", None), probes=getattr(args, "probes", None))
     console = _console(stderr=bool(args.json))
     voice = _voice(getattr(args, "voice", None) or "off", console)
     view = ScriptedView(console, quiet=bool(args.json))
-    from starcoach.run import RunPlan
 
     def on_candidate(candidate) -> None:
-        view.candidate(candidate, RunPlan(scenario, mode, level, steps=steps, probes=probes))
+        view.candidate(candidate, plan)
 
     try:
-        result = run_demo(scenario, mode, level, data_dir() / "demo", voice=voice, on_event=view.on_event,
+        result = run_demo(scenario, plan.mode, plan.level, data_dir() / "demo", voice=voice, on_event=view.on_event,
                           on_candidate=on_candidate, realtime=bool(getattr(args, "realtime", False)),
-                          steps=steps, probes=probes, model=getattr(args, "model", None))
+                          steps=plan.steps, probes=plan.probes, model=getattr(args, "model", None))
     except RunInterrupted as e:
-        _print_interrupted(console, e.session)
+        print_interrupted(console, e.session)
         return stop_exit_code()
     if args.json:
         from starcoach.cli._output import print_json
@@ -266,73 +258,34 @@ def demo_command(args: argparse.Namespace) -> int:
     console.print()
     console.print(render_demo_comparison(result.strong, result.weak))
     for session in (result.strong, result.weak):
-        _print_saved(console, session)
+        print_saved(console, session)
     return 0
 
 
 # --------------------------------------------------------------------------------- choices
 
 
-def _choose_mode_level(args, scenario, interactive: bool) -> tuple[str, str]:
-    from starcoach.errors import StarcoachError
+def _choose_mode_level(args, scenario, interactive: bool) -> tuple[str | None, str | None]:
+    """``--mode`` and ``--level`` as given (checked now), prompting for a missing one in a terminal."""
+    from starcoach.run import default_level, resolve_level, resolve_mode
     from starcoach.scenario import LEVEL_NAMES
 
-    modes = [m.id for m in scenario.modes]
-    levels = [lvl.id for lvl in scenario.levels]
-    mode = _normalise(getattr(args, "mode", None))
-    level = _normalise(getattr(args, "level", None))
-    aliases = {"senior-sde": "senior", "sr": "senior", "sde-1": "sde1", "sde-2": "sde2"}
-    level = aliases.get(level, level) if level else level
-    if mode and mode not in modes:
-        raise StarcoachError(f"Unknown mode '{args.mode}'", f"expected one of {', '.join(modes)}")
-    if level and level not in levels:
-        raise StarcoachError(f"Unknown level '{args.level}'", f"expected one of {', '.join(levels)}")
+    mode = resolve_mode(scenario, args.mode)
+    level = resolve_level(scenario, args.level)
     if interactive and (not mode or not level):
         from rich.prompt import Prompt
 
         console = _console()
         if not mode:
+            modes = [m.id for m in scenario.modes]
             for m in scenario.modes:
                 console.print(f"  [bold]{m.id}[/]: {m.lead_in}")
             mode = Prompt.ask("Preparation mode", choices=modes, default=modes[0], console=console)
         if not level:
+            levels = [lvl.id for lvl in scenario.levels]
             console.print("  " + ", ".join(f"[bold]{lid}[/] ({LEVEL_NAMES.get(lid, lid)})" for lid in levels))
-            level = Prompt.ask("Level", choices=levels, default="sde2" if "sde2" in levels else levels[0],
-                               console=console)
-    return mode or modes[0], level or ("sde2" if "sde2" in levels else levels[0])
-
-
-def _normalise(value: str | None) -> str | None:
-    return value.strip().lower().replace(" ", "-").replace("_", "-") if value else None
-
-
-def _probe_indexes(value: str | None, count: int) -> tuple[int, ...] | None:
-    """``--probes``: ``all`` (default), ``none`` or ``0``, or probe numbers and ranges: ``2``, ``1,3``, ``1-2``."""
-    from starcoach.errors import StarcoachError
-
-    if value is None or value.strip().lower() == "all":
-        return None
-    value = value.strip().lower()
-    if value in ("0", "none", ""):
-        return ()
-    indexes: set[int] = set()
-    try:
-        for part in value.split(","):
-            part = part.strip()
-            if not part:
-                continue
-            if "-" in part:
-                lo, hi = (int(x) for x in part.split("-", 1))
-                indexes.update(range(lo, hi + 1))
-            else:
-                indexes.add(int(part))
-    except ValueError:
-        raise StarcoachError(f"--probes '{value}' is not a list of probe numbers",
-                             f"give probe numbers like 1,3 or 1-{count}, or 'none'") from None
-    bad = sorted(i for i in indexes if not 1 <= i <= count)
-    if bad:
-        raise StarcoachError(f"No probe {bad[0]} in this scenario", f"it has probes 1-{count}")
-    return tuple(sorted(indexes))
+            level = Prompt.ask("Level", choices=levels, default=default_level(scenario), console=console)
+    return mode, level
 
 
 def _device(value: str | None):
@@ -381,507 +334,3 @@ def _console(stderr: bool = False):
     from starcoach.cli._output import console
 
     return console(stderr=stderr)
-
-
-# --------------------------------------------------------------------------------- rendering
-
-
-def timing_colour(elapsed: float, target: float) -> str:
-    """Green well before the target, yellow from 80% of it, red once past it."""
-    if target <= 0 or elapsed < 0.8 * target:
-        return "green"
-    if elapsed <= target:
-        return "yellow"
-    return "red"
-
-
-def level_meter(level: float, width: int = 24) -> str:
-    """An input level bar from a 0..1 level (drawn on a dB scale, -60 dBFS to 0)."""
-    import math
-
-    db = 20 * math.log10(max(level, 1e-6))
-    fill = max(0, min(width, round((db + 60) / 60 * width)))
-    return "█" * fill + "░" * (width - fill)
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def render_intro(plan) -> Any:
-    """The question, the mode's emphasis, the level and its budget."""
-    from rich.console import Group
-    from rich.panel import Panel
-    from rich.text import Text
-
-    sc = plan.scenario
-    mode = sc.mode(plan.mode)
-    level = sc.level(plan.level)
-    body = Text()
-    body.append(sc.question + "\n\n", style="bold")
-    body.append(f"Mode: {mode.name}. ", style="cyan")
-    body.append(mode.lead_in + "\n")
-    body.append("  Emphasize: ", style="green")
-    body.append(mode.emphasize + "\n")
-    body.append("  Downplay:  ", style="yellow")
-    body.append(mode.downplay + "\n")
-    body.append(f"Level: {level.name}. ", style="cyan")
-    body.append(f"{level.guidance} Budget: {level.budget_label}\n")
-    steps = " · ".join(f"{STEP_TITLES[s.name]} {s.target_s:.0f}s" for s in sc.steps if s.name in plan.steps)
-    body.append(("Answer in one go: " if plan.continuous else "Steps: ") + steps, style="dim")
-    return Group(Panel(body, title=f"[bold]{sc.principle}[/] · {sc.title}", border_style="blue"))
-
-
-def render_step_prompt(plan, step: str, number: int, total: int) -> Any:
-    from rich.panel import Panel
-    from rich.text import Text
-
-    s = plan.scenario.step(step)
-    body = Text()
-    body.append(f"Target {s.target_s:.0f}s. ", style="bold")
-    body.append(s.coaching + "\n")
-    body.append("Avoid: ", style="yellow")
-    body.append(s.common_mistake)
-    return Panel(body, title=f"[bold]{number}/{total} {STEP_TITLES[step]}", border_style="cyan")
-
-
-def render_feedback(result, scenario) -> Any:
-    """A step's feedback: time against target, findings with coaching, highlighted transcript."""
-    from rich.console import Group
-    from rich.panel import Panel
-    from rich.text import Text
-
-    from starcoach.analysis.timing import timing_status
-    from starcoach.report.feedback import render_analysis
-
-    status = timing_status(result.duration_s, result.target_s)
-    colour = {"under": "yellow", "on": "green", "over": "red"}[status]
-    # the shared renderer shows the time against target itself
-    parts: list[Any] = [Text(f"take {result.take}", style="dim")] if result.take > 1 else []
-    parts.append(render_analysis(result.analysis))
-    if not result.transcript.strip():
-        parts.insert(0, Text("No speech detected: check the microphone (`starcoach devices`) and redo this step.",
-                             style="bold yellow"))
-    return Panel(Group(*parts), title=f"[bold]{STEP_TITLES.get(result.step, result.step)}: feedback",
-                 border_style=colour)
-
-
-def render_probe(result) -> Any:
-    from rich.console import Group
-    from rich.panel import Panel
-    from rich.text import Text
-
-    from starcoach.report.feedback import highlighted_transcript
-
-    colour = {"strong": "green", "mixed": "yellow", "weak": "red"}.get(result.verdict, "dim")
-    head = Text()
-    head.append(f"Verdict: {result.verdict}", style=f"bold {colour}")
-    parts: list[Any] = [head]
-    for reason in result.reasons[:4]:
-        parts.append(Text(f"• {reason}"))
-    if result.key_line:
-        parts.append(Text(f"Model line: {result.key_line}", style="cyan"))
-    if result.transcript:
-        parts.append(Text(""))
-        parts.append(highlighted_transcript(result.analysis) if result.analysis else Text(result.transcript))
-    return Panel(Group(*parts), title=f"[bold]Probe {result.index}: {result.question}", border_style=colour)
-
-
-def render_summary(session, scenario) -> Any:
-    """Timeline bars, total against budget, top three fixes, reflection bar, Bar Raiser read."""
-    from rich.console import Group
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
-
-    summary = session.summary
-    table = Table.grid(padding=(0, 1))
-    table.add_column(justify="right", style="bold")
-    table.add_column()
-    table.add_column(justify="right")
-    longest = max([e.duration_s for e in summary.timeline] + [e.target_s for e in summary.timeline] + [1])
-    width = 36
-    for e in summary.timeline:
-        colour = {"under": "yellow", "on": "green", "over": "red", "missing": "dim"}[e.status]
-        fill = round(e.duration_s / longest * width)
-        mark = round(e.target_s / longest * width)
-        bar = Text()
-        for i in range(width):
-            if i == mark:
-                bar.append("│", style="bold")
-            elif i < fill:
-                bar.append("█", style=colour)
-            else:
-                bar.append(" ")
-        label = f"{_clock(e.duration_s)}/{_clock(e.target_s)} {e.status}"
-        table.add_row(STEP_TITLES.get(e.step, e.step), bar, Text(label, style=colour))
-    parts: list[Any] = [table]
-    lo, hi = summary.budget_range_s
-    budget_colour = {"within": "green", "under": "yellow", "over": "red"}.get(summary.budget_status, "white")
-    parts.append(Text(f"Total {_clock(summary.total_s)} against the {session.level} budget "
-                      f"{_clock(lo)}–{_clock(hi)}: {summary.budget_status}", style=budget_colour))
-    if summary.top_fixes:
-        parts.append(Text("\nTop things to fix", style="bold"))
-        for i, f in enumerate(summary.top_fixes, 1):
-            line = Text(f"{i}. [{STEP_TITLES.get(f.step, f.step)}] ")
-            line.append(f.text)
-            if f.coaching:
-                line.append(f" — {f.coaching}", style="dim")
-            parts.append(line)
-    rb = summary.reflection_bar
-    parts.append(Text(f"\nReflection bar ({rb.level}): {rb.bar}", style="bold"))
-    parts.append(Text(("✓ " if rb.met else "✗ ") + rb.why, style="green" if rb.met else "red"))
-    parts.append(Text(f"Model: {rb.model_reflection}", style="dim"))
-    br = summary.bar_raiser
-    hire = br.lean == "leaning hire"
-    parts.append(Text(f"\nBar Raiser: {br.headline}", style="bold green" if hire else "bold red"))
-    for r in br.for_[:4]:
-        parts.append(Text(f"  + {r}", style="green"))
-    for r in br.against[:5]:
-        parts.append(Text(f"  − {r}", style="red"))
-    if any(summary.probes.values()):
-        parts.append(Text("Probes: " + ", ".join(f"{v} {k}" for k, v in summary.probes.items() if v), style="dim"))
-    return Panel(Group(*parts), title=f"[bold]Summary · {scenario.principle}", border_style="blue")
-
-
-def render_demo_comparison(strong, weak) -> Any:
-    from rich.table import Table
-
-    table = Table(title="Demo: the same question, two candidates")
-    table.add_column("")
-    table.add_column("Strong")
-    table.add_column("Weak")
-    table.add_row("Bar Raiser", strong.summary.bar_raiser.lean, weak.summary.bar_raiser.lean)
-    table.add_row("Total", f"{strong.total_s:.0f}s", f"{weak.total_s:.0f}s")
-    for name in ("strong", "mixed", "weak"):
-        table.add_row(f"Probes {name}", str(strong.summary.probes.get(name, 0)), str(weak.summary.probes.get(name, 0)))
-    top = lambda s: "\n".join(f.text[:50] for f in s.summary.top_fixes) or "—"  # noqa: E731
-    table.add_row("Top fixes", top(strong), top(weak))
-    return table
-
-
-def render_adopted(event) -> str:
-    """The line a resumed run prints about takes a crashed run recorded but never listed."""
-    n = len(event.takes)
-    which = ", ".join(f"{STEP_TITLES.get(t.step, t.step).lower()} take {t.take} ({t.duration_s:.1f} s)"
-                      for t in event.takes)
-    return (f"Recovered {n} take{'s' * (n != 1)} an earlier run was recording: {which}; "
-            f"kept as interrupted (transcribed, not counted).")
-
-
-def _print_saved(console, session) -> None:
-    console.print(f"Saved session [bold]{session.session_id}[/] — review it with "
-                  f"`starcoach review {session.session_id}`", soft_wrap=True)
-
-
-def _print_interrupted(console, session) -> None:
-    takes = len(session.takes)
-    console.print(
-        f"\nStopped. Everything recorded so far ({takes} take{'s' * (takes != 1)}) is saved in session "
-        f"[bold]{session.session_id}[/] (incomplete).\n"
-        f"  Resume:  starcoach run --resume {session.session_id}\n"
-        f"  Review:  starcoach review {session.session_id}",
-        soft_wrap=True,
-    )
-
-
-# --------------------------------------------------------------------------------- scripted view
-
-
-class ScriptedView:
-    """Prints a scripted or demo run as it goes: feedback per step, verdicts per probe."""
-
-    def __init__(self, console, quiet: bool = False) -> None:
-        self.console = console
-        self.quiet = quiet
-        self.plan = None
-
-    def intro(self, plan, resumed: bool = False) -> None:
-        self.plan = plan
-        if not self.quiet:
-            self.console.print(render_intro(plan))
-            if resumed:
-                self.console.print("[dim]Resuming the interrupted session.[/]")
-
-    def candidate(self, candidate, plan) -> None:
-        self.plan = plan
-        if self.quiet:
-            return
-        self.console.rule(f"[bold]Demo: the {candidate.name} candidate")
-        self.console.print(render_intro(plan))
-
-    def on_event(self, event) -> None:
-        from starcoach import run as r
-
-        if self.quiet:
-            return
-        if isinstance(event, r.TakesAdopted):
-            self.console.print(render_adopted(event), soft_wrap=True)
-        elif isinstance(event, r.StepFeedback):
-            self.console.print(render_feedback(event.result, self.plan.scenario))
-            self.console.print(f"[dim]feedback {event.latency_s:.2f}s after the answer ended[/]")
-        elif isinstance(event, r.ProbeAsked):
-            self.console.print(f"\n[bold cyan]Interviewer:[/] {event.question}")
-        elif isinstance(event, r.ProbeJudged):
-            self.console.print(render_probe(event.result))
-
-
-# --------------------------------------------------------------------------------- live run
-
-
-class KeyReader:
-    """Single key presses from the terminal (cbreak mode: Ctrl-C still interrupts)."""
-
-    def __init__(self, stream=None) -> None:
-        self.stream = stream or sys.stdin
-        self.fd = self.stream.fileno()
-        self._saved = None
-
-    def __enter__(self) -> "KeyReader":
-        import termios
-        import tty
-
-        try:
-            self._saved = termios.tcgetattr(self.fd)
-            tty.setcbreak(self.fd)
-        except termios.error:
-            self._saved = None
-        return self
-
-    def __exit__(self, *exc) -> None:
-        import termios
-
-        if self._saved is not None:
-            termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
-
-    def read(self, timeout: float | None = None) -> str | None:
-        """One key, or None after ``timeout`` seconds."""
-        import select
-
-        ready, _, _ = select.select([self.fd], [], [], timeout)
-        if not ready:
-            return None
-        data = os.read(self.fd, 1)
-        if not data:
-            raise EOFError
-        return data.decode(errors="replace")
-
-    def wait(self, keys: str) -> str:
-        """Block until one of ``keys`` is pressed (Enter arrives as ``\\n``)."""
-        while True:
-            key = self.read(None)
-            key = "\n" if key == "\r" else key
-            if key and key.lower() in keys:
-                return key.lower()
-
-    def drain(self) -> None:
-        while self.read(0) is not None:
-            pass
-
-
-class RecordingView:
-    """The live panel: elapsed against target (colour turns), input level meter, what stops it."""
-
-    def __init__(self, title: str, target_s: float, silence_s: float | None, clock=time.monotonic) -> None:
-        self.title = title
-        self.target_s = target_s
-        self.silence_s = silence_s
-        self.clock = clock
-        self.elapsed = 0.0
-        self.level = 0.0
-        self.speaking = False
-        self.state = "waiting"
-        self.models_ready = False
-        self._stopped_at: float | None = None
-
-    def update(self, event) -> None:
-        from starcoach import run as r
-
-        if isinstance(event, r.TakeStarted):
-            self.state = "recording"
-        elif isinstance(event, r.Progress):
-            self.elapsed, self.level, self.speaking = event.elapsed_s, event.level, event.speaking
-        elif isinstance(event, r.TakeStopped):
-            self.state = f"stopped ({event.stopped_by}) — transcribing and analysing…"
-            self.elapsed = event.duration_s
-            self._stopped_at = self.clock()
-        elif isinstance(event, r.ModelsReady):
-            self.models_ready = True
-
-    def __rich__(self):
-        from rich.panel import Panel
-        from rich.text import Text
-
-        colour = timing_colour(self.elapsed, self.target_s)
-        body = Text()
-        body.append("● " if self.state == "recording" else "■ ", style="bold red" if self.state == "recording" else "dim")
-        body.append(f"{_clock(self.elapsed)}", style=f"bold {colour}")
-        body.append(f" / {_clock(self.target_s)} target", style="dim")
-        if self.elapsed > self.target_s:
-            body.append(f"  +{self.elapsed - self.target_s:.0f}s over", style="red")
-        body.append("\nlevel ")
-        body.append(level_meter(self.level), style="green" if self.speaking else "cyan")
-        body.append("\n")
-        if self.state == "waiting":
-            body.append("the interviewer is asking…", style="dim")
-        elif self.state == "recording":
-            hint = "Enter or space: stop"
-            if self.silence_s:
-                hint += f" · stops after {self.silence_s:g}s of silence"
-            body.append(hint, style="dim")
-            if not self.models_ready:
-                body.append("  (loading models…)", style="dim")
-        else:
-            body.append(self.state, style="yellow")
-        return Panel(body, title=f"[bold]{self.title}", border_style=colour)
-
-
-class LiveRun:
-    """The interactive run: prompts, keys, the live view, feedback, probes, summary."""
-
-    def __init__(self, console, plan, factory, *, voice_name: str, model: str | None, session,
-                 silence_s: float | None, source_kind: str) -> None:
-        from starcoach.run import MockRun
-
-        self.console = console
-        self.plan = plan
-        self.silence_s = silence_s
-        self.view: RecordingView | None = None
-        self.models_ready = False
-        self.run_ = MockRun(plan, factory, voice=_voice(voice_name, console), on_event=self._on_event,
-                            model=model, session=session, source_kind=source_kind, silence_stop_s=silence_s)
-
-    def _on_event(self, event) -> None:
-        from starcoach import run as r
-
-        if isinstance(event, r.ModelsReady):
-            self.models_ready = True
-        if isinstance(event, r.TakesAdopted):
-            self.console.print(render_adopted(event), soft_wrap=True)
-        view = self.view
-        if view is not None:
-            view.update(event)
-
-    def run(self) -> int:
-        from starcoach.run import RunInterrupted
-
-        console = self.console
-        console.print(render_intro(self.plan))
-        self.run_.start()  # models load while the candidate reads the question
-        try:
-            with KeyReader() as keys:
-                self.keys = keys
-                self._loop()
-        except (KeyboardInterrupt, EOFError):
-            _print_interrupted(console, self.run_.interrupt())
-            return stop_exit_code()
-        except RunInterrupted as e:
-            _print_interrupted(console, e.session)
-            return stop_exit_code()
-        finally:
-            self.run_.close()
-        session = self.run_.finish()
-        console.print(render_summary(session, self.plan.scenario))
-        _print_saved(console, session)
-        return 0
-
-    def _loop(self) -> None:
-        pending = self.run_.pending()
-        steps = [p for p in pending if not p.startswith("probe-")]
-        for number, label in enumerate(steps, 1):
-            if label == "answer":
-                self._answer()
-            else:
-                self._step(label, number, len(steps))
-        probes = [p for p in pending if p.startswith("probe-")]
-        if probes:
-            self.console.rule("[bold]Follow-up questions")
-            self.console.print("The interviewer asks; answer aloud when the question ends. Enter or space stops.")
-        for label in probes:
-            self._probe(int(label.split("-")[1]))
-
-    def _step(self, step: str, number: int, total: int) -> None:
-        console = self.console
-        while True:
-            console.print(render_step_prompt(self.plan, step, number, total))
-            console.print("[bold]Enter[/] to start speaking · [bold]q[/] to stop the run here")
-            self.keys.drain()
-            if self.keys.wait("\n q") == "q":
-                raise KeyboardInterrupt
-            target = self.plan.scenario.step(step).target_s
-            result = self._record(f"{STEP_TITLES[step]} · target {target:.0f}s", target,
-                                  lambda stop: self.run_.record_step(step, stop))
-            console.print(render_feedback(result, self.plan.scenario))
-            console.print("[bold]Enter[/] next · [bold]r[/] redo this step (every take is kept) · [bold]q[/] stop here")
-            self.keys.drain()
-            key = self.keys.wait("\nrq ")
-            if key == "q":
-                raise KeyboardInterrupt
-            if key != "r":
-                return
-
-    def _answer(self) -> None:
-        console = self.console
-        while True:
-            target = sum(self.plan.scenario.step(s).target_s for s in self.plan.steps)
-            console.print(f"Answer the whole question in one go (about {_clock(target)}). "
-                          "[bold]Enter[/] to start · [bold]q[/] to stop the run here")
-            self.keys.drain()
-            if self.keys.wait("\n q") == "q":
-                raise KeyboardInterrupt
-            results = self._record(f"Whole answer · target {_clock(target)}", target,
-                                   lambda stop: self.run_.record_answer(stop))
-            for result in results:
-                console.print(render_feedback(result, self.plan.scenario))
-            missing = [s for s in self.plan.steps if s not in {r.step for r in results}]
-            if missing:
-                console.print(f"[yellow]Not heard: {', '.join(STEP_TITLES[m] for m in missing)}[/]")
-            console.print("[bold]Enter[/] continue · [bold]r[/] answer again (kept) · [bold]q[/] stop here")
-            self.keys.drain()
-            key = self.keys.wait("\nrq ")
-            if key == "q":
-                raise KeyboardInterrupt
-            if key != "r":
-                return
-
-    def _probe(self, index: int) -> None:
-        probe = self.plan.scenario.probes[index - 1]
-        self.console.print(f"\n[bold cyan]Interviewer:[/] {probe.question}")
-        result = self._record(f"Probe {index} · answer aloud", 30.0, lambda stop: self.run_.ask_probe(index, stop))
-        self.console.print(render_probe(result))
-
-    def _record(self, title: str, target: float, work: Callable[[threading.Event], Any]):
-        """Run ``work(stop)`` in a worker thread while the live view shows elapsed and level."""
-        from rich.live import Live
-
-        stop = threading.Event()
-        box: dict[str, Any] = {}
-
-        def target_fn() -> None:
-            try:
-                box["result"] = work(stop)
-            except BaseException as e:  # noqa: BLE001 - re-raised on the main thread
-                box["error"] = e
-
-        self.view = RecordingView(title, target, self.silence_s)
-        self.view.models_ready = self.models_ready
-        worker = threading.Thread(target=target_fn, name="starcoach-take", daemon=True)
-        self.keys.drain()
-        worker.start()
-        try:
-            with Live(self.view, console=self.console, refresh_per_second=10, transient=True):
-                while worker.is_alive():
-                    key = self.keys.read(0.05)
-                    # keys pressed while the interviewer is still talking do not end the answer
-                    if key in ("\n", "\r", " ") and self.view.state == "recording":
-                        stop.set()
-        except KeyboardInterrupt:
-            self.run_.cancel()
-            worker.join(10)
-            raise
-        finally:
-            self.view = None
-        if "error" in box:
-            raise box["error"]
-        return box["result"]

@@ -6,9 +6,7 @@ Every command that takes a session ID also takes ``latest`` or a unique prefix o
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-from datetime import date, timedelta
 from pathlib import Path
 
 ID_HELP = "session id, a unique prefix of one, or 'latest'"
@@ -89,36 +87,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 # -- sessions ------------------------------------------------------------------------------------
 
 
-def parse_since(text: str | None, today: date | None = None) -> str | None:
-    """``YYYY-MM-DD``, ``today``, ``yesterday``, ``7d`` or ``2w`` -> ``YYYY-MM-DD``."""
-    from starcoach.errors import StarcoachError
-
-    if not text:
-        return None
-    today = today or date.today()
-    value = text.strip().lower()
-    if value == "today":
-        return today.isoformat()
-    if value == "yesterday":
-        return (today - timedelta(days=1)).isoformat()
-    m = re.fullmatch(r"(\d+)([dw])", value)
-    if m:
-        days = int(m.group(1)) * (7 if m.group(2) == "w" else 1)
-        return (today - timedelta(days=days)).isoformat()
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise StarcoachError(f"--since '{text}' is not a date", "write YYYY-MM-DD, 'today', 'yesterday', or 7d / 2w") from None
-
-
 def cmd_sessions(args: argparse.Namespace) -> int:
-    from starcoach.index import SessionIndex
+    from starcoach.history import list_sessions
 
-    since = parse_since(args.since)
-    with SessionIndex() as index:
-        rows = index.sessions(scenario=args.scenario, since=since)
-        repaired = index.repaired
-    _warn_repaired(repaired)
+    listing = list_sessions(scenario=args.scenario, since=args.since)
+    rows = listing.sessions
+    _warn_repaired(listing.repaired)
     if args.json:
         from starcoach.cli._output import print_json
 
@@ -127,11 +101,11 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from starcoach.cli._output import console
-    from starcoach.report.timeline import format_clock
+    from starcoach.clock import format_clock
 
     out = console()
     if not rows:
-        what = " matching those filters" if (args.scenario or since) else ""
+        what = " matching those filters" if (args.scenario or args.since) else ""
         out.print(f"No sessions{what}. Start one with `starcoach run` (or `starcoach demo`).")
         return 0
     # Two lines per session (the id must never wrap: people copy it): the facts, then what stood out.
@@ -160,29 +134,25 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 def cmd_rm(args: argparse.Namespace) -> int:
     from starcoach.errors import StarcoachError
-    from starcoach.store import delete_session, hold_session, load_session, resolve_session_id
+    from starcoach.history import describe_session, remove_session
+    from starcoach.store import hold_session, resolve_session_id
 
     session_id = resolve_session_id(args.session)
     if not args.yes:
         hold_session(session_id, "the run recording into it").release()  # refused before asking, not after
         if not sys.stdin.isatty():
             raise StarcoachError(f"Not deleting {session_id} without confirmation", "add --yes to delete without asking")
-        try:
-            session = load_session(session_id)
-            what = f"{session.scenario}, {session.started_at[:16].replace('T', ' ')}, {len(session.takes)} takes"
-        except StarcoachError:
-            what = "unreadable session"
-        answer = input(f"Delete session {session_id} ({what}) and its audio? [y/N] ").strip().lower()
-        if answer not in ("y", "yes"):
+        answer = input(f"Delete session {session_id} ({describe_session(session_id)}) and its audio? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
             print("Kept.")
             return 1
-    delete_session(session_id)
+    remove_session(session_id)
     print(f"Deleted session {session_id}.")
     return 0
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    from starcoach.index import reindex
+    from starcoach.history import reindex
 
     report = reindex()
     if args.json:
@@ -203,10 +173,10 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     from starcoach.cli._output import console
-    from starcoach.report.export import load_timeline
+    from starcoach.history import open_report
     from starcoach.report.review import review_renderables
 
-    timeline = load_timeline(args.session)
+    timeline = open_report(args.session)
     out = console()
     for part in review_renderables(timeline):
         out.print(part)
@@ -214,15 +184,11 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    from starcoach.report.timeline import format_clock, parse_clock
-    from starcoach.session import Note, now_iso
-    from starcoach.store import add_note, resolve_session_id
+    from starcoach.clock import format_clock
+    from starcoach.history import pin_note
 
-    at = parse_clock(args.at)
-    session_id = resolve_session_id(args.session)
-    note = Note(at_s=at, text=args.text.strip(), step=args.step or "", created_at=now_iso(), author=args.author)
-    session = add_note(session_id, note)
-    where = f"{args.step} {format_clock(at)}" if args.step else f"{format_clock(at)} into the session"
+    session, note = pin_note(args.session, args.at, args.text, step=args.step or "", author=args.author)
+    where = f"{args.step} {format_clock(note.at_s)}" if args.step else f"{format_clock(note.at_s)} into the session"
     print(f"Note pinned to {session.session_id} at {where} ({len(session.notes)} note{'s' * (len(session.notes) != 1)}).")
     return 0
 
@@ -232,20 +198,20 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     if args.bundle:
-        from starcoach.report.bundle import export_bundle
+        from starcoach.history import export_bundle
 
         info = export_bundle(args.session, Path(args.bundle))
         print(f"Wrote {info.path} ({info.files} files, {_size(info.path.stat().st_size)}). "
               f"On the other machine: starcoach import {info.path.name}")
         return 0
-    from starcoach.report.export import export_session, load_timeline, render
+    from starcoach.history import export_session, open_report, render_export
 
     if args.output == "-":
         if args.format == "html":
             from starcoach.errors import StarcoachError
 
             raise StarcoachError("HTML is not printed to the terminal", "give -o report.html")
-        text, _ = render(load_timeline(args.session), args.format, with_audio=False)
+        text, _ = render_export(open_report(args.session), args.format, with_audio=False)
         sys.stdout.write(text)
         return 0
     result = export_session(args.session, args.format, Path(args.output) if args.output else None,
@@ -258,7 +224,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from starcoach.report.bundle import import_bundle
+    from starcoach.history import import_bundle
 
     info = import_bundle(Path(args.bundle), replace=args.replace)
     verb = "Replaced" if info.replaced else "Imported"
@@ -279,14 +245,15 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
-    from starcoach.report.progress import progress, progress_renderables, render_progress_html
+    from starcoach.history import progress, progress_page
+    from starcoach.report.progress import progress_renderables
 
     p = progress(args.scenario)
     _warn_repaired(p.repaired)
     if args.html:
         from starcoach.report.export import write_file
 
-        write_file(Path(args.html), render_progress_html(p).encode("utf-8"))
+        write_file(Path(args.html), progress_page(p).encode("utf-8"))
     if args.json:
         from starcoach.cli._output import print_json
 
@@ -307,10 +274,10 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from starcoach.cli._keys import keys_available
+    from starcoach.history import open_report
     from starcoach.replay import Replay, SoundDeviceSink
-    from starcoach.report.export import load_timeline
 
-    timeline = load_timeline(args.session)
+    timeline = open_report(args.session)
     if not timeline.sections:
         print("This session has nothing to replay (no step was recorded).")
         return 0
@@ -373,7 +340,7 @@ def _replay_stream(replay, sleep=None) -> None:
 
     from starcoach.cli._output import console
     from starcoach.report.review import finding_text, note_text
-    from starcoach.report.timeline import format_clock
+    from starcoach.clock import format_clock
 
     sleep = sleep or time.sleep
     out = console()

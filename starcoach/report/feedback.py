@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from starcoach.analysis.model import Analysis
+from starcoach.clock import format_clock as _clock
 
 #: Highlight style per analysis list, in increasing priority (later ones win where spans overlap).
 HIGHLIGHTS: tuple[tuple[str, str, str], ...] = (
@@ -54,13 +55,6 @@ _KIND_LABELS = {"assigned": "assigned", "handoff": "hand-off", "routing": "routi
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = max(0, round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def highlighted_transcript(analysis: Analysis):

@@ -17,7 +17,8 @@ from typing import Any
 
 from starcoach import __version__
 from starcoach.report.audio import SessionAudio, encode, mime_type
-from starcoach.report.timeline import Timeline, format_clock
+from starcoach.clock import format_clock
+from starcoach.report.timeline import Timeline
 from starcoach.summary import step_timeline, time_against_budget, verdict_counts
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from starcoach.report.timeline import Timeline, format_clock
+from starcoach.clock import format_clock
+from starcoach.report.timeline import Timeline
 from starcoach.summary import step_timeline, time_against_budget, verdict_counts
 
 # Every user text lands after a prefix of ours ("> ", "- ", "# "), so only inline syntax needs escaping.

@@ -15,7 +15,7 @@ from typing import Any
 
 from starcoach import __version__
 from starcoach.index import SessionIndex
-from starcoach.report.timeline import format_clock
+from starcoach.clock import format_clock
 from starcoach.scenario import STEP_NAMES
 
 SPARKS = "▁▂▃▄▅▆▇█"

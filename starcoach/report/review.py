@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from starcoach.report.timeline import Timeline, format_clock
+from starcoach.clock import format_clock
+from starcoach.report.timeline import Timeline
 from starcoach.summary import TimelineEntry, step_timeline, time_against_budget, verdict_counts
 
 #: Styles, one place: flagged words, the word being spoken, statuses, verdicts.
