@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from starcoach.errors import ScenarioError, ScenarioNotFound
+from starcoach.findings import annotation_kinds
 
 #: The STAR steps, in the order a candidate answers them.
 STEP_NAMES: tuple[str, ...] = ("situation", "task", "action", "result", "reflection")
@@ -240,17 +241,9 @@ DEFAULT_SCENARIO_ID = "learn-and-be-curious-proactive-learning"
 
 # --- loading and validation: load_scenario(path), load_all(), find_scenario(id) below ---
 
-#: Kinds an annotation of the weak answer may have: the analysis finding that should flag it.
-ANNOTATION_KINDS: tuple[str, ...] = (
-    "handoff",
-    "routing",
-    "no-individual-contribution",
-    "no-quantification",
-    "vague-outcome",
-    "assigned",
-    "team-credit",
-    "generic-reflection",
-)
+#: Kinds an annotation of the weak answer may have: the analysis finding that should flag it
+#: (the finding types marked ``annotation`` in ``data/findings.toml``).
+ANNOTATION_KINDS: tuple[str, ...] = annotation_kinds()
 
 #: Amazon's 16 Leadership Principles, as scenario files must spell them.
 LEADERSHIP_PRINCIPLES: tuple[str, ...] = (

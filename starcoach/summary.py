@@ -13,15 +13,13 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from starcoach.analysis.model import Analysis, Finding
 from starcoach.analysis.timing import timing_status
+from starcoach.findings import coaching_for, finding_type, sinking
 from starcoach.records import Fields
 from starcoach.scenario import STEP_NAMES, Scenario
 
 if TYPE_CHECKING:  # pragma: no cover - the session holds a RunSummary, so it imports this module
     from starcoach.session import ProbeResult, Session, StepResult
 
-#: Disqualifier families that sink ownership, and those that sink impact (analysis ``kind`` ids).
-OWNERSHIP_KILLERS = frozenset({"assigned", "handoff", "routing", "team-credit", "no-individual-contribution"})
-IMPACT_KILLERS = frozenset({"vague-outcome", "no-quantification"})
 
 
 @dataclass
@@ -299,43 +297,9 @@ def organisational_insight(analysis: Analysis) -> bool:
 
 # --- ranking fixes -----------------------------------------------------------------------------
 
-_DEFAULT_COACHING = {
-    "handoff": "Say what you did yourself; bring a fix, not a message to someone else.",
-    "routing": "Routing a problem is not ownership: say what you built or changed.",
-    "assigned": "Show the work was self-initiated: nobody asked you, you chose to.",
-    "team-credit": "Say 'I' for what you did; the interviewer hires you, not the team.",
-    "vague-outcome": "Replace 'things got better' with a number: before, after, per week.",
-    "no-quantification": "Give the metric delta and the business impact in numbers.",
-    "generic-reflection": "Name a lesson only this story could teach, not 'communication is important'.",
-    "org-insight": "At this level, name the organisational gap the story revealed.",
-    "no-org-insight": "At this level, name the organisational gap the story revealed.",
-    "scope-boundary-missing": "State the scope boundary: not your team, no ticket, nobody asked.",
-    "first-person-low": "Make every Action sentence an 'I' sentence with a concrete verb.",
-    "timing": "Keep to the step's target; cut background, keep the decisions.",
-    "probe": "Answer follow-ups with your own actions and the evidence.",
-    "missing-step": "Cover every STAR step, even in one sentence.",
-}
-
-
-#: Rank of an analysis finding by severity, plus a bonus for the families that sink an answer.
+#: Rank of an analysis finding by severity; the registry adds each kind's bonus
+#: (:attr:`starcoach.findings.FindingType.bonus`).
 _SEVERITY_WEIGHT = {"high": 8.0, "medium": 5.0, "low": 2.5}
-_KIND_BONUS = {
-    "assigned": 2.0, "handoff": 2.0, "routing": 1.5, "no-individual-contribution": 1.5, "team-credit": 1.0,
-    "no-quantification": 1.5, "vague-outcome": 1.2, "scope-boundary-missing": 1.2, "first-person-low": 1.0,
-    "scenario": 1.0, "generic-reflection": 0.5, "no-org-insight": 0.5, "no-business-impact": 0.4,
-    "timing": 0.2,
-}
-#: What to show for a finding about something missing (its ``text`` is empty).
-_MISSING_TEXT = {
-    "no-quantification": "No number in the result",
-    "no-individual-contribution": "No individual contribution described",
-    "scope-boundary-missing": "The scope boundary is not stated",
-    "generic-reflection": "The reflection is generic",
-    "no-org-insight": "No organisational insight in the reflection",
-    "no-business-impact": "No business impact in the result",
-    "no-second-order": "No lasting or second-order effect",
-    "first-person-low": "Too few 'I' statements",
-}
 
 
 def _finding_kind(f: Finding) -> str:
@@ -354,12 +318,12 @@ def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
         if key in seen:
             return
         seen.add(key)
-        fixes.append(Fix(step, kind, text, coaching or _DEFAULT_COACHING.get(kind, ""), round(weight, 2)))
+        fixes.append(Fix(step, kind, text, coaching or coaching_for(kind), round(weight, 2)))
 
     order = {name: i for i, name in enumerate(STEP_NAMES)}
     for name in planned:
         if name not in by_step:
-            add(name, "missing-step", f"No answer for {name}", _DEFAULT_COACHING["missing-step"], 9.0)
+            add(name, "missing-step", f"No answer for {name}", coaching_for("missing-step"), 9.0)
     for name, result in sorted(by_step.items(), key=lambda kv: order.get(kv[0], 9)):
         _fixes_from_findings(add, name, result)
     for entry in timeline:
@@ -373,7 +337,7 @@ def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
             add(f"probe-{p.index}", "probe", f"\"{p.question}\": {'; '.join(p.reasons[:2]) or 'weak answer'}",
                 f"Model: {p.key_line}" if p.key_line else "", 6.0)
     if level == "senior" and "reflection" in by_step and not organisational_insight(by_step["reflection"].analysis):
-        add("reflection", "no-org-insight", _MISSING_TEXT["no-org-insight"], _DEFAULT_COACHING["org-insight"], 5.5)
+        add("reflection", "no-org-insight", finding_type("no-org-insight").missing, coaching_for("no-org-insight"), 5.5)
     fixes.sort(key=lambda f: (-f.weight, order.get(f.step, 9)))
     return fixes
 
@@ -389,12 +353,12 @@ def _fixes_from_findings(add, name: str, result: StepResult) -> None:
             status = timing_status(result.duration_s, result.target_s)
             text = f"{result.duration_s:.0f}s against a {result.target_s:.0f}s target ({status})"
         elif not text:
-            text = _MISSING_TEXT.get(kind, kind.replace("-", " ").capitalize())
+            text = finding_type(kind).missing or finding_type(kind).label
             if f.detail:
                 text += f" ({f.detail})"
         elif kind in ("filler", "hedge", "repeat") and f.detail:
             text = f"{text} ({f.detail})"
-        add(name, kind, text, f.coaching, _SEVERITY_WEIGHT[f.severity] + _KIND_BONUS.get(kind, 0.0))
+        add(name, kind, text, f.coaching, _SEVERITY_WEIGHT[f.severity] + finding_type(kind).bonus)
 
 
 def _reflection_bar(scenario: Scenario, level: str, result: StepResult | None, asked: bool = True) -> ReflectionBar:
@@ -414,6 +378,7 @@ def _reflection_bar(scenario: Scenario, level: str, result: StepResult | None, a
 
 def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -> BarRaiserRead:
     principle = scenario.principle
+    sinks_ownership, sinks_impact = sinking("ownership"), sinking("impact")
     for_: list[str] = []
     against: list[str] = []
     ownership_hit = impact_hit = False
@@ -440,10 +405,10 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
                 continue
             seen_quotes.add(quoted)
             kind = d.kind
-            if kind in OWNERSHIP_KILLERS:
+            if kind in sinks_ownership:
                 ownership_hit = True
                 against.append(f"{kind.replace('-', ' ').capitalize()} in {name}: {quote(d)}")
-            elif kind in IMPACT_KILLERS:
+            elif kind in sinks_impact:
                 impact_hit = True
                 against.append(f"{kind.replace('-', ' ').capitalize()} in {name}: {quote(d)}")
             elif kind and kind != "generic-reflection":

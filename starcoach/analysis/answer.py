@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from starcoach.analysis import agency, delivery, phrases
 from starcoach.analysis import quantities as quantities_mod
-from starcoach.analysis.lexicon import family, lexicon
+from starcoach.analysis.lexicon import lexicon
 from starcoach.analysis.model import (
-    SEVERITIES,
     Analysis,
     Check,
     Delivery,
@@ -25,6 +24,7 @@ from starcoach.analysis.nlp import parse
 from starcoach.analysis.spans import fast, finding_from_tokens, merge_overlapping, kids
 from starcoach.analysis.timing import time_against_target
 from starcoach.errors import StarcoachError
+from starcoach.findings import SEVERITIES, coaching_for, severity_of
 from starcoach.scenario import LEVEL_NAMES, STEP_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,13 +44,6 @@ FILLER_RATE_FINDING = 3.0
 _AGENT_TYPES = {agency.I: "i-statement", agency.WE: "we-statement", agency.OTHER: "other-statement",
                 agency.PASSIVE: "passive"}
 
-PASSIVE_COACHING = "Say who did it: 'I deployed the patch', not 'a patch was deployed'."
-FILLER_COACHING = "Pause silently instead of filling: a short silence sounds more confident than 'um' or 'like'."
-HEDGE_COACHING = "Drop the hedge: say what you did and what happened, plainly."
-REPEAT_COACHING = "You restarted a phrase: slow down and say it once."
-OVERUSE_COACHING = "You said '{word}' {n} times: vary it, or drop it where it adds nothing."
-PAUSE_COACHING = "A long pause mid-answer: know the next beat of your story before you start the step."
-MONOTONE_COACHING = "Your voice stays flat: lift it on the numbers and on what you did."
 
 
 class AnalysisInputError(StarcoachError):
@@ -160,7 +153,7 @@ def analyze_answer(
                                          detail="negated" if st.negated else ""))
     handoff_list = agency.handoffs(doc, stmts, lex)
     handoff_findings = [tokens(h.first, h.last, "handoff", kind=h.kind, detail=h.how,
-                               coaching=_family_coaching(h.kind), severity="high") for h in handoff_list]
+                               coaching=coaching_for(h.kind), severity=severity_of("handoff")) for h in handoff_list]
 
     # --- quantities ---------------------------------------------------------------------------
     qs = quantities_mod.quantities(doc, lex)
@@ -168,46 +161,45 @@ def analyze_answer(
                          detail=_quantity_detail(q)) for q in qs]
 
     # --- disqualifiers -------------------------------------------------------------------------
-    disq: list[Finding] = [Finding("disqualifier", f.text, f.start, f.end, f.coaching, "high", f.start_s, f.end_s,
+    high = severity_of("disqualifier")
+    disq: list[Finding] = [Finding("disqualifier", f.text, f.start, f.end, f.coaching, high, f.start_s, f.end_s,
                                    f.kind, f.detail) for f in handoff_findings]
     for m in phrases.general_disqualifiers(doc, step):
         if m.rule.unless_measured and quantities_mod.measured_in_sentence(doc, m.first, qs):
             continue  # "the launch went fine: zero errors at 3x peak"
-        fam = family(m.rule.family)
-        disq.append(tokens(m.first, m.last, "disqualifier", kind=m.rule.family, severity="high",
-                           coaching=fam.coaching if fam else "", detail=m.rule.id))
-    assigned = family("assigned")
+        disq.append(tokens(m.first, m.last, "disqualifier", kind=m.rule.family, severity=high,
+                           coaching=coaching_for(m.rule.family), detail=m.rule.id))
     for st in agency.directed_at_candidate(stmts, lex):
         last = max([st.last] + [c.right_edge.i for c in kids(st.verb) if c.dep_ in ("dobj", "dative")]
                    + [c.i for c in kids(st.verb) if c.dep_ in ("xcomp", "ccomp")])
-        disq.append(tokens(st.first, min(last, st.last + 4), "disqualifier", kind="assigned", severity="high",
-                           coaching=assigned.coaching if assigned else "", detail="assigned/directed"))
+        disq.append(tokens(st.first, min(last, st.last + 4), "disqualifier", kind="assigned", severity=high,
+                           coaching=coaching_for("assigned"), detail="assigned/directed"))
     disq = merge_overlapping(disq)
     for phrase in scenario.disqualifiers:
         spec = phrases.phrase_spec(phrase)
         hit = phrases.conveys(spec, doc, stmts, qs, threshold="all")
         if hit is None:
             continue
-        f = tokens(hit.first, hit.last, "disqualifier", severity="high")
+        f = tokens(hit.first, hit.last, "disqualifier", severity=high)
         if any(d.overlaps(f.start, f.end) for d in disq):
             continue
         kind = phrases.phrase_kind(phrase)
-        fam = family(kind)
-        disq.append(Finding("disqualifier", f.text, f.start, f.end,
-                            fam.coaching if fam else f"'{phrase}' is a phrase that sinks this answer.",
-                            "high", f.start_s, f.end_s, kind, f"scenario: {phrase}"))
+        disq.append(Finding("disqualifier", f.text, f.start, f.end, coaching_for(kind).format(phrase=phrase),
+                            high, f.start_s, f.end_s, kind, f"scenario: {phrase}"))
     disq = merge_overlapping(disq)
 
     # --- delivery ------------------------------------------------------------------------------
     filler_findings = [tokens(a, b, "filler", kind=k) for a, b, k in delivery.fillers(doc, lex)]
     hedge_findings = [tokens(a, b, "hedge", kind=k) for a, b, k in delivery.hedges(doc, lex)]
-    repeat_findings = [tokens(a, b, "repeat", coaching=REPEAT_COACHING, severity="low", kind="restart")
+    repeat_findings = [tokens(a, b, "repeat", coaching=coaching_for("repeat"), severity=severity_of("repeat"),
+                              kind="restart")
                        for a, b in delivery.repeats(doc, lex)]
     said = {i for f in (delivery.fillers(doc, lex), delivery.hedges(doc, lex)) for a, b, _k in f for i in range(a, b + 1)}
     overuse_summary: list[Finding] = []
     for word, spans in delivery.overused(doc, lex, said):
         detail = f"{len(spans)} times"
-        uses = [tokens(a, b, "repeat", coaching=OVERUSE_COACHING.format(word=word, n=len(spans)), severity="low",
+        uses = [tokens(a, b, "repeat", coaching=coaching_for("overused").format(word=word, n=len(spans)),
+                       severity=severity_of("overused"),
                        kind="overused", detail=detail) for a, b in spans]
         repeat_findings.extend(uses)
         overuse_summary.append(uses[0])
@@ -218,7 +210,7 @@ def analyze_answer(
     if transcript is not None:
         for s, e in delivery.long_pauses(transcript):
             at = _char_at_time(timer, e)
-            pause_findings.append(Finding("long-pause", "", at, at, PAUSE_COACHING, "low", s, e,
+            pause_findings.append(Finding("long-pause", "", at, at, coaching_for("long-pause"), severity_of("long-pause"), s, e,
                                           detail=f"{e - s:.1f} s"))
     energy = None
     if samples is not None:
@@ -302,11 +294,6 @@ def learn_question_bank_words() -> int:
         for text in texts:
             nlp.make_doc(text)
     return len(nlp.vocab) - before
-
-
-def _family_coaching(kind: str) -> str:
-    fam = family(kind)
-    return fam.coaching if fam else ""
 
 
 def _quantity_detail(q: quantities_mod.Quantity) -> str:
@@ -451,21 +438,21 @@ def _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, fil
 
     if step == "action":
         for f in by_agent[agency.WE]:
-            out.append(Finding("we-statement", f.text, f.start, f.end, coaching, "medium", f.start_s, f.end_s,
+            out.append(Finding("we-statement", f.text, f.start, f.end, coaching, severity_of("we-statement"), f.start_s, f.end_s,
                                "we-statement", f.kind))
         passives = {st.first: st for st in stmts if st.agent == agency.PASSIVE}
         for f, st in zip(by_agent[agency.PASSIVE], sorted(passives.values(), key=lambda st: st.first)):
             severity = _passive_severity(st, lex)
             if severity is not None:
-                out.append(Finding("passive", f.text, f.start, f.end, PASSIVE_COACHING, severity, f.start_s,
+                out.append(Finding("passive", f.text, f.start, f.end, coaching_for("passive"), severity, f.start_s,
                                    f.end_s, "passive", f.kind))
         share = agency.first_person_share(stmts)
         if share is not None and len(stmts) >= 2 and share < FIRST_PERSON_MIN_SHARE:
-            out.append(Finding("first-person-low", "", None, None, coaching or mistake, "medium",
+            out.append(Finding("first-person-low", "", None, None, coaching or mistake, severity_of("first-person-low"),
                                detail=f"{round(100 * share)}% of statements are 'I'"))
     if step in ("action", "probe") and not checks["individual_contribution"].ok and text_has_words(doc):
         out.append(Finding("no-individual-contribution", "", None, None,
-                           coaching or "Say what you did yourself: 'I traced …, I wrote …, I shipped …'.",
+                           coaching or coaching_for("no-individual-contribution"),
                            "high" if step == "action" else "medium"))
     claims = quantities_mod.outcome_claims(doc, lex)
     if not qs and (step == "result" or claims) and text_has_words(doc):
@@ -476,49 +463,51 @@ def _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, fil
         else:
             f = Finding("no-quantification", "", None, None)
         out.append(Finding("no-quantification", f.text, f.start, f.end,
-                           (coaching if step == "result" else "") or "Put a number on it: the metric before and after, and what it was worth.",
+                           (coaching if step == "result" else "") or coaching_for("no-quantification"),
                            "high" if step in ("result", "probe") else "medium", f.start_s, f.end_s))
     if step == "task" and not checks["scope_boundary"].ok and scope_expected(scenario):
-        out.append(Finding("scope-boundary-missing", "", None, None, coaching, "high", detail=mistake))
+        out.append(Finding("scope-boundary-missing", "", None, None, coaching, severity_of("scope-boundary-missing"),
+                           detail=mistake))
     if step == "result" and qs:
         if not checks["business_impact"].ok and model_expects(scenario, "result", "business_impact"):
-            out.append(Finding("no-business-impact", "", None, None, coaching, "medium",
+            out.append(Finding("no-business-impact", "", None, None, coaching, severity_of("no-business-impact"),
                                detail="translate the metric into money, customers or time"))
         if not checks["second_order"].ok and model_expects(scenario, "result", "second_order"):
-            out.append(Finding("no-second-order", "", None, None, coaching, "low",
+            out.append(Finding("no-second-order", "", None, None, coaching, severity_of("no-second-order"),
                                detail="what changed beyond your fix"))
     if step == "result" and not qs and not checks["second_order"].ok:
         pass  # no-quantification already says it
     if step == "reflection" and not checks["reflection_specific"].ok and not any(
             f.kind == "generic-reflection" for f in disq) and text_has_words(doc):
         out.append(Finding("generic-reflection", doc.text.strip(), 0 if doc.text else None,
-                           len(doc.text) if doc.text else None, coaching, "high", kind="generic-reflection"))
+                           len(doc.text) if doc.text else None, coaching, severity_of("generic-reflection"),
+                           kind="generic-reflection"))
     if step == "reflection" and level == "senior" and not checks["org_insight"].ok:
         guidance = scenario.level("senior").guidance if any(lv.id == "senior" for lv in scenario.levels) else ""
-        out.append(Finding("no-org-insight", "", None, None, guidance or coaching, "medium"))
+        out.append(Finding("no-org-insight", "", None, None, guidance or coaching, severity_of("no-org-insight")))
 
     # delivery
     per_100 = 100.0 / max(words, 1)
     if filler_findings and (len(filler_findings) >= 3 or len(filler_findings) * per_100 >= FILLER_RATE_FINDING):
         first = filler_findings[0]
         kinds = sorted({f.text.lower() for f in filler_findings})
-        out.append(Finding("filler", first.text, first.start, first.end, FILLER_COACHING,
+        out.append(Finding("filler", first.text, first.start, first.end, coaching_for("filler"),
                            "medium" if len(filler_findings) * per_100 >= 2 * FILLER_RATE_FINDING else "low",
                            first.start_s, first.end_s, detail=f"{len(filler_findings)} fillers ({', '.join(kinds)})"))
     if hedge_findings and (len(hedge_findings) >= 2 or len(hedge_findings) * per_100 >= FILLER_RATE_FINDING):
         first = hedge_findings[0]
         kinds = sorted({f.text.lower() for f in hedge_findings})
-        out.append(Finding("hedge", first.text, first.start, first.end, HEDGE_COACHING, "low",
+        out.append(Finding("hedge", first.text, first.start, first.end, coaching_for("hedge"), severity_of("hedge"),
                            first.start_s, first.end_s, detail=f"{len(hedge_findings)} hedges ({', '.join(kinds)})"))
     out.extend(repeat_summary)  # restarts, and one finding per overused word (its first use)
     out.extend(deliv.long_pauses)
     if deliv.pace in ("slow", "fast"):
         out.append(Finding("pace", "", None, None,
                            f"Aim for {deliv.wpm_band[0]}-{deliv.wpm_band[1]} words a minute; you spoke "
-                           f"{'slowly' if deliv.pace == 'slow' else 'fast'} ({deliv.wpm:.0f}).", "medium",
+                           f"{'slowly' if deliv.pace == 'slow' else 'fast'} ({deliv.wpm:.0f}).", severity_of("pace"),
                            kind=deliv.pace))
     if deliv.energy is not None and deliv.energy.monotone:
-        out.append(Finding("monotone", "", None, None, MONOTONE_COACHING, "low"))
+        out.append(Finding("monotone", "", None, None, coaching_for("monotone"), severity_of("monotone")))
     if timing.status in ("over", "under") and not timing.estimated:
         if timing.status == "over":
             tip = f"{abs(timing.delta_s):.0f} s over the {timing.target_s:.0f} s target: cut to what the step needs."

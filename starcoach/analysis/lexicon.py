@@ -113,12 +113,18 @@ class PatternRule:
 
 @dataclass(frozen=True)
 class Family:
-    """A disqualifier family: what it is, how to fix it, and its patterns."""
+    """A family of patterns: a disqualifier's detector (its label, coaching and severity are its row
+    of the finding-type registry, :mod:`starcoach.findings`) or a positive signal.
+
+    Attributes:
+        id: The family id (the finding kind of a disqualifier).
+        title: What the family is (signals document themselves with it; "" when not given).
+        steps: Steps its patterns apply to (empty: every step).
+        rules: Its patterns.
+    """
 
     id: str
     title: str
-    coaching: str
-    severity: str
     steps: tuple[str, ...]
     rules: tuple[PatternRule, ...]
 
@@ -151,9 +157,6 @@ def _load_families(path: Path) -> tuple[Family, ...]:
     families = []
     for fam_id, spec in raw.get("family", {}).items():
         where = f"{path.name}: family.{fam_id}"
-        for key in ("title", "coaching"):
-            if not isinstance(spec.get(key), str):
-                raise AnalysisDataError(f"{where}.{key} is missing", "add a one-line string")
         fam_steps = tuple(spec.get("steps", ()))
         rules = []
         for i, rule in enumerate(spec.get("pattern", []), 1):
@@ -170,15 +173,23 @@ def _load_families(path: Path) -> tuple[Family, ...]:
                 unless_measured=bool(rule.get("unless_measured", spec.get("unless_measured", False))),
                 by_candidate=bool(rule.get("by_candidate", spec.get("by_candidate", False))),
             ))
-        families.append(Family(fam_id, spec["title"], spec["coaching"], spec.get("severity", "high"),
-                               fam_steps, tuple(rules)))
+        families.append(Family(fam_id, str(spec.get("title", "")), fam_steps, tuple(rules)))
     return tuple(families)
 
 
 @lru_cache(maxsize=1)
 def disqualifier_families() -> tuple[Family, ...]:
-    """The general disqualifier families of ``data/disqualifiers.toml``."""
-    return _load_families(DISQUALIFIERS_FILE)
+    """The general disqualifier families of ``data/disqualifiers.toml`` (each has its row in the
+    finding-type registry: a family without one is a data error)."""
+    from starcoach.findings import registry
+
+    families = _load_families(DISQUALIFIERS_FILE)
+    for fam in families:
+        row = registry().types.get(fam.id)
+        if row is None or not row.coaching or not row.severity:
+            raise AnalysisDataError(f"{DISQUALIFIERS_FILE.name}: family.{fam.id} has no row with coaching and "
+                                    "severity in findings.toml", f"add [type.{fam.id}] to starcoach/data/findings.toml")
+    return families
 
 
 @lru_cache(maxsize=1)

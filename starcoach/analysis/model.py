@@ -14,8 +14,6 @@ from typing import Any
 
 from starcoach.records import REQUIRED, Fields
 
-#: Severity of a finding, most serious first.
-SEVERITIES: tuple[str, ...] = ("high", "medium", "low", "info")
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,8 @@ class Finding:
         start: Character offset of ``text`` in the transcript (None when nothing is covered).
         end: End character offset (exclusive).
         coaching: What to do about it, drawn from the scenario where it applies.
-        severity: ``high``, ``medium``, ``low`` or ``info`` (info: counted, not a problem).
+        severity: ``high``, ``medium``, ``low`` or ``info`` (info: counted, not a problem); see
+            :data:`starcoach.findings.SEVERITIES`.
         start_s: Start of the words in the audio, in seconds (answers from audio only).
         end_s: End of the words in the audio, in seconds.
         kind: The finer kind within the family: the disqualifier family (``assigned``,

@@ -3,7 +3,8 @@ per finding type), the time against target, a short "what to fix" list with coac
 key phrases found and missing, and the delivery figures.
 
 Takes an :class:`starcoach.analysis.Analysis`, so the ``analyze`` command, the mock run and the
-session review all show feedback the same way.
+session review all show feedback the same way. Colours, labels and the legend come from the
+finding-type registry (:mod:`starcoach.findings`).
 """
 
 from __future__ import annotations
@@ -12,45 +13,9 @@ from typing import Any
 
 from starcoach.analysis.model import Analysis
 from starcoach.clock import format_clock as _clock
-
-#: Highlight style per analysis list, in increasing priority (later ones win where spans overlap).
-HIGHLIGHTS: tuple[tuple[str, str, str], ...] = (
-    ("i_statements", "green", "I-statement"),
-    ("other_statements", "yellow", "someone else"),
-    ("we_statements", "bold yellow", "we-statement"),
-    ("passive_statements", "bold magenta", "passive"),
-    ("quantified", "bold cyan", "number"),
-    ("hedges", "italic yellow", "hedge"),
-    ("fillers", "magenta", "filler"),
-    ("disqualifiers", "bold red underline", "disqualifier"),
-)
-
-#: Finding type -> label shown in the "what to fix" list.
-LABELS: dict[str, str] = {
-    "disqualifier": "Disqualifier",
-    "handoff": "Hand-off",
-    "we-statement": "'We'",
-    "passive": "Passive",
-    "first-person-low": "Too little 'I'",
-    "no-individual-contribution": "No individual contribution",
-    "no-quantification": "No number",
-    "scope-boundary-missing": "Scope boundary missing",
-    "no-business-impact": "No business impact",
-    "no-second-order": "No second-order effect",
-    "generic-reflection": "Generic reflection",
-    "no-org-insight": "No organisational insight",
-    "filler": "Fillers",
-    "hedge": "Hedges",
-    "repeat": "Repeat",
-    "long-pause": "Long pause",
-    "pace": "Pace",
-    "monotone": "Flat voice",
-    "timing": "Timing",
-}
+from starcoach.findings import finding_type, highlighted_types
 
 _SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
-_KIND_LABELS = {"assigned": "assigned", "handoff": "hand-off", "routing": "routing", "team-credit": "team credit",
-                "vague-outcome": "vague outcome", "generic-reflection": "generic reflection", "scenario": "scenario phrase"}
 
 
 def _plural(n: int, word: str) -> str:
@@ -65,10 +30,10 @@ def highlighted_transcript(analysis: Analysis):
     text = Text(transcript or "(no speech)")
     if not transcript:
         return text
-    for key, style, _label in HIGHLIGHTS:
-        for item in getattr(analysis, key):
+    for kind in highlighted_types():
+        for item in getattr(analysis, kind.list):
             if item.start is not None and item.end is not None and 0 <= item.start < item.end <= len(transcript):
-                text.stylize(style, item.start, item.end)
+                text.stylize(kind.highlight, item.start, item.end)
     for item in analysis.delivery.repeats:
         if item.start is not None and item.end is not None and 0 <= item.start < item.end <= len(transcript):
             text.stylize("strike", item.start, item.end)
@@ -80,11 +45,11 @@ def legend(analysis: Analysis):
     from rich.text import Text
 
     line = Text()
-    for key, style, label in HIGHLIGHTS:
-        if getattr(analysis, key):
+    for kind in highlighted_types():
+        if getattr(analysis, kind.list):
             if line:
                 line.append("  ")
-            line.append(label, style=style)
+            line.append(kind.legend, style=kind.highlight)
     return line
 
 
@@ -134,11 +99,9 @@ def fix_list(analysis: Analysis, limit: int = 6):
             break
         shown += 1
         style = _SEVERITY_STYLE.get(f.severity, "bold")
-        label = LABELS.get(f.type, f.type)
-        if f.type == "repeat" and f.kind == "overused":
-            label = "Overused"
+        label = finding_type("overused" if f.type == "repeat" and f.kind == "overused" else f.type).label
         if f.type == "disqualifier":
-            label = f"{label} ({_KIND_LABELS.get(f.kind, f.kind)})"
+            label = f"{label} ({finding_type(f.kind).label.lower()})"
         head = Text()
         head.append("• ", style=style)
         head.append(label, style=style)

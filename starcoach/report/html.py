@@ -18,6 +18,7 @@ from typing import Any
 from starcoach import __version__
 from starcoach.report.audio import SessionAudio, encode, mime_type
 from starcoach.clock import format_clock
+from starcoach.findings import SEVERITIES
 from starcoach.report.timeline import Timeline
 from starcoach.summary import step_timeline, time_against_budget, verdict_counts
 
@@ -94,7 +95,7 @@ def render_html(timeline: Timeline, audio: SessionAudio | None = None, audio_for
             w = timeline.words[wi]
             found = [timeline.findings[f].finding for f in w.findings]
             lines = dict.fromkeys(f.label + (f": {f.coaching}" if f.coaching else "") for f in found)
-            severity = min((f.severity for f in found if f.severity in _SEVERITY), key=_SEVERITY.index, default="")
+            severity = min((f.severity for f in found if f.severity in SEVERITIES), key=SEVERITIES.index, default="")
             words.append({"text": w.text, "t": _t(w.start_s), "e": _t(w.end_s), "flag": "\n".join(lines),
                           "severity": severity, "space": w.space_before})
         findings = []
@@ -121,9 +122,6 @@ def render_html(timeline: Timeline, audio: SessionAudio | None = None, audio_for
         generated=(generated or datetime.now()).strftime("%Y-%m-%d %H:%M"),
         css=_asset("session.css"), js=_asset("session.js"),
     )
-
-
-_SEVERITY = ["high", "medium", "low", "info"]
 
 
 def _t(seconds: float) -> str:
