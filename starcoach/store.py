@@ -108,12 +108,26 @@ def write_json_atomic(path: Path, data: object) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        _fsync_folder(path.parent)  # the rename itself survives a power cut
     except OSError as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise storage_error(e, path) from e
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - Windows cannot open folders; the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems refuse fsync on folders
+        pass
+    finally:
+        os.close(fd)
 
 
 def save_session(session: Session) -> Path:

@@ -93,3 +93,20 @@ def test_a_run_on_a_full_disk_stops_the_take_keeps_it_and_resumes_after(small_di
     tasks = [(t["take"], t["stopped_by"], t["duration_s"]) for t in saved["takes"] if t["step"] == "task"]
     assert saved["complete"] and tasks[0][:2] == (1, "interrupt") and tasks[0][2] == pytest.approx(kept, abs=0.05)
     assert tasks[1][:2] == (2, "end-of-file")
+
+
+def test_a_note_on_a_full_disk_is_one_line_and_leaves_session_json_whole(small_disk, monkeypatch):
+    from starcoach.session import Session
+    from starcoach.store import save_session
+
+    home = small_disk / "starcoach"
+    sid = "20261127-143005-full"
+    monkeypatch.setenv("STARCOACH_HOME", str(home))
+    save_session(Session(session_id=sid, scenario="s", scenario_version="1", question="q", principle="p",
+                         mode="ownership", level="sde2", started_at="2026-11-27T14:30:05+00:00"))
+    path = home / "sessions" / sid / "session.json"
+    before = path.read_bytes()
+    fill(small_disk, 0)
+    result = sc("note", sid, "--at", "0:00", "A note that does not fit", home=home)
+    one_error_line(result, f"The disk holding {path.parent} is full (writing session.json)", "free some space")
+    assert path.read_bytes() == before
