@@ -409,7 +409,8 @@ class MockRun:
         self._active_stop: threading.Event | None = None
         self._started = 0.0
         self._hold = None  # the session's live-run lock, from start() to finish()/interrupt()
-        self._adopted: list[Take] = []  # orphaned takes found on resume, transcribed in the background
+        self._adopted: list[Take] = []  # orphaned takes found on resume
+        self._untranscribed: list[Take] = []  # interrupted takes to transcribe in the background
         self._adopted_transcripts: dict[str, Any] = {}  # audio -> Transcript
         self._adopted_done = threading.Event()
 
@@ -443,7 +444,11 @@ class MockRun:
                 release_unused_folder(self.session.session_id)
             raise
         if self._resumed:
-            self._adopted = adopt_orphan_takes(self.session)
+            adopted = adopt_orphan_takes(self.session)
+            # ... and takes a stopped run kept without a transcript (Ctrl-C, SIGTERM) get one too
+            self._untranscribed = [t for t in self.session.takes if t.stopped_by == "interrupt"
+                                   and t.transcript is None and t.audio and (self.session_dir / t.audio).is_file()]
+            self._adopted = adopted
         self.session.complete = False
         self.session.ended_at = ""
         self._save()
@@ -473,10 +478,10 @@ class MockRun:
             self._adopted_done.set()
 
     def _transcribe_adopted(self) -> None:
-        """Transcribe the takes adopted on resume (on the loader thread; merged at the next save)."""
+        """Transcribe interrupted takes found on resume (on the loader thread; merged at the next save)."""
         from starcoach.transcribe import transcribe_file
 
-        for take in self._adopted if self._models_error is None else []:
+        for take in self._untranscribed if self._models_error is None else []:
             try:
                 transcript = transcribe_file(self.session_dir / take.audio, model=load_whisper_kept(self.model))
             except StarcoachError:
@@ -549,7 +554,7 @@ class MockRun:
         """Write the summary, mark the session complete, save it and let go of it."""
         from starcoach.summary import summarize
 
-        if self._adopted and self._loader is not None:
+        if self._untranscribed and self._loader is not None:
             self._adopted_done.wait(300)  # their transcripts belong in the finished session
         self._refresh_totals()
         summary = summarize(self.scenario, self.plan.level, self.session.steps, self.session.probes,

@@ -67,7 +67,7 @@ def test_kill_9_mid_take_then_resume_adopts_the_take_and_never_overwrites_it(sta
     assert (starcoach_home / "sessions" / sid / "audio" / "task-2.wav").stat().st_size > 44
 
 
-def test_sigterm_mid_take_stops_like_ctrl_c(starcoach_home, tmp_path, say):
+def test_sigterm_mid_take_stops_like_ctrl_c_and_resume_transcribes_the_take(starcoach_home, tmp_path, say):
     answers = answers_folder(say, tmp_path / "answers", ("situation", "task"))
     run, sid, task_wav = _start_and_wait_for_task_audio(starcoach_home, answers, 1.0)
     run.send_signal(signal.SIGTERM)
@@ -80,6 +80,12 @@ def test_sigterm_mid_take_stops_like_ctrl_c(starcoach_home, tmp_path, say):
     assert [(t["step"], t["stopped_by"]) for t in saved["takes"]] == [("situation", "end-of-file"), ("task", "interrupt")]
     with wave.open(str(task_wav)) as w:  # closed cleanly: the header describes every sample
         assert w.getnframes() * 2 + 44 == task_wav.stat().st_size and w.getnframes() >= 16000
+    # resuming transcribes the stopped take too (it is kept, not counted) and asks the step again
+    resumed = sc("run", "--resume", sid, "--answers", str(answers), *RUN, home=starcoach_home)
+    assert resumed.returncode == 0, resumed.stderr
+    tasks = [t for t in _session(starcoach_home, sid)["takes"] if t["step"] == "task"]
+    assert [(t["take"], t["stopped_by"]) for t in tasks] == [(1, "interrupt"), (2, "end-of-file")]
+    assert tasks[0]["transcript"]["text"].strip(), tasks[0]
 
 
 # -- WAV headers (pure file handling) -------------------------------------------------------------
