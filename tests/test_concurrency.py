@@ -239,3 +239,24 @@ def test_the_lock_timeout_is_fifteen_seconds_unless_set(monkeypatch):
     assert lock_timeout_s() == 15.0
     monkeypatch.setenv("STARCOACH_LOCK_TIMEOUT", "2.5")
     assert lock_timeout_s() == 2.5
+
+
+def test_a_note_waits_for_a_held_session_lock_at_most_the_timeout(starcoach_home):
+    sid = "20261127-143005-one"
+    _add_session(starcoach_home, sid)
+    holder = _python("""
+        import fcntl, sys, time
+        f = open(sys.argv[1], "a+b")
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        print("locked", flush=True)
+        time.sleep(120)
+    """, starcoach_home, str(starcoach_home / "sessions" / sid / ".lock"))
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        result = sc("note", sid, "--at", "0:00", "waiting", home=starcoach_home, STARCOACH_LOCK_TIMEOUT="1")
+        line = one_error_line(result, f"Session {sid} is locked by another process", "for more than 1 s")
+        assert f"pid {holder.pid}" in line
+    finally:
+        holder.kill()
+        holder.wait(10)
+    assert sc("note", sid, "--at", "0:00", "now it fits", home=starcoach_home).returncode == 0
