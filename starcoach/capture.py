@@ -117,7 +117,7 @@ def _devices_hint(devices: list[InputDevice]) -> str:
         return ("no input device is available: plug in a microphone or start PulseAudio "
                 "(no microphone? `starcoach demo` and file sources work without one)")
     listed = "; ".join(d.label() for d in devices)
-    return f"available input devices: {listed} — pass --input-device NAME|INDEX or set STARCOACH_INPUT_DEVICE"
+    return f"available input devices: {listed} — choose one by name or index, or set STARCOACH_INPUT_DEVICE"
 
 
 def resolve_input_device(spec: str | int | None = None) -> InputDevice:
@@ -140,14 +140,15 @@ def resolve_input_device(spec: str | int | None = None) -> InputDevice:
                 return d
         if devices:
             return devices[0]
-        raise DeviceError("No audio input device found", _devices_hint(devices))
+        raise DeviceError("No audio input device found", _devices_hint(devices), param="input_device")
     text = str(spec).strip()
     if text.lstrip("-").isdigit():
         index = int(text)
         for d in devices:
             if d.index == index:
                 return d
-        raise DeviceError(f"Input device {index} does not exist or has no input channels", _devices_hint(devices))
+        raise DeviceError(f"Input device {index} does not exist or has no input channels", _devices_hint(devices),
+                          param="input_device")
     lowered = text.lower()
     exact = [d for d in devices if d.name.lower() == lowered]
     if exact:
@@ -158,8 +159,8 @@ def resolve_input_device(spec: str | int | None = None) -> InputDevice:
     if len(partial) > 1:
         names = ", ".join(d.label() for d in partial)
         raise DeviceError(f"Input device name {text!r} matches several devices ({names})",
-                          "pass the index or a longer part of the name")
-    raise DeviceError(f"No input device named {text!r}", _devices_hint(devices))
+                          "give the index or a longer part of the name", param="input_device")
+    raise DeviceError(f"No input device named {text!r}", _devices_hint(devices), param="input_device")
 
 
 # --------------------------------------------------------------------------- sources

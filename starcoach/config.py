@@ -24,8 +24,6 @@ from starcoach.errors import StarcoachError
 class ConfigError(StarcoachError):
     """``config.toml`` cannot be read."""
 
-    code = "E700"
-
 
 def config_path() -> Path:
     """Where the user's config file lives (it need not exist)."""

@@ -108,7 +108,7 @@ def check_voice() -> Check:
     spec = importlib.util.find_spec("hibari")
     if spec is None or spec.origin is None:
         return Check("Voice (hibari)", False, "hibari-tts not installed",
-                     "pip install hibari-tts==0.2.1 (run `make run`), or use --voice espeak")
+                     "pip install hibari-tts==0.2.1 (run `make run`), or use the espeak voice")
     bundled = Path(spec.origin).parent / "assets" / "hibari.onnx"
     if not bundled.exists():
         return Check("Voice (hibari)", False, f"bundled voice missing: {bundled}",
@@ -171,7 +171,7 @@ def run_checks() -> list[Check]:
             results.append(check())
         except Exception as e:  # noqa: BLE001 - a broken check is itself a finding
             results.append(Check(check.__name__.removeprefix("check_"), False, f"check failed: {e}",
-                                 "report this with `starcoach doctor --json`"))
+                                 "report this, with the doctor's JSON output"))
     return results
 
 

@@ -27,8 +27,6 @@ _SINKS = ("ownership", "impact")
 class FindingTypesError(StarcoachError):
     """``data/findings.toml`` is malformed."""
 
-    code = "E520"
-
 
 @dataclass(frozen=True)
 class FindingType:

@@ -40,10 +40,9 @@ class HistoryInputError(StarcoachError):
         value: The value given.
     """
 
-    code = "E440"
 
     def __init__(self, message: str, fix: str, field: str, value: object) -> None:
-        super().__init__(message, fix)
+        super().__init__(message, fix, param=field, value=value)
         self.field = field
         self.value = value
 

@@ -71,8 +71,9 @@ def pick_scenarios(
         raise ScenarioError(
             f"A mock loop of {loop} questions needs {loop} different principles, but the "
             f"scenarios cover only {len(covered)}",
-            f"use --loop {len(covered)} or fewer, or add scenarios for more principles "
+            f"ask for {len(covered)} questions or fewer, or add scenarios for more principles "
             f"(covered: {_listing(covered)})",
+            param="loop",
         )
     if wanted is None:
         principles = rng.sample(covered, loop)

@@ -16,8 +16,6 @@ from starcoach.scenario import QuizQuestion, Scenario
 class QuizInputError(StarcoachError):
     """A typed answer is not the number of one of the options."""
 
-    code = "E110"
-
 
 @dataclass(frozen=True)
 class QuizAnswer:

@@ -34,8 +34,6 @@ MIN_SPEED, MAX_SPEED = 0.25, 64.0
 class ReplayError(StarcoachError):
     """A replay option is out of range."""
 
-    code = "E430"
-
 
 class AudioSink(Protocol):
     """Where replayed audio goes. Positions are on the session clock."""
@@ -121,7 +119,8 @@ class Replay:
     def __init__(self, timeline: Timeline, speed: float = 1.0, clock: Callable[[], float] = time.monotonic,
                  sink: AudioSink | None = None, start_s: float = 0.0) -> None:
         if not MIN_SPEED <= speed <= MAX_SPEED:
-            raise ReplayError(f"Speed {speed:g} is out of range", f"give --speed between {MIN_SPEED:g} and {MAX_SPEED:g}")
+            raise ReplayError(f"Speed {speed:g} is out of range", f"give a speed between {MIN_SPEED:g} and {MAX_SPEED:g}",
+                              param="speed", value=speed)
         self.timeline = timeline
         self.speed = speed
         self.clock = clock
@@ -296,12 +295,14 @@ class SoundDeviceSink:
         try:
             import sounddevice as sd
         except OSError as e:  # PortAudio library missing
-            raise DeviceError(f"PortAudio is not available ({e})", "install libportaudio2, or replay with --no-audio") from e
+            raise DeviceError(f"PortAudio is not available ({e})", "install libportaudio2, or replay without audio",
+                              instead=("no_audio",)) from e
         try:
             info = sd.query_devices(device, "output")
         except (ValueError, sd.PortAudioError) as e:
             raise DeviceError(f"No audio output device{f' {device!r}' if device is not None else ''} ({e})",
-                              "replay with --no-audio to read the transcript at its real pace") from e
+                              "replay without audio to read the transcript at its real pace",
+                              instead=("no_audio",)) from e
         from starcoach.report.audio import session_audio
 
         self.rate = int(info["default_samplerate"] or 16000)
@@ -320,7 +321,7 @@ class SoundDeviceSink:
             self._stream.start()
         except sd.PortAudioError as e:
             raise DeviceError(f"Cannot open the audio output ({e})",
-                              "check `starcoach doctor`, or replay with --no-audio") from e
+                              "check `starcoach doctor`, or replay without audio", instead=("no_audio",)) from e
 
     def _callback(self, outdata, frames, time_info, status) -> None:  # audio thread: keep it tiny
         import numpy as np

@@ -41,19 +41,15 @@ SAMPLE_RATE = 16000
 class RunError(StarcoachError):
     """A run cannot start or continue as asked (a finished session resumed, a missing source)."""
 
-    code = "E601"
-
 
 class RunInterrupted(StarcoachError):
     """The run was stopped (Ctrl-C); everything recorded so far is saved in ``session``."""
 
-    code = "E600"
-
     def __init__(self, session: Session) -> None:
         super().__init__(
             f"Run {session.session_id} stopped before the end",
-            f"resume with `starcoach run --resume {session.session_id}` or review it with "
-            f"`starcoach review {session.session_id}`",
+            "everything recorded so far is saved: resume the session, or review it",
+            session_id=session.session_id,
         )
         self.session = session
 
@@ -68,10 +64,9 @@ class PlanError(StarcoachError):
         valid: What would have been valid.
     """
 
-    code = "E602"
 
     def __init__(self, message: str, fix: str, field: str, value: object, valid: tuple[str, ...] = ()) -> None:
-        super().__init__(message, fix)
+        super().__init__(message, fix, param=field, value=value, valid=valid)
         self.field = field
         self.value = value
         self.valid = valid
@@ -384,7 +379,7 @@ class MockRun:
         if session is not None and session.scenario != plan.scenario.id:
             raise RunError(
                 f"Session {session.session_id} is for scenario '{session.scenario}', not '{plan.scenario.id}'",
-                f"resume without naming a scenario: `starcoach run --resume {session.session_id}`",
+                f"resume session {session.session_id} without naming a scenario", param="scenario",
             )
         self.session = session or Session(
             session_id=_claim_session_id(plan.scenario.id),
@@ -781,7 +776,7 @@ class MockRun:
         what = f"{label} take {take_no}"
         message = getattr(error, "message", str(error))
         raise StorageError(f"{message} ({what}); the run stopped there",
-                           f"free some space, then continue with `starcoach run --resume {sid}`") from error
+                           f"free some space, then resume session {sid}", instead=("resume",), session_id=sid) from error
 
     def _keep_interrupted(self, label: str, take_no: int, rec: Recording) -> None:
         if rec.path.exists():
@@ -1012,8 +1007,8 @@ def check_answer_files(files: dict[str, Path], plan: RunPlan, folder: Path | str
         have = ", ".join(sorted(files)) or "no answer files"
         raise AudioError(
             f"No audio for {', '.join(missing)} in {folder} (found: {have})",
-            "name files after the steps (situation.wav, task.m4a, ...; answer.wav for --continuous)"
-            " or narrow the run with --only",
+            "name files after the steps (situation.wav, task.m4a, ...; answer.wav for a whole answer)"
+            " or narrow the run to the steps you have", param="answers", instead=("only",),
         )
 
 

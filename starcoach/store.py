@@ -334,17 +334,19 @@ def add_note(ref: str, note: Note) -> Session:
         StorageError: the note is empty, names an unknown step, or lies beyond the recording.
     """
     if not note.text.strip():
-        raise StorageError("The note is empty", 'write the note after the options: starcoach note latest --at 1:23 "text"')
+        raise StorageError("The note is empty", "write what the note says", param="text")
     if note.at_s < 0:
-        raise StorageError(f"A note cannot be at a negative time ({note.at_s:g} s)", "give --at as M:SS from the start")
+        raise StorageError(f"A note cannot be at a negative time ({note.at_s:g} s)",
+                           "give the time as M:SS from the start", param="at")
 
     def _pin(session: Session) -> None:
         length = _span_of(session, note.step)
         if length is not None and note.at_s > length + 1.0:
             where = f"step {note.step}" if note.step else "the session"
             raise StorageError(
-                f"--at {format_clock(note.at_s)} is beyond the end of {where} ({format_clock(length)})",
-                "give a time inside the recording" + ("" if note.step else ", or --step STEP for a time within a step"),
+                f"{format_clock(note.at_s)} is beyond the end of {where} ({format_clock(length)})",
+                "give a time inside the recording" + ("" if note.step else ", or the step the time is in"),
+                param="at", instead=() if note.step else ("step",),
             )
         session.notes.append(note)
         session.notes.sort(key=lambda n: (_section_order(session, n.step), n.at_s))

@@ -205,7 +205,7 @@ class ModelSource:
     Attributes:
         name: Short name shown in transcripts ("tiny.en", or a folder's name).
         location: Folder with model.bin (or the hub name when ``download`` is set).
-        origin: How it was chosen: "--model", "STARCOACH_MODEL", "models/" or "packaged".
+        origin: How it was chosen: "the model asked for", "STARCOACH_MODEL", "models/" or "packaged".
         download: True only for an explicit ``hub:NAME``: fetch into ``models/NAME/`` once.
     """
 
@@ -262,7 +262,7 @@ def resolve_model(model: str | None = None) -> ModelSource:
     """
     from starcoach.paths import models_dir
 
-    origin = "--model"
+    origin = "the model asked for"
     if not model:
         model, origin = os.environ.get("STARCOACH_MODEL") or None, "STARCOACH_MODEL"
     if not model:
@@ -276,7 +276,7 @@ def resolve_model(model: str | None = None) -> ModelSource:
     if model.startswith(HUB_PREFIX):
         name = model[len(HUB_PREFIX):].strip()
         if not name:
-            raise ModelNotFound(f"Empty hub model name {model!r}", "write e.g. --model hub:small.en")
+            raise ModelNotFound(f"Empty hub model name {model!r}", "write e.g. hub:small.en", param="model")
         target = models_dir() / name.replace("/", "--")
         if _is_model_dir(target):
             return ModelSource(name, str(target), "models/")
@@ -301,7 +301,8 @@ def resolve_model(model: str | None = None) -> ModelSource:
     raise ModelNotFound(
         f"Whisper model {model!r} (from {origin}) not found: looked in {', '.join(looked)}",
         "put a CTranslate2 model folder (model.bin, config.json, tokenizer.json) there "
-        "(see models/README.md), or use --model hub:NAME to download it once",
+        "(see models/README.md), or name the model hub:NAME to download it once",
+        param="model",
     )
 
 
@@ -314,7 +315,8 @@ def resolve_model_path(model: str | None = None) -> Path:
     source = resolve_model(model)
     if source.download:
         raise ModelNotFound(f"Whisper model {source.name!r} is not downloaded yet",
-                            f"run `starcoach transcribe FILE --model hub:{source.name}` once")
+                            f"transcribe one file with the model hub:{source.name} to download it once",
+                            param="model")
     return Path(source.location)
 
 

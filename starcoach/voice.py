@@ -26,8 +26,6 @@ VOICES = ("hibari", "espeak", "off")
 class VoiceError(StarcoachError):
     """The requested voice cannot speak here."""
 
-    code = "E500"
-
 
 @dataclass(frozen=True)
 class Speech:
@@ -75,7 +73,8 @@ def synthesize_samples(text: str, voice: str = "hibari", speed: float = 1.0, see
     if voice == "espeak":
         exe = shutil.which("espeak-ng") or shutil.which("espeak")
         if exe is None:
-            raise VoiceError("espeak-ng is not installed", "sudo apt-get install espeak-ng, or use --voice hibari")
+            raise VoiceError("espeak-ng is not installed", "sudo apt-get install espeak-ng, or use the hibari voice",
+                             param="voice")
         wpm = int(165 * speed)
         out = subprocess.run([exe, "-v", "en-us", "-s", str(wpm), "--stdout", text],
                              capture_output=True, check=True).stdout

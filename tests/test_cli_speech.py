@@ -91,6 +91,7 @@ def test_record_with_a_missing_device_is_one_line(virtual_mic, tmp_path, capsys,
     assert main(["record", str(out), "--input-device", device]) == 1
     line = _one_line_error(capsys.readouterr().err, "E210")
     assert device in line and "available input devices" in line and "default" in line
+    assert line.endswith("(--input-device)")  # the CLI names the flag the library's error is about
     assert not out.exists()
 
 

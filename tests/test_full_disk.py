@@ -79,7 +79,7 @@ def test_a_run_on_a_full_disk_stops_the_take_keeps_it_and_resumes_after(small_di
     sid = session_ids(home)[0]
     task = home / "sessions" / sid / "audio" / "task-1.wav"
     line = one_error_line(result, f"The disk holding {task.parent} is full: kept", f"{task} (task take 1)",
-                          f"continue with `starcoach run --resume {sid}`")
+                          f"then resume session {sid} (`starcoach run --resume {sid}`)")
     kept = float(re.search(r"kept ([\d.]+) s", line).group(1))
     assert kept > 1.0 and _header_matches_data(task) == pytest.approx(kept, abs=0.05)
     assert _header_matches_data(home / "sessions" / sid / "audio" / "situation-1.wav") > 2.0

@@ -142,8 +142,9 @@ def test_loop_larger_than_the_principles_covered(bank):
     assert e.value.message == (
         "A mock loop of 5 questions needs 5 different principles, but the scenarios cover only 4"
     )
+    assert e.value.param == "loop"
     assert e.value.fix == (
-        "use --loop 4 or fewer, or add scenarios for more principles (covered: 'Ownership', "
+        "ask for 4 questions or fewer, or add scenarios for more principles (covered: 'Ownership', "
         "'Learn and Be Curious', 'Dive Deep', 'Deliver Results')"
     )
 

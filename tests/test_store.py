@@ -152,7 +152,7 @@ def test_notes_are_validated_and_kept_in_order(bank):
     assert [(n.step, n.text) for n in notes] == [("situation", "Strong opening"), ("task", "Good scope boundary")]
     with pytest.raises(StorageError, match="Unknown step 'actoin'.*expected one of situation, task, action, result, reflection, probe-1"):
         add_note("latest", Note(at_s=1.0, text="x", step="actoin"))
-    with pytest.raises(StorageError, match=r"--at 9:00 is beyond the end of step task \(0:0\d\)"):
+    with pytest.raises(StorageError, match=r"9:00 is beyond the end of step task \(0:0\d\)"):
         add_note("latest", Note(at_s=540.0, text="x", step="task"))
     with pytest.raises(StorageError, match="The note is empty"):
         add_note("latest", Note(at_s=1.0, text="  "))

@@ -49,8 +49,6 @@ _AGENT_TYPES = {agency.I: "i-statement", agency.WE: "we-statement", agency.OTHER
 class AnalysisInputError(StarcoachError):
     """The analysis was asked about an unknown step or level."""
 
-    code = "E510"
-
 
 class WordTimer:
     """Maps character spans of the transcript text to the words' audio times."""

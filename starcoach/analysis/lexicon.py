@@ -21,8 +21,6 @@ SIGNALS_FILE = DATA_DIR / "signals.toml"
 class AnalysisDataError(StarcoachError):
     """A data file of the analysis is missing or malformed."""
 
-    code = "E500"
-
 
 class Lexicon:
     """Word classes by name, as frozensets (``lex.people``, ``lex["stative_verbs"]``)."""

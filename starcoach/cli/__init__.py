@@ -58,10 +58,40 @@ def main(argv: list[str] | None = None) -> int:
         with sigterm_stops():  # SIGTERM stops like Ctrl-C
             return int(handler(args) or 0)
     except StarcoachError as e:
-        print(f"starcoach: error {e.code}: {e.one_line()}", file=sys.stderr)
+        print(f"starcoach: error {e.code}: {e.one_line()}{flag_hint(parser, args, e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"starcoach: stopped ({stop_reason()}).", file=sys.stderr)
         return stop_exit_code()
     except BrokenPipeError:
         return 0
+
+
+def flag_hint(parser: argparse.ArgumentParser, args: argparse.Namespace, error) -> str:
+    """The flags of the command that ran which an error's input or alternatives are given with.
+
+    The library names the input that was wrong (``error.param``: ``speed``) and the options that
+    would avoid the problem (``error.instead``: ``no_audio``) by its own names; this adds the
+    matching flags, when the command has them: `` (--speed)``, `` (--no-audio)``.
+    """
+    sid = error.details.get("session_id")
+    if "resume" in error.instead and sid:  # resuming is another command: name it whole
+        return f" (`starcoach run --resume {sid}`)"
+    names = ([error.param] if error.param else []) + list(error.instead)
+    options = _options_of(parser, args)
+    flags = [f"--{name.replace('_', '-')}" for name in names]
+    flags = [flag for flag in dict.fromkeys(flags) if flag in options and flag not in error.one_line()]
+    return f" ({', '.join(flags)})" if flags else ""
+
+
+def _options_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> set[str]:
+    """Every option string of the (sub)command ``args`` was parsed for."""
+    options: set[str] = set()
+    while parser is not None:
+        options.update(s for action in parser._actions for s in action.option_strings)
+        chosen = None
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                chosen = action.choices.get(getattr(args, action.dest, None) or "")
+        parser = chosen
+    return options

@@ -114,7 +114,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def _run_one(args: argparse.Namespace, scenario_ref: str | None) -> int:
     """One mock run of ``scenario_ref`` (the seed scenario when None), or the resumed session."""
-    from starcoach.errors import StarcoachError
+    from starcoach.errors import UsageError
     from starcoach.run import (
         MockRun, RunInterrupted, RunPlan, answers_source_factory, check_answer_files, find_answer_files,
         microphone_source_factory, resume_run,
@@ -130,7 +130,7 @@ def _run_one(args: argparse.Namespace, scenario_ref: str | None) -> int:
 
     if not args.answers:
         if not interactive:
-            raise StarcoachError(
+            raise UsageError(
                 "A live run needs a terminal to read the start and stop keys",
                 "run it in a terminal, or give recorded answers with --answers DIR --no-input",
             )
@@ -207,17 +207,17 @@ def pick_for_run(args: argparse.Namespace) -> list:
     """The scenarios ``--principle`` / ``--loop`` ask for (random; ``--seed`` repeats a pick)."""
     import random
 
-    from starcoach.errors import StarcoachError
+    from starcoach.errors import UsageError
     from starcoach.library import pick_scenarios
     from starcoach.scenario import scan
 
     if args.scenario:
-        raise StarcoachError(f"Give either a scenario id ('{args.scenario}') or --principle/--loop, not both",
+        raise UsageError(f"Give either a scenario id ('{args.scenario}') or --principle/--loop, not both",
                              "drop the id to pick at random, or drop --principle/--loop")
     if args.resume:
-        raise StarcoachError("--resume continues one saved session", "drop --principle/--loop")
+        raise UsageError("--resume continues one saved session", "drop --principle/--loop")
     if args.loop and args.answers:
-        raise StarcoachError("--loop asks questions picked at random, so it cannot use one --answers folder",
+        raise UsageError("--loop asks questions picked at random, so it cannot use one --answers folder",
                              "run each scenario with its own --answers DIR instead")
     return pick_scenarios(principle=args.principle, loop=args.loop, rng=random.Random(args.seed),
                           scenarios=scan().scenarios)

@@ -133,7 +133,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 
 def cmd_rm(args: argparse.Namespace) -> int:
-    from starcoach.errors import StarcoachError
+    from starcoach.errors import UsageError
     from starcoach.history import describe_session, remove_session
     from starcoach.store import hold_session, resolve_session_id
 
@@ -141,7 +141,7 @@ def cmd_rm(args: argparse.Namespace) -> int:
     if not args.yes:
         hold_session(session_id, "the run recording into it").release()  # refused before asking, not after
         if not sys.stdin.isatty():
-            raise StarcoachError(f"Not deleting {session_id} without confirmation", "add --yes to delete without asking")
+            raise UsageError(f"Not deleting {session_id} without confirmation", "add --yes to delete without asking")
         answer = input(f"Delete session {session_id} ({describe_session(session_id)}) and its audio? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("Kept.")
@@ -208,9 +208,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.output == "-":
         if args.format == "html":
-            from starcoach.errors import StarcoachError
+            from starcoach.errors import UsageError
 
-            raise StarcoachError("HTML is not printed to the terminal", "give -o report.html")
+            raise UsageError("HTML is not printed to the terminal", "give -o report.html")
         text, _ = render_export(open_report(args.session), args.format, with_audio=False)
         sys.stdout.write(text)
         return 0

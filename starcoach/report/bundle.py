@@ -56,8 +56,6 @@ _CHUNK = 1024**2
 class BundleError(StorageError):
     """A bundle cannot be written or is not a valid starcoach bundle."""
 
-    code = "E420"
-
 
 @dataclass
 class BundleInfo:
@@ -121,9 +119,9 @@ def import_bundle(path: Path, replace: bool = False) -> BundleInfo:
     """
     path = Path(path)
     if not path.is_file():
-        raise BundleError(f"No bundle at {path}", "give the path of a .zip made by `starcoach export ID --bundle`")
+        raise BundleError(f"No bundle at {path}", "give the path of a session bundle (.zip) exported by starcoach")
     if not zipfile.is_zipfile(path):
-        raise BundleError(f"{path} is not a zip file", "give a bundle made by `starcoach export ID --bundle`")
+        raise BundleError(f"{path} is not a zip file", "give a session bundle (.zip) exported by starcoach")
     try:
         return _import(path, replace)
     except (zipfile.BadZipFile, zlib.error, EOFError) as e:
@@ -157,7 +155,7 @@ def _import(path: Path, replace: bool) -> BundleInfo:
         exists = final.exists()
         if exists and not replace:
             raise BundleError(f"Session {session_id} already exists here",
-                              "import with --replace to overwrite it, or `starcoach sessions rm` it first")
+                              "replace it, or delete the session here first", instead=("replace",))
         staging = sessions_dir() / f".import-{session_id}-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         total = 0
@@ -247,7 +245,7 @@ def _read_manifest(zf: zipfile.ZipFile, path: Path) -> dict:
     try:
         info = zf.getinfo(MANIFEST)
     except KeyError:
-        raise BundleError(f"{path} has no {MANIFEST}", "it is not a starcoach bundle; make one with `starcoach export ID --bundle`") from None
+        raise BundleError(f"{path} has no {MANIFEST}", "it is not a starcoach bundle; export the session as a bundle") from None
     try:
         manifest = json.loads(_read_limited(zf, info, 4 * 1024**2).decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:

@@ -114,7 +114,7 @@ def fix_list(analysis: Analysis, limit: int = 6):
             parts.append(Padding(Text(f.coaching), (0, 0, 0, 2)))
     remaining = len(findings) - shown
     if remaining > 0:
-        parts.append(Text(f"  … and {remaining} more (see --json)", style="dim"))
+        parts.append(Text(f"  … and {remaining} more in the full analysis", style="dim"))
     return Group(*parts)
 
 
