@@ -6,17 +6,22 @@ it was recorded live or read back from disk:
 1. Silero VAD (:mod:`starcoach.vad`) marks speech in the raw audio. A take without speech gives an
    empty transcript with ``no_speech=True``; Whisper never sees silence, so it cannot answer it
    with "Thank you.".
-2. The audio is cut into chunks closed by pauses (see :class:`TranscribeOptions`). Each chunk is
-   decoded in a single Whisper window with word timestamps. The prompt of every chunk starts with
-   a disfluent sentence and the hotwords name the fillers, so "um", "uh", "like" and "you know"
-   are written down instead of cleaned away; the end of the text so far follows, carrying context
-   from chunk to chunk.
-3. Word times are offset to the start of the take; speech time and pauses come from VAD on the raw
+2. The audio is cut into chunks closed by pauses (see :class:`TranscribeOptions`); a chunk is its
+   speech with a pad around it, longer silences inside it shortened, as faster-whisper's own VAD
+   filter does. Each chunk is decoded completely, window after window, with faster-whisper's own
+   loop over full 30 s windows (encoding a window cut short made tiny.en repeat phrases and
+   invent words on real speech). The prompt of every window starts with a disfluent sentence and
+   the hotwords name the fillers, so "um", "uh", "like" and "you know" are written down instead
+   of cleaned away; the end of the text so far follows, carrying context from chunk to chunk.
+3. Nothing lost, nothing invented: a speech region that a chunk's decode left without words is
+   decoded again on its own, and words Whisper placed where VAD heard no speech are dropped.
+4. Word times are mapped back to the take; speech time and pauses come from VAD on the raw
    audio, not from Whisper's timestamps (which drift around long pauses).
 
-:class:`StreamingTranscriber` runs step 2 in a background thread while the candidate speaks, so at
-stop only the last chunk is left to decode. :func:`transcribe_file` and
-:func:`transcribe_samples` run the same steps after the fact.
+:class:`StreamingTranscriber` runs steps 2-3 in a background thread while the candidate speaks,
+so at stop only the last chunk is left to decode. :func:`transcribe_file` and
+:func:`transcribe_samples` run the same steps after the fact, reading a file from disk block by
+block (memory stays bounded whatever its length).
 
 Model resolution (:func:`resolve_model`): ``--model PATH|NAME`` (or ``hub:NAME``), then the
 ``STARCOACH_MODEL`` environment variable, then a folder ``models/NAME/``, then the packaged tiny.en
@@ -25,6 +30,7 @@ Model resolution (:func:`resolve_model`): ``--model PATH|NAME`` (or ``hub:NAME``
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import os
@@ -37,7 +43,8 @@ from pathlib import Path
 
 from starcoach.errors import AudioError, ModelNotFound
 from starcoach.records import Fields
-from starcoach.vad import SAMPLE_RATE, WINDOW, WINDOW_S, VadOptions, VadStream, pauses_between, speech_regions
+from starcoach.vad import (SAMPLE_RATE, WINDOW, WINDOW_S, SpeechTracker, VadOptions, VadStream, pauses_between,
+                           speech_regions)
 
 #: The packaged model's name; ``models/tiny.en/`` overrides the packaged copy.
 DEFAULT_MODEL = "tiny.en"
@@ -154,29 +161,37 @@ class Transcript:
 
 @dataclass(frozen=True)
 class TranscribeOptions:
-    """How audio becomes text. The defaults are the product's settings.
+    """How audio becomes text. The defaults are the product's settings (see BENCHMARKS.md).
 
     Attributes:
-        beam_size: Whisper beam width. 5 is about 0.8 WER points better than greedy (1) on the
-            benchmark set and costs about 20% more decoding time.
-        prompt: Text shown to Whisper before every chunk; it sets the style (fillers kept).
-        hotwords: Words Whisper should expect in every chunk.
+        beam_size: Whisper beam width.
+        prompt: Text shown to Whisper before every window; it sets the style (fillers kept).
+        hotwords: Words Whisper should expect in every window.
         context_words: How many words of the text so far follow the prompt (context carried
-            forward from chunk to chunk); 0 disables.
-        no_speech_threshold: With ``log_prob_threshold``, Whisper skips a chunk it thinks silent.
+            from window to window); 0 disables.
+        no_speech_threshold: With ``log_prob_threshold``, Whisper skips a window it thinks silent.
         log_prob_threshold: See ``no_speech_threshold``.
-        close_pause_s: A pause this long after speech closes a chunk. Longer chunks give Whisper
-            more context (0.8 s with ``long_chunk_s`` 12 s: WER 7.0% on the benchmark set
-            against 7.7% for 0.5 s and 8 s); the last chunk is decoded at stop either way.
-        long_chunk_s: Once a chunk holds this much audio, any pause VAD sees closes it.
-        max_chunk_s: A chunk is cut here even mid-speech (Whisper's window is 30 s).
-        lead_s: Audio kept before the first speech of a chunk.
-        window_s: The encoder sees at least this many seconds; a chunk is encoded over
-            ``max(window_s, chunk + window_margin_s)`` instead of Whisper's fixed 30 s window
-            (the "audio context" trick of whisper.cpp). On the benchmark set this decodes
-            about 3 times faster and the WER was lower (7.7% against 9.0%), with the same
-            filler recall. ``None`` always encodes 30 s.
-        window_margin_s: Silence the encoder sees after the chunk, so Whisper hears it end.
+        close_pause_s: A pause this long after speech closes a chunk (decoded at once while the
+            candidate goes on speaking); the last chunk is decoded at stop.
+        min_chunk_s: A chunk with less speech than this stays open at a ``close_pause_s`` pause
+            (a lone "Um." decoded on its own comes out as "And."), until ``flush_pause_s``.
+        flush_pause_s: A pause this long closes any chunk.
+        long_chunk_s: Once a chunk holds this much speech, any pause VAD sees closes it.
+        max_chunk_s: Speech going on this long without any pause is cut where VAD is least sure
+            of speech within the last ``cut_search_s`` (a gap between words).
+        cut_search_s: See ``max_chunk_s``.
+        pad_s: Audio kept before the first and after the last speech of a chunk (Whisper is given
+            speech, not the silence around it, over which it invents text).
+        max_gap_s: Silences inside a chunk longer than this are cut down to ``2 * pad_s``
+            (as faster-whisper's own VAD filter does).
+        window_s: The encoder sees at least this many seconds; a window is encoded over
+            ``max(window_s, audio + window_margin_s)`` instead of Whisper's fixed 30 s (the
+            "audio context" trick of whisper.cpp). ``None`` always encodes 30 s.
+        window_margin_s: Silence the encoder sees after the audio, so Whisper hears it end.
+        min_cover_s: A speech region at least this long that a chunk's decode leaves without
+            words is decoded again on its own.
+        word_margin_s: A word is kept only if VAD heard something like speech (a window at or
+            above ``vad.neg_threshold``) within this margin of it.
         vad: Speech detection settings (regions, pauses).
     """
 
@@ -187,11 +202,17 @@ class TranscribeOptions:
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
     close_pause_s: float = 0.8
+    min_chunk_s: float = 2.0
+    flush_pause_s: float = 3.0
     long_chunk_s: float = 12.0
     max_chunk_s: float = 24.0
-    lead_s: float = 0.2
-    window_s: float | None = 15.0
+    cut_search_s: float = 4.0
+    pad_s: float = 0.3
+    max_gap_s: float = 2.0
+    window_s: float | None = None
     window_margin_s: float = 2.0
+    min_cover_s: float = 0.3
+    word_margin_s: float = 0.2
     vad: VadOptions = field(default_factory=VadOptions)
 
 
@@ -345,36 +366,9 @@ def cpu_threads() -> int:
     return max(1, min(n, 8))
 
 
-class _WindowDone(Exception):
-    """Raised inside faster-whisper to stop after the first window (see _decode_chunk)."""
-
-
 @functools.lru_cache(maxsize=2)
 def _load(source: ModelSource) -> Whisper:
     from faster_whisper import WhisperModel
-
-    class OneWindowWhisper(WhisperModel):
-        """Whisper decoding one chunk in one encoder pass over a window cut to the chunk.
-
-        - faster-whisper 1.2 re-encodes the audio after the last word when word timestamps are
-          on, spending a second encoder pass on a few hundred ms of silence; our chunks fit in
-          one window, so a decode allows one pass and stops at the second.
-        - faster-whisper pads every window to 30 s; the encoder's cost grows with its input, so
-          a chunk is encoded over ``encode_frames`` (the chunk plus a margin, at least
-          ``TranscribeOptions.window_s``) instead (see :class:`TranscribeOptions`).
-        """
-
-        windows_left: int | None = None
-        encode_frames: int | None = None
-
-        def encode(self, features):
-            if self.windows_left is not None:
-                if self.windows_left <= 0:
-                    raise _WindowDone
-                self.windows_left -= 1
-                if self.encode_frames is not None:
-                    features = features[..., : self.encode_frames]
-            return super().encode(features)
 
     location = source.location
     if source.download:
@@ -392,8 +386,8 @@ def _load(source: ModelSource) -> Whisper:
             ) from e
     started = time.perf_counter()
     try:
-        model = OneWindowWhisper(location, device="cpu", compute_type="int8",
-                                 cpu_threads=cpu_threads(), local_files_only=True)
+        model = WhisperModel(location, device="cpu", compute_type="int8",
+                             cpu_threads=cpu_threads(), local_files_only=True)
     except Exception as e:  # CTranslate2 raises RuntimeError for unreadable model files
         raise ModelNotFound(
             f"Cannot load the Whisper model in {location}: {e}",
@@ -406,12 +400,7 @@ def _load(source: ModelSource) -> Whisper:
 # --------------------------------------------------------------------------- audio files
 
 
-def load_audio(path: Path | str):
-    """Decode any audio file faster-whisper can read into float32 mono 16 kHz samples.
-
-    Raises:
-        AudioError: the file is missing, empty, not audio, or holds no samples.
-    """
+def _check_audio_path(path: Path | str) -> Path:
     p = Path(path)
     if not p.exists():
         raise AudioError(f"No such audio file: {p}", "check the path")
@@ -425,18 +414,85 @@ def load_audio(path: Path | str):
     except PermissionError as e:
         raise AudioError(f"Cannot read {p}: permission denied",
                          "make the file readable (chmod u+r), or copy it to a folder you own") from e
-    from faster_whisper.audio import decode_audio
+    return p
 
+
+def _decode_error(p: Path, e: Exception) -> AudioError:
+    return AudioError(
+        f"Cannot decode {p}: not a supported audio file or corrupt ({type(e).__name__})",
+        "use WAV, FLAC, MP3, OGG, M4A or another format FFmpeg reads",
+    )
+
+
+#: Samples per block when a file is read from disk (10 s: bounded memory, few Python calls).
+FILE_BLOCK = 10 * SAMPLE_RATE
+
+
+def iter_audio(path: Path | str, block: int = FILE_BLOCK):
+    """Decode an audio file block by block: float32 mono 16 kHz arrays of ``block`` samples
+    (the last one shorter), so a file of any length is read in bounded memory.
+
+    The samples are those :func:`load_audio` returns (the same FFmpeg decoding and resampling).
+
+    Raises:
+        AudioError: the file is missing, empty, not audio, or holds no samples (raised at the
+            first block, before anything is yielded).
+    """
+    p = _check_audio_path(path)
+    blocks = _decoded_blocks(p, block)
     try:
-        samples = decode_audio(str(p), sampling_rate=SAMPLE_RATE)
-    except Exception as e:  # PyAV: InvalidDataError, DecoderNotFoundError, ...
-        raise AudioError(
-            f"Cannot decode {p}: not a supported audio file or corrupt ({type(e).__name__})",
-            "use WAV, FLAC, MP3, OGG, M4A or another format FFmpeg reads",
-        ) from e
-    if len(samples) == 0:
-        raise AudioError(f"Audio file {p} holds no audio samples", "record it again")
-    return samples
+        first = next(blocks)
+    except StopIteration:
+        raise AudioError(f"Audio file {p} holds no audio samples", "record it again") from None
+    yield first
+    yield from blocks
+
+
+def _decoded_blocks(p: Path, block: int):
+    import av
+    import numpy as np
+    from faster_whisper.audio import _group_frames, _ignore_invalid_frames, _resample_frames
+
+    pending: list = []
+    held = 0
+    try:
+        container = av.open(str(p), mode="r", metadata_errors="ignore")
+    except Exception as e:  # PyAV: InvalidDataError, FileNotFoundError, ...
+        raise _decode_error(p, e) from e
+    with container:
+        if not container.streams.audio:
+            raise AudioError(f"{p} holds no audio stream", "give the path of an audio file")
+        resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+        frames = _resample_frames(_group_frames(_ignore_invalid_frames(container.decode(audio=0)), block),
+                                  resampler)
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                break
+            except Exception as e:  # a decoder error mid-file
+                raise _decode_error(p, e) from e
+            pending.append(frame.to_ndarray().reshape(-1).astype(np.float32) / 32768.0)
+            held += len(pending[-1])
+            while held >= block:
+                data = np.concatenate(pending)
+                yield data[:block]
+                rest = data[block:]
+                pending, held = ([rest] if len(rest) else []), len(rest)
+    if held:
+        yield np.concatenate(pending)
+
+
+def load_audio(path: Path | str):
+    """Decode a whole audio file into float32 mono 16 kHz samples (short files; long ones go
+    through :func:`iter_audio`).
+
+    Raises:
+        AudioError: the file is missing, empty, not audio, or holds no samples.
+    """
+    import numpy as np
+
+    return np.concatenate(list(iter_audio(path)))
 
 
 # --------------------------------------------------------------------------- decoding
@@ -444,14 +500,21 @@ def load_audio(path: Path | str):
 
 @dataclass
 class _Chunk:
-    start: int  # sample offsets in the take
+    """A stretch of the take to decode, in samples from its start, with its speech regions
+    (VAD windows) that the transcript must cover."""
+
+    start: int
     end: int
+    regions: list[tuple[int, int]]
+    pieces: list[tuple[int, int]] = field(default_factory=list)  # audio to decode (samples)
 
 
 class _ChunkedDecoder:
-    """The core of both paths: VAD, pause-closed chunks, one-window decodes, the transcript.
+    """The core of both paths: VAD, pause-closed chunks, full decoding of each chunk, checks.
 
-    Not thread-safe; :class:`StreamingTranscriber` drives it from one worker thread.
+    Memory stays bounded: audio is kept only from the start of the open chunk (plus a pad), so
+    a take of any length can be fed block by block. Not thread-safe; :class:`StreamingTranscriber`
+    drives it from one worker thread.
     """
 
     def __init__(self, whisper: Whisper, options: TranscribeOptions) -> None:
@@ -461,117 +524,224 @@ class _ChunkedDecoder:
         self.whisper = whisper
         self.options = options
         self._vad = VadStream()
-        self._blocks: list = []
-        self._audio = np.zeros(0, dtype=np.float32)
+        self._tracker = SpeechTracker(options.vad)
+        self._blocks: list = []  # audio not yet joined into _buf
+        self._buf = np.zeros(0, dtype=np.float32)
+        self._buf_start = 0  # sample offset of _buf[0] in the take
         self.samples = 0
-        self._probs: list = []
-        self._window = 0  # windows decided
-        # chunking state, in windows
-        self._chunk_start = 0  # first sample not yet in a chunk
-        self._speech_start: int | None = None  # first speech window of the open chunk
-        self._in_speech = False
-        self._silence_from: int | None = None
-        self._last_speech_end: int | None = None  # window where the last speech region ended
+        self._probs: list[float] = []
+        self._floor = 0  # first window the next chunk may use (the previous chunk's end)
+        self._regions: list[tuple[int, int]] = []  # speech regions of the open chunk (windows)
+        self._first: int | None = None  # first speech window of the open chunk
         self.words: list[Word] = []
         self._texts: list[str] = []
         self.decode_s = 0.0
         self.chunks = 0
+        self.redecodes = 0
+        self.dropped: list[Word] = []  # words found outside speech (hallucinations), for tests
 
     # audio in ------------------------------------------------------------------------------
     def add(self, samples) -> list[_Chunk]:
-        """Append samples; return chunks that pauses have closed."""
+        """Append samples; return chunks that pauses have closed (decode them before the next
+        call: their audio is forgotten then)."""
         np = self._np
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
         if not len(samples):
             return []
+        self._trim()
         self._blocks.append(samples)
         self.samples += len(samples)
-        probs = self._vad.feed(samples)
-        return self._advance(probs)
+        return self._advance(self._vad.feed(samples))
 
-    def _take_audio(self, start: int, end: int):
-        np = self._np
+    def _join(self) -> None:
         if self._blocks:
-            self._audio = np.concatenate([self._audio, *self._blocks])
+            self._buf = self._np.concatenate([self._buf, *self._blocks])
             self._blocks = []
-        return self._audio[start:end]
+
+    def _trim(self) -> None:
+        """Forget audio no chunk can need: before the open chunk (or, when none is open,
+        before the pad that a chunk starting now would keep)."""
+        pad = round(self.options.pad_s / WINDOW_S)
+        if self._first is not None or self._tracker.speaking:
+            first = self._first if self._first is not None else self._tracker.start
+            keep = max(self._floor, first - pad)
+        else:
+            keep = max(self._floor, self._tracker.windows - pad - 1)
+        keep_sample = keep * WINDOW
+        if keep_sample - self._buf_start > 5 * SAMPLE_RATE:
+            self._join()
+            cut = keep_sample - self._buf_start
+            self._buf = self._buf[cut:].copy()
+            self._buf_start = keep_sample
+
+    def _audio(self, start: int, end: int):
+        self._join()
+        return self._buf[start - self._buf_start:end - self._buf_start]
 
     def _advance(self, probs) -> list[_Chunk]:
         opts = self.options
         vad = opts.vad
-        min_silence = max(1, round(vad.min_silence_s / WINDOW_S))
+        min_speech = max(1, round(vad.min_speech_s / WINDOW_S))
         close_pause = max(1, round(opts.close_pause_s / WINDOW_S))
         long_chunk = round(opts.long_chunk_s / WINDOW_S)
         max_chunk = round(opts.max_chunk_s / WINDOW_S)
+        min_chunk = round(opts.min_chunk_s / WINDOW_S)
+        flush_pause = round(opts.flush_pause_s / WINDOW_S)
         closed: list[_Chunk] = []
+        tracker = self._tracker
         for p in probs:
-            i = self._window
-            self._window += 1
             self._probs.append(float(p))
-            if not self._in_speech:
-                if p >= vad.threshold:
-                    self._in_speech, self._silence_from = True, None
-                    if self._speech_start is None:
-                        self._speech_start = i
-            else:
-                if p >= vad.threshold:
-                    self._silence_from = None
-                elif p < vad.neg_threshold:
-                    if self._silence_from is None:
-                        self._silence_from = i
-                    if i + 1 - self._silence_from >= min_silence:
-                        self._in_speech = False
-                        self._last_speech_end = self._silence_from
-            if self._speech_start is None:
-                continue
-            now = i + 1
-            chunk_windows = now - self._speech_start
-            if not self._in_speech and self._last_speech_end is not None:
-                pause = now - self._last_speech_end
-                if pause >= close_pause or (chunk_windows >= long_chunk and pause >= min_silence):
-                    closed.append(self._close(now * WINDOW))
-            elif chunk_windows >= max_chunk:
-                closed.append(self._close(now * WINDOW))
+            ended = tracker.push(float(p))
+            now = tracker.windows
+            if ended is not None:
+                start, end = max(ended[0], self._floor), ended[1]
+                if end - start >= min_speech:
+                    self._regions.append((start, end))
+                    if self._first is None:
+                        self._first = start
+            if tracker.speaking:
+                first = self._first if self._first is not None else max(tracker.start, self._floor)
+                if now - first >= max_chunk:
+                    closed.append(self._cut(now))
+            elif self._regions:
+                pause = now - self._regions[-1][1]
+                length = self._regions[-1][1] - self._first
+                if (length >= long_chunk or pause >= flush_pause
+                        or (pause >= close_pause and length >= min_chunk)):
+                    closed.append(self._close(now))
         return closed
 
-    def _close(self, end: int) -> _Chunk:
-        lead = round(self.options.lead_s * SAMPLE_RATE)
-        start = max(self._chunk_start, self._speech_start * WINDOW - lead)
-        self._chunk_start = end
-        self._speech_start = None
-        self._last_speech_end = None
-        if self._in_speech:  # a hard cut: the next chunk starts speaking at once
-            self._speech_start = end // WINDOW
-        return _Chunk(start, end)
+    def _close(self, now: int) -> _Chunk:
+        """Close the open chunk at a pause: its speech, padded, with long silences shortened."""
+        pad = round(self.options.pad_s / WINDOW_S)
+        gap = round(self.options.max_gap_s / WINDOW_S)
+        start = max(self._floor, self._first - pad)
+        end = min(now, self._regions[-1][1] + pad)
+        pieces: list[list[int]] = []
+        for a, b in self._regions:
+            lo, hi = max(start, a - pad), min(end, b + pad)
+            if pieces and a - pieces[-1][1] + pad <= gap:
+                pieces[-1][1] = hi
+            else:
+                pieces.append([lo, hi])
+        chunk = _Chunk(start * WINDOW, min(end * WINDOW, self.samples), self._regions,
+                       [(a * WINDOW, min(b * WINDOW, self.samples)) for a, b in pieces])
+        self._floor, self._regions, self._first = end, [], None
+        return chunk
+
+    def _cut(self, now: int) -> _Chunk:
+        """Speech has gone on for ``max_chunk_s`` without a pause: cut where VAD is least sure
+        of speech in the last seconds (a gap between words), and go on from there."""
+        np = self._np
+        pad = round(self.options.pad_s / WINDOW_S)
+        first = self._first if self._first is not None else max(self._tracker.start, self._floor)
+        search = max(1, round(self.options.cut_search_s / WINDOW_S))
+        lo = max(first + 1, now - search)
+        window = np.asarray(self._probs[lo:now])
+        cut = lo + int(np.argmin(window)) if len(window) else now
+        regions = self._regions + [(max(self._tracker.start, self._floor, first), cut)]
+        start = max(self._floor, first - pad) * WINDOW
+        chunk = _Chunk(start, cut * WINDOW, regions, [(start, cut * WINDOW)])
+        self._floor, self._regions, self._first = cut, [], cut
+        return chunk
 
     def tail(self) -> list[_Chunk]:
         """At the end of the take: the last, still open chunk (if it holds speech)."""
-        probs = self._vad.flush()
-        chunks = self._advance(probs)
-        if self._speech_start is not None:
-            chunks.append(self._close(self.samples))
-        return chunks
+        closed = self._advance(self._vad.flush())
+        open_region = self._tracker.open_region()
+        if open_region is not None:
+            start, end = max(open_region[0], self._floor), open_region[1]
+            if end - start >= max(1, round(self.options.vad.min_speech_s / WINDOW_S)):
+                self._regions.append((start, end))
+                if self._first is None:
+                    self._first = start
+            self._tracker = SpeechTracker(self.options.vad)  # the take is over
+        if self._regions:
+            closed.append(self._close(math.ceil(self.samples / WINDOW)))
+        return closed
 
     # decoding ------------------------------------------------------------------------------
+    def _context(self) -> list[str]:
+        return " ".join(self._texts).split()[-max(1, self.options.context_words):]
+
     def decode(self, chunk: _Chunk) -> None:
-        """Decode one chunk and append its words (times offset to the take)."""
-        audio = self._take_audio(chunk.start, chunk.end)
-        if len(audio) < WINDOW:
+        """Decode one chunk fully and append its words (times from the start of the take).
+
+        Every speech region of the chunk must end up with words: a region the chunk's decode
+        left without any is decoded again on its own. Words Whisper places where VAD heard no
+        speech are dropped (Whisper repeating its prompt or the previous phrase over silence).
+        """
+        np = self._np
+        parts = [self._audio(a, b) for a, b in chunk.pieces]
+        if sum(map(len, parts)) != sum(b - a for a, b in chunk.pieces):
+            raise RuntimeError(f"chunk {chunk} decoded after its audio was released")
+        if sum(map(len, parts)) < WINDOW:
             return
-        prompt = self.options.prompt
-        if self.options.context_words and self._texts:
-            context = " ".join(" ".join(self._texts).split()[-self.options.context_words:])
-            prompt = f"{prompt} {context}".strip()
+        # Whisper drops a first word that starts with its window: when the take (or a cut)
+        # leaves less than pad_s before the speech, silence makes up the rest.
+        lead = max(0, round(self.options.pad_s * SAMPLE_RATE) - (chunk.regions[0][0] * WINDOW - chunk.start))
+        audio = np.concatenate([np.zeros(lead, np.float32), *parts])
+        # chunk time (s) -> take time (s): piece k starts at rel[k] in the chunk, at take[k] in the take
+        rel, take, at = [], [], lead
+        for a, b in chunk.pieces:
+            rel.append(at / SAMPLE_RATE)
+            take.append(a / SAMPLE_RATE)
+            at += b - a
+
+        def to_chunk(t: float) -> float:
+            k = max(0, bisect.bisect_right(take, t) - 1)
+            return t - take[k] + rel[k]
+
+        def to_take(w: Word) -> None:
+            k = max(0, bisect.bisect_right(rel, (w.start + w.end) / 2) - 1)
+            w.start = round(max(take[0], w.start - rel[k] + take[k]), 3)  # not into the made-up lead
+            w.end = round(max(w.start, w.end - rel[k] + take[k]), 3)
+
+        regions = [(to_chunk(a * WINDOW_S), to_chunk(b * WINDOW_S)) for a, b in chunk.regions]
         started = time.perf_counter()
-        words, texts = _decode_chunk(self.whisper, audio, prompt, self.options)
-        self.decode_s += time.perf_counter() - started
+        pieces = _decode_span(self.whisper, audio, self._context(), self.options, regions)
         self.chunks += 1
-        offset = chunk.start / SAMPLE_RATE
-        for w in words:
-            w.start = round(w.start + offset, 3)
-            w.end = round(w.end + offset, 3)
-        self.words.extend(words)
-        self._texts.extend(texts)
+        words = [w for piece in pieces for w in piece.words]
+        for a, b in regions:
+            if b - a < self.options.min_cover_s or _covered(words, a, b):
+                continue
+            pad = self.options.pad_s
+            lo, hi = max(0.0, a - pad), min(len(audio) / SAMPLE_RATE, b + pad)
+            self.redecodes += 1
+            extra = _decode_span(self.whisper, audio[round(lo * SAMPLE_RATE):round(hi * SAMPLE_RATE)],
+                                 self._context(), self.options, [(a - lo, b - lo)])
+            for piece in extra:
+                for w in piece.words:
+                    w.start, w.end = w.start + lo, w.end + lo
+                piece.start += lo
+            pieces = sorted(pieces + extra, key=lambda piece: piece.start)
+        self.decode_s += time.perf_counter() - started
+        for piece in pieces:
+            kept = []
+            for w in piece.words:
+                to_take(w)
+                (kept if self._heard(w) else self.dropped).append(w)
+            if not kept:
+                continue
+            kept = _join_number_pieces(kept)
+            self.words.extend(kept)
+            self._texts.append(" ".join(w.word for w in kept))
+
+    def _heard(self, word: Word) -> bool:
+        """Whether VAD heard speech where Whisper put ``word`` (else Whisper made it up).
+
+        A word needs a window at or above ``vad.neg_threshold`` within ``word_margin_s``; a word
+        Whisper itself doubts (faster-whisper's anomaly score: improbable, or squeezed into
+        almost no time, as words repeated over silence are) needs a window of clear speech.
+        """
+        vad = self.options.vad
+        margin = self.options.word_margin_s
+        lo = max(0, int((word.start - margin) / WINDOW_S))
+        hi = min(len(self._probs), int(math.ceil((word.end + margin) / WINDOW_S)))
+        near = self._probs[lo:hi]
+        if _anomaly(word) >= 1.5:
+            return any(p >= vad.threshold for p in near)
+        return any(p >= vad.neg_threshold for p in near)
 
     def transcript(self) -> Transcript:
         """The transcript of everything added so far (call after the tail is decoded)."""
@@ -593,48 +763,131 @@ class _ChunkedDecoder:
         )
 
 
+def _anomaly(word: Word) -> float:
+    """faster-whisper's word anomaly score (``hallucination_silence_threshold``'s test)."""
+    duration = word.end - word.start
+    score = 1.0 if word.probability < 0.15 else 0.0
+    if duration < 0.133:
+        score += (0.133 - duration) * 15
+    if duration > 2.0:
+        score += duration - 2.0
+    return score
+
+
+def _covered(words: list[Word], start: float, end: float, slack: float = 0.3) -> bool:
+    return any(w.end >= start - slack and w.start <= end + slack for w in words)
+
+
 _NUMBER_PIECE = re.compile(r"^[.,]\d")
 _PREPEND = "\"'“¿([{-$£€"
 _APPEND = "\"'.。,，!！?？:：”)]}、%"
+_FRAMES_PER_S = 100  # mel frames a second (hop 160 at 16 kHz)
+_WINDOW_FRAMES = 3000  # Whisper's 30 s window
 
 
-def _decode_chunk(whisper: Whisper, audio, prompt: str, options: TranscribeOptions):
-    """Decode ≤ 30 s of audio in one Whisper window; returns (words, segment texts)."""
+@dataclass
+class _Piece:
+    """One Whisper segment of a decoded span (times in seconds from the span's start)."""
+
+    start: float
+    text: str
+    words: list[Word]
+
+
+@functools.lru_cache(maxsize=4)
+def _fw_options(beam_size: int, no_speech_threshold: float, log_prob_threshold: float):
+    """faster-whisper's TranscriptionOptions as ``WhisperModel.transcribe`` builds them."""
+    from faster_whisper.transcribe import TranscriptionOptions
+
+    return TranscriptionOptions(
+        beam_size=beam_size, best_of=5, patience=1, length_penalty=1, repetition_penalty=1,
+        no_repeat_ngram_size=0, log_prob_threshold=log_prob_threshold,
+        no_speech_threshold=no_speech_threshold, compression_ratio_threshold=2.4,
+        condition_on_previous_text=False, prompt_reset_on_temperature=0.5,
+        temperatures=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0], initial_prompt=None, prefix=None,
+        suppress_blank=True, suppress_tokens=None, without_timestamps=False, max_initial_timestamp=1.0,
+        word_timestamps=True, prepend_punctuations=_PREPEND, append_punctuations=_APPEND,
+        multilingual=False, max_new_tokens=None, clip_timestamps="0",
+        hallucination_silence_threshold=None, hotwords=None)
+
+
+def _decode_span(whisper: Whisper, audio, context: list[str], options: TranscribeOptions,
+                 regions: list[tuple[float, float]]) -> list[_Piece]:
+    """Decode a stretch of audio window after window until no speech is left in it.
+
+    This is faster-whisper's own loop (``WhisperModel.generate_segments``: 30 s windows, seek to
+    the last complete segment, temperature fallback, no-speech skip, word timestamps), with
+    two differences: every window gets the prompt (``options.prompt``, the filler style, then the
+    last ``options.context_words`` of ``context`` and of the span so far; hotwords too), and decoding stops once the rest of the span holds no speech from ``regions``, instead
+    of decoding the trailing silence (where Whisper invents text).
+    """
+    import ctranslate2
+    from faster_whisper.audio import pad_or_trim
+    from faster_whisper.tokenizer import Tokenizer
+    from faster_whisper.transcribe import get_suppressed_tokens
+
     model = whisper.model
-    words: list[Word] = []
-    texts: list[str] = []
+    tokenizer = Tokenizer(model.hf_tokenizer, False, task="transcribe", language="en")
+    fw = _fw_options(options.beam_size, options.no_speech_threshold, options.log_prob_threshold)
+    if fw.suppress_tokens is None:
+        fw.suppress_tokens = get_suppressed_tokens(tokenizer, [-1])
+    pieces: list[_Piece] = []
     with whisper.lock:
-        model.windows_left = 1
-        if options.window_s is not None:
-            seconds = max(options.window_s, len(audio) / SAMPLE_RATE + options.window_margin_s)
-            model.encode_frames = min(3000, math.ceil(seconds) * 100)  # 100 mel frames a second
-        try:
-            segments, _info = model.transcribe(
-                audio,
-                language="en",
-                beam_size=options.beam_size,
-                initial_prompt=prompt or None,
-                hotwords=options.hotwords or None,
-                condition_on_previous_text=False,
-                word_timestamps=True,
-                vad_filter=False,
-                no_speech_threshold=options.no_speech_threshold,
-                log_prob_threshold=options.log_prob_threshold,
-                # keep "3%" and "$40,000" one word each, as the text writes them
-                prepend_punctuations=_PREPEND,
-                append_punctuations=_APPEND,
-            )
-            for seg in segments:
-                texts.append(seg.text)
-                words.extend(Word(w.word.strip(), float(w.start), float(w.end),
-                                  round(float(w.probability), 3))
-                             for w in seg.words or [] if w.word.strip())
-        except _WindowDone:
-            pass
-        finally:
-            model.windows_left = None
-            model.encode_frames = None
-    return _join_number_pieces(words), texts
+        ctranslate2.set_random_seed(0)  # temperature fallback samples: same audio, same words
+        features = model.feature_extractor(audio)
+        content_frames = features.shape[-1] - 1
+        prompt_tokens = _prompt_tokens(tokenizer, options.prompt, context, options.context_words)
+        seek = 0
+        last_speech = 0.0
+        while seek < content_frames:
+            time_offset = seek / _FRAMES_PER_S
+            if not any(b - max(a, time_offset) >= options.vad.min_speech_s for a, b in regions) \
+                    and time_offset > 0:
+                break  # only silence (or a sliver of speech already decoded) is left
+            size = min(_WINDOW_FRAMES, content_frames - seek)
+            window = pad_or_trim(features[:, seek:seek + size])
+            if options.window_s is not None:
+                seconds = max(options.window_s, size / _FRAMES_PER_S + options.window_margin_s)
+                window = window[:, :min(_WINDOW_FRAMES, math.ceil(seconds) * _FRAMES_PER_S)]
+            encoded = model.encode(window)
+            tokens_in = model.get_prompt(tokenizer, prompt_tokens, without_timestamps=False,
+                                         hotwords=options.hotwords or None)
+            result, avg_logprob, _temperature, _ratio = model.generate_with_fallback(
+                encoded, tokens_in, tokenizer, fw)
+            if result.no_speech_prob > options.no_speech_threshold and avg_logprob <= options.log_prob_threshold:
+                seek += size  # Whisper hears no speech in this window
+                continue
+            segments, next_seek, single_ending = model._split_segments_by_timestamps(
+                tokenizer=tokenizer, tokens=result.sequences_ids[0], time_offset=time_offset,
+                segment_size=size, segment_duration=size / _FRAMES_PER_S, seek=seek)
+            last_speech = model.add_word_timestamps([segments], tokenizer, encoded, size, _PREPEND, _APPEND,
+                                                    last_speech_timestamp=last_speech) or last_speech
+            if not single_ending:
+                ends = [w["end"] for s in segments for w in s.get("words") or []]
+                if ends and ends[-1] > time_offset:
+                    next_seek = round(ends[-1] * _FRAMES_PER_S)
+            if next_seek <= seek:
+                next_seek = seek + size  # never loop on the same window
+            seek = next_seek
+            for s in segments:
+                text = tokenizer.decode(s["tokens"])
+                if s["start"] == s["end"] or not text.strip():
+                    continue
+                words = [Word(w["word"].strip(), float(w["start"]), float(w["end"]),
+                              round(float(w["probability"]), 3))
+                         for w in s.get("words") or [] if w["word"].strip()]
+                if words:
+                    pieces.append(_Piece(float(s["start"]), text, words))
+            if pieces and options.context_words:
+                said = context + [w for piece in pieces for w in piece.text.split()]
+                prompt_tokens = _prompt_tokens(tokenizer, options.prompt, said, options.context_words)
+    return pieces
+
+
+def _prompt_tokens(tokenizer, prompt: str, said: list[str], context_words: int) -> list[int]:
+    """The filler-style prompt followed by the last ``context_words`` words said so far."""
+    text = " ".join([prompt.strip()] + (said[-context_words:] if context_words else [])).strip()
+    return tokenizer.encode(" " + text) if text else []
 
 
 def _join_number_pieces(words: list[Word]) -> list[Word]:
@@ -649,6 +902,16 @@ def _join_number_pieces(words: list[Word]) -> list[Word]:
     return out
 
 
+def _transcribe_blocks(blocks, whisper: Whisper, options: TranscribeOptions) -> Transcript:
+    decoder = _ChunkedDecoder(whisper, options)
+    for block in blocks:
+        for chunk in decoder.add(block):
+            decoder.decode(chunk)
+    for chunk in decoder.tail():
+        decoder.decode(chunk)
+    return decoder.transcript()
+
+
 def transcribe_samples(samples, model: str | Whisper | None = None,
                        options: TranscribeOptions | None = None) -> Transcript:
     """Transcribe float32 mono 16 kHz samples (the after-the-fact path).
@@ -658,23 +921,28 @@ def transcribe_samples(samples, model: str | Whisper | None = None,
         model: A loaded :class:`Whisper`, or a name/path for :func:`load_whisper`.
         options: Decoding and chunking settings.
     """
+    import numpy as np
+
     whisper = model if isinstance(model, Whisper) else load_whisper(model)
-    decoder = _ChunkedDecoder(whisper, options or TranscribeOptions())
-    for chunk in decoder.add(samples) + decoder.tail():
-        decoder.decode(chunk)
-    return decoder.transcript()
+    samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+    blocks = (samples[i:i + FILE_BLOCK] for i in range(0, len(samples), FILE_BLOCK))
+    return _transcribe_blocks(blocks, whisper, options or TranscribeOptions())
 
 
 def transcribe_file(path: Path | str, model: str | Whisper | None = None,
                     options: TranscribeOptions | None = None) -> Transcript:
-    """Transcribe an audio file (any format FFmpeg reads).
+    """Transcribe an audio file (any format FFmpeg reads), read from disk block by block.
 
     Raises:
         AudioError: the file is missing, empty, corrupt or not audio.
         ModelNotFound: the model cannot be found.
     """
-    samples = load_audio(path)
-    return transcribe_samples(samples, model=model, options=options)
+    blocks = iter_audio(path)
+    first = next(blocks)  # a bad file fails before the model loads
+    whisper = model if isinstance(model, Whisper) else load_whisper(model)
+    import itertools
+
+    return _transcribe_blocks(itertools.chain([first], blocks), whisper, options or TranscribeOptions())
 
 
 # --------------------------------------------------------------------------- streaming

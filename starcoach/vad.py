@@ -130,6 +130,53 @@ class VadStream:
         return np.concatenate([head, tail])
 
 
+class SpeechTracker:
+    """The speech/silence rule of :class:`VadOptions`, applied one window at a time.
+
+    Hysteresis: speech starts at a window at or above ``threshold``; while speaking, a run of
+    windows below ``neg_threshold`` (windows between the thresholds do not end the run) lasting
+    ``min_silence_s`` ends it, at the run's first window. Used by :func:`speech_regions` and by
+    the transcriber, which closes chunks as regions end, so both see the same regions.
+    """
+
+    def __init__(self, options: VadOptions | None = None) -> None:
+        self.options = options or VadOptions()
+        self.min_silence = max(1, round(self.options.min_silence_s / WINDOW_S))
+        self.windows = 0  # windows pushed so far
+        self.start: int | None = None  # first window of the speech in progress
+        self.silence_from: int | None = None  # first window of the current silence run
+
+    @property
+    def speaking(self) -> bool:
+        return self.start is not None
+
+    def push(self, p: float) -> tuple[int, int] | None:
+        """Add one window's probability; return ``(start, end)`` windows of a region it ended."""
+        opts = self.options
+        i = self.windows
+        self.windows += 1
+        if self.start is None:
+            if p >= opts.threshold:
+                self.start, self.silence_from = i, None
+            return None
+        if p >= opts.threshold:
+            self.silence_from = None
+        elif p < opts.neg_threshold:
+            if self.silence_from is None:
+                self.silence_from = i
+            if i + 1 - self.silence_from >= self.min_silence:
+                region = (self.start, self.silence_from)
+                self.start = self.silence_from = None
+                return region
+        return None
+
+    def open_region(self) -> tuple[int, int] | None:
+        """The region in progress, as if the audio ended now (``None`` when silent)."""
+        if self.start is None:
+            return None
+        return self.start, self.silence_from if self.silence_from is not None else self.windows
+
+
 def speech_regions(probs, options: VadOptions | None = None,
                    duration_s: float | None = None) -> list[SpeechRegion]:
     """Speech regions from window probabilities (see :class:`VadOptions` for the rule).
@@ -141,26 +188,11 @@ def speech_regions(probs, options: VadOptions | None = None,
     """
     opts = options or VadOptions()
     end_s = duration_s if duration_s is not None else len(probs) * WINDOW_S
-    min_silence = max(1, round(opts.min_silence_s / WINDOW_S))
-    regions: list[SpeechRegion] = []
-    start = None  # window index where the current speech began
-    silence_from = None  # first window of the current silence run while speaking
-    for i, p in enumerate(probs):
-        if start is None:
-            if p >= opts.threshold:
-                start, silence_from = i, None
-            continue
-        if p >= opts.threshold:
-            silence_from = None
-        elif p < opts.neg_threshold:
-            if silence_from is None:
-                silence_from = i
-            if i + 1 - silence_from >= min_silence:
-                regions.append(SpeechRegion(start * WINDOW_S, silence_from * WINDOW_S))
-                start, silence_from = None, None
-    if start is not None:
-        stop = silence_from if silence_from is not None else len(probs)
-        regions.append(SpeechRegion(start * WINDOW_S, min(stop * WINDOW_S, end_s)))
+    tracker = SpeechTracker(opts)
+    spans = [r for r in map(tracker.push, probs) if r is not None]
+    if tracker.open_region() is not None:
+        spans.append(tracker.open_region())
+    regions = [SpeechRegion(a * WINDOW_S, min(b * WINDOW_S, end_s)) for a, b in spans]
     return [r for r in regions if r.duration_s >= opts.min_speech_s]
 
 
