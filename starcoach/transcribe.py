@@ -201,9 +201,9 @@ class TranscribeOptions:
     context_words: int = 24
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
-    close_pause_s: float = 0.8
-    min_chunk_s: float = 2.0
-    flush_pause_s: float = 3.0
+    close_pause_s: float = 1.5
+    min_chunk_s: float = 6.0
+    flush_pause_s: float = 5.0
     long_chunk_s: float = 12.0
     max_chunk_s: float = 24.0
     cut_search_s: float = 4.0
