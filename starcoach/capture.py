@@ -497,8 +497,10 @@ class Recorder:
     def __init__(self, source: AudioSource, out_path: Path | str, *,
                  stop_event: threading.Event | None = None, options: RecordOptions | None = None,
                  on_block: Callable[[object, RecorderStatus], None] | None = None,
-                 on_status: Callable[[RecorderStatus], None] | None = None) -> None:
+                 on_status: Callable[[RecorderStatus], None] | None = None,
+                 on_start: Callable[[], None] | None = None) -> None:
         self.source = source
+        self.on_start = on_start
         self.path = Path(out_path)
         self.stop_event = stop_event or threading.Event()
         self.options = options or RecordOptions()
@@ -532,6 +534,8 @@ class Recorder:
         try:
             with self.source:  # open the device first: a device error leaves no empty file behind
                 wav = self._open_wav(sf)
+                if self.on_start is not None:  # from here on every sample captured is kept
+                    self.on_start()
                 try:
                     stopped_by = self._loop(wav)
                 except BaseException:
@@ -694,6 +698,7 @@ def record_take(source: AudioSource, out_path: Path | str, *, stop_event: thread
                 options: RecordOptions | None = None,
                 on_block: Callable[[object, RecorderStatus], None] | None = None,
                 on_status: Callable[[RecorderStatus], None] | None = None,
+                on_start: Callable[[], None] | None = None,
                 **option_overrides) -> Take:
     """Record one take from ``source`` into the WAV file ``out_path``.
 
@@ -706,6 +711,8 @@ def record_take(source: AudioSource, out_path: Path | str, *, stop_event: thread
         on_block: Called with each block (float32, 16 kHz) and the status, on the recording
             thread, right after the block is written; keep it quick (queue work elsewhere).
         on_status: Called with the :class:`RecorderStatus` after each block (a live meter).
+        on_start: Called once the device is capturing and the file is open, before the first
+            block: the moment to tell the candidate "recording" (nothing said after it is lost).
 
     Returns:
         The :class:`Take`.
@@ -720,5 +727,5 @@ def record_take(source: AudioSource, out_path: Path | str, *, stop_event: thread
     if option_overrides:
         opts = dataclasses.replace(opts, **option_overrides)
     recorder = Recorder(source, out_path, stop_event=stop_event, options=opts,
-                        on_block=on_block, on_status=on_status)
+                        on_block=on_block, on_status=on_status, on_start=on_start)
     return recorder.run()

@@ -717,7 +717,6 @@ class MockRun:
         options = _batch_options() if getattr(source, "realtime", True) is False else None
         stream = _LateStream(self._models_ready,
                              lambda: StreamingTranscriber(model=load_whisper_kept(self.model), options=options))
-        self.on_event(TakeStarted(label, take_no, target_s))
         started_at = now_iso()
         max_s = self.max_take_s if self.max_take_s is not None else 2 * target_s + 60
 
@@ -726,7 +725,9 @@ class MockRun:
             self.on_event(Progress(label, status.elapsed_s, status.level, status.speaking))
 
         try:
+            # "recording" is announced only once audio is being kept (the first syllable counts)
             take = record_take(source, path, stop_event=stop, on_block=on_block,
+                               on_start=lambda: self.on_event(TakeStarted(label, take_no, target_s)),
                                silence_stop_s=self.silence_stop_s, max_s=max_s)
         except RecordingInterrupted as e:
             self._cancel.set()
