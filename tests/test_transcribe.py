@@ -229,8 +229,9 @@ def test_silence_and_noise_give_no_speech(whisper, kind):
 
 @pytest.mark.slow
 def test_streaming_gives_the_same_transcript_and_works_ahead(whisper, sentence_samples):
-    take = np.concatenate([sentence_samples, np.zeros(SR, np.float32), sentence_samples,
-                           np.zeros(SR, np.float32)])
+    # two sentences (enough speech for a chunk), a pause that closes it, a third sentence
+    take = np.concatenate([sentence_samples, np.zeros(SR // 2, np.float32), sentence_samples,
+                           np.zeros(2 * SR, np.float32), sentence_samples, np.zeros(SR, np.float32)])
     after = transcribe_samples(take, whisper)
     stream = StreamingTranscriber(whisper)
     rng = np.random.default_rng(3)
