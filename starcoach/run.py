@@ -439,6 +439,7 @@ class MockRun:
                 release_unused_folder(self.session.session_id)
             raise
         if self._resumed:
+            self._reread_resumed()
             adopted = adopt_orphan_takes(self.session)
             # ... and takes a stopped run kept without a transcript (Ctrl-C, SIGTERM) get one too
             self._untranscribed = [t for t in self.session.takes if t.stopped_by == "interrupt"
@@ -453,6 +454,23 @@ class MockRun:
         self._loader = threading.Thread(target=self._load_models, name="starcoach-models", daemon=True)
         self._loader.start()
         return self.session
+
+    def _reread_resumed(self) -> None:
+        """Re-read a resumed session now that this run holds it: a run that held it a moment ago
+        may have saved more takes (or finished it) since the copy passed in was read."""
+        from starcoach.store import read_session_file
+
+        sid = self.session.session_id
+        path = self.session_dir / "session.json"
+        if not path.exists():
+            return
+        fresh = read_session_file(path)
+        if fresh.complete and not self.session.complete:
+            self.release()
+            raise RunError(f"Session {sid} was finished by another run meanwhile",
+                           f"review it with `starcoach review {sid}`")
+        fresh.budget_s, fresh.budget_range_s = self.session.budget_s, self.session.budget_range_s
+        self.session = fresh
 
     def _load_models(self) -> None:
         try:

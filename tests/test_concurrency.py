@@ -260,3 +260,27 @@ def test_a_note_waits_for_a_held_session_lock_at_most_the_timeout(starcoach_home
         holder.kill()
         holder.wait(10)
     assert sc("note", sid, "--at", "0:00", "now it fits", home=starcoach_home).returncode == 0
+
+
+@pytest.mark.slow
+def test_a_resumed_run_rereads_the_session_once_it_holds_it(starcoach_home):
+    # Another run saved one more take between `--resume` reading the session and holding it.
+    from starcoach.run import MockRun, RunPlan
+    from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
+    from starcoach.session import Take
+    from starcoach.store import load_session, save_session
+
+    plan = RunPlan(find_scenario(DEFAULT_SCENARIO_ID), "ownership", "sde2")
+    first = MockRun(plan, lambda label: None)
+    save_session(first.session)
+    sid = first.session.session_id
+    stale = load_session(sid)
+    fresh = load_session(sid)
+    fresh.takes.append(Take("situation", 1, "audio/situation-1.wav", "2026-11-27T14:30:06+00:00", 20.0, "key"))
+    save_session(fresh)
+    run = MockRun(plan, lambda label: None, session=stale)
+    try:
+        assert [t.step for t in run.start().takes] == ["situation"]
+    finally:
+        run.close()
+        run.release()
