@@ -412,6 +412,6 @@ def test_progress_trends(bank, tmp_path):
     out = sc("progress", "--html", str(tmp_path / "p.html")).stdout
     assert "2 sessions, 2026-03-02 to 2026-03-09" in out and "First-person share" in out
     html = (tmp_path / "p.html").read_text()
-    assert html.count("<svg") == 4 and "http-equiv=\"Content-Security-Policy\"" in html
+    assert html.count("role=\"img\"") == 4 and "http-equiv=\"Content-Security-Policy\"" in html
     assert json.loads(sc("progress", "--scenario", "nope", "--json").stdout)["sessions"] == []
     assert "No sessions yet for nope" in sc("progress", "--scenario", "nope").stdout

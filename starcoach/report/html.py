@@ -74,11 +74,25 @@ def render_html(timeline: Timeline, audio: SessionAudio | None = None, audio_for
         audio_format: ``mp3`` (smallest, plays everywhere), ``ogg`` or ``wav``.
         generated: The time shown in the footer (default: now).
     """
-    session = timeline.session
     audio_src = ""
     if audio is not None and len(audio.samples):
         data = base64.b64encode(encode(audio, audio_format)).decode("ascii")
         audio_src = f"data:{mime_type(audio_format)};base64,{data}"
+    context = session_context(timeline, audio_src, audio.missing if audio is not None else [], generated)
+    return _template().render(**context, css=_asset("session.css"), js=_asset("session.js"))
+
+
+def session_context(timeline: Timeline, audio_src: str = "", missing_audio: list[str] | None = None,
+                    generated: datetime | None = None) -> dict[str, Any]:
+    """What ``session.html`` draws, laid out once for the export and the web app's review page.
+
+    Args:
+        timeline: The session on one clock.
+        audio_src: Where the player's audio comes from (a ``data:`` URI, a URL, or "" for none).
+        missing_audio: Sections whose audio is missing (named under the player).
+        generated: The time shown in the footer (default: now).
+    """
+    session = timeline.session
     notes_by_section: dict[int, list[dict[str, Any]]] = {}
     all_notes = []
     for n in timeline.notes:
@@ -112,15 +126,14 @@ def render_html(timeline: Timeline, audio: SessionAudio | None = None, audio_for
         })
     from starcoach.scenario import LEVEL_NAMES, MODE_NAMES
 
-    return _template().render(
+    return dict(
         s=session, summary=session.summary, budget=time_against_budget(session),
         probes=verdict_counts(session), chart=time_chart(timeline), sections=sections, notes=all_notes,
-        audio_src=audio_src, missing_audio=audio.missing if audio is not None else [],
+        audio_src=audio_src, missing_audio=list(missing_audio or []),
         mode=MODE_NAMES.get(session.mode, session.mode), level=LEVEL_NAMES.get(session.level, session.level),
         started=session.started_at.replace("T", " ")[:16], clock=format_clock, version=__version__,
         title=f"starcoach · {session.scenario} · {session.started_at[:10]}",
         generated=(generated or datetime.now()).strftime("%Y-%m-%d %H:%M"),
-        css=_asset("session.css"), js=_asset("session.js"),
     )
 
 

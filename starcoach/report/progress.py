@@ -253,6 +253,11 @@ def line_chart(title: str, dates: list[str], series: dict[str, list[float | None
 
 def render_progress_html(p: Progress, generated: datetime | None = None) -> str:
     """The trends as one self-contained HTML page (inline SVG, nothing fetched)."""
+    return _template().render(**progress_context(p, generated), css=_css())
+
+
+def progress_context(p: Progress, generated: datetime | None = None) -> dict[str, Any]:
+    """What ``progress.html`` draws (the export and the web app's Progress page share it)."""
     dates = [s.date for s in p.sessions]
     charts = [
         line_chart("Time against target per step (100% = on target)", dates,
@@ -264,9 +269,8 @@ def render_progress_html(p: Progress, generated: datetime | None = None) -> str:
         line_chart("Fillers per minute", dates, {"Fillers/min": p.series("fillers_per_min")}, 0.0, None,
                    lambda v: f"{v:.1f}"),
     ]
-    return _template().render(p=p, charts=charts, version=__version__, clock=format_clock,
-                              generated=(generated or datetime.now()).strftime("%Y-%m-%d %H:%M"),
-                              css=_css())
+    return dict(p=p, charts=charts, version=__version__, clock=format_clock,
+                generated=(generated or datetime.now()).strftime("%Y-%m-%d %H:%M"))
 
 
 @functools.lru_cache(maxsize=1)

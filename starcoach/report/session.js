@@ -57,7 +57,7 @@
   }
   document.addEventListener("keydown", function (e) {
     var tag = (e.target && e.target.tagName) || "";
-    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "AUDIO" || e.ctrlKey || e.metaKey || e.altKey || !player) { return; }
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || tag === "BUTTON" || tag === "AUDIO" || e.ctrlKey || e.metaKey || e.altKey || !player) { return; }
     var t = player.currentTime;
     if (e.key === " " || e.key === "k") { if (player.paused) { play(); } else { player.pause(); } }
     else if (e.key === "ArrowLeft" || e.key === "j") { seek(Math.max(0, t - 5)); }
