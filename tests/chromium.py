@@ -48,7 +48,7 @@ class Browser:
         events: Every event received, as (session_id, method, params).
     """
 
-    def __init__(self, executable: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(self, executable: str | None = None, timeout: float = 30.0, flags: list[str] | None = None) -> None:
         exe = executable or find_chromium()
         if exe is None:
             raise FileNotFoundError("chromium is not installed (apt-get install chromium)")
@@ -64,7 +64,7 @@ class Browser:
             os.dup2(b, 4)
 
         self.proc = subprocess.Popen(
-            [exe, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
+            [exe, *FLAGS, *(flags or []), f"--user-data-dir={self.profile}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             preexec_fn=wire_pipes, close_fds=False,
         )
@@ -154,6 +154,42 @@ class Browser:
         mark = len(self.events)
         self.send("Page.navigate", {"url": Path(path).resolve().as_uri()})
         self.wait_event("Page.loadEventFired", since=mark)
+
+    def goto(self, url: str) -> None:
+        """Load ``url`` and wait for its load event."""
+        mark = len(self.events)
+        self.send("Page.navigate", {"url": url})
+        self.wait_event("Page.loadEventFired", since=mark)
+
+    def wait_for(self, expression: str, timeout: float = 60.0, every: float = 0.05) -> Any:
+        """Poll a JavaScript expression until it is truthy; return its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise CDPError(f"still false after {timeout} s: {expression}")
+            time.sleep(every)
+
+    def key(self, key: str, code: str | None = None, text: str | None = None) -> None:
+        """Press and release one key, as a person would (``" "``, ``"Enter"``, ``"r"``)."""
+        code = code or {" ": "Space", "Enter": "Enter"}.get(key, f"Key{key.upper()}" if len(key) == 1 else key)
+        text = text if text is not None else {"Enter": "\r"}.get(key, key if len(key) == 1 else "")
+        keycode = {" ": 32, "Enter": 13}.get(key, ord(key.upper()) if len(key) == 1 else 0)
+        down = {"type": "keyDown", "key": key, "code": code, "windowsVirtualKeyCode": keycode}
+        if text:
+            down["text"] = text
+        self.send("Input.dispatchKeyEvent", down)
+        self.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": key, "code": code, "windowsVirtualKeyCode": keycode})
+
+    def screenshot(self, path: Path, full_page: bool = False) -> Path:
+        """Save a PNG of the page (the viewport, or the whole page)."""
+        import base64
+
+        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": full_page})["data"]
+        Path(path).write_bytes(base64.b64decode(data))
+        return Path(path)
 
     def evaluate(self, expression: str, await_promise: bool = True) -> Any:
         """Evaluate JavaScript in the page and return its value (JSON-able)."""

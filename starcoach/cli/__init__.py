@@ -18,7 +18,7 @@ import sys
 from starcoach import __version__
 
 #: Command-group modules, in the order their commands appear in ``--help``.
-COMMAND_MODULES = ("run", "scenarios", "speech", "analyze", "sessions", "doctor")
+COMMAND_MODULES = ("run", "scenarios", "speech", "analyze", "sessions", "serve", "doctor")
 
 
 def build_parser() -> argparse.ArgumentParser:

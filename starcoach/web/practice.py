@@ -1,0 +1,572 @@
+"""Practising in the browser: the page's microphone feeds the same mock run as the terminal.
+
+The page records with ``getUserMedia`` and an AudioWorklet, and streams raw PCM (float32 at the
+page's own sample rate) over the ``/ws/practice`` WebSocket. Here it becomes a
+:class:`BrowserSource` — an audio source like the microphone's, resampled to 16 kHz mono by the
+microphone's own resampler — and goes through :class:`starcoach.run.MockRun` exactly as a
+terminal run does: recorder (written to disk as it arrives) → streaming transcriber → analysis,
+every take saved in the session. The run's events come back to the page as small JSON messages,
+with the feedback already rendered as HTML (escaped, from the same data the terminal shows).
+
+The protocol, page → server (text frames are JSON; binary frames are audio):
+
+- ``{"type": "start", "scenario"|"principle"|"loop"|"resume", "mode", "level", "continuous"}``
+- ``{"type": "record", "label": "situation", "rate": 48000}`` then binary frames, then
+  ``{"type": "stop"}`` (the page sends the audio it still holds before the stop);
+- ``{"type": "probe", "index": 1}``: ask a follow-up; the server sends the question and its
+  spoken audio, the page plays it and answers with ``{"type": "answer", "rate": …}`` (then audio
+  and stop, as above) or ``{"type": "skip"}``;
+- ``{"type": "finish"}``: the summary; ``{"type": "next"}``: the next question of a loop.
+
+Server → page: ``plan``, ``models-ready``, ``take-started``, ``level``, ``take-stopped``,
+``feedback``, ``probe-asked``, ``probe-judged``, ``finished``, ``error``. A page that goes away
+mid-run leaves the session saved as incomplete (``starcoach run --resume ID`` continues it).
+
+It never prints; the server's config comes in as :class:`starcoach.web.app.WebConfig`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starcoach.errors import StarcoachError
+from starcoach.web.render import feedback_view, render
+
+#: The page may not send blocks bigger than this (bytes): a few seconds of float32 at 48 kHz.
+MAX_FRAME_BYTES = 1 << 20
+
+#: Sample rates a page may declare.
+RATES = range(8000, 192001)
+
+#: Seconds between two level messages while recording (the meter's refresh).
+LEVEL_EVERY_S = 0.1
+
+_END = object()
+
+
+class BrowserSource:
+    """Audio streamed by a page, as an :class:`starcoach.capture.AudioSource`.
+
+    The WebSocket handler calls :meth:`feed` with each binary frame (float32 little-endian mono
+    at ``rate``) and :meth:`end` when the page goes away; the recorder reads 16 kHz blocks.
+
+    Args:
+        rate: The page's sample rate (its AudioContext's).
+        name: Stored with the take.
+    """
+
+    realtime = True  # a live source: the transcriber keeps up while the candidate speaks
+
+    def __init__(self, rate: int, name: str = "browser microphone") -> None:
+        from starcoach.capture import _Resampler
+        from starcoach.vad import SAMPLE_RATE
+
+        if int(rate) not in RATES:
+            raise StarcoachError(f"The page's sample rate {rate!r} is not usable", "reload the page and try again")
+        self.name = name
+        self.rate = int(rate)
+        self.received_s = 0.0
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._resampler = _Resampler(self.rate, SAMPLE_RATE) if self.rate != SAMPLE_RATE else None
+
+    def feed(self, data: bytes) -> None:
+        """Queue one frame of the page's audio."""
+        import numpy as np
+
+        usable = len(data) - len(data) % 4
+        if usable <= 0:
+            return
+        block = np.frombuffer(data[:usable], dtype="<f4").astype(np.float32)
+        block = np.nan_to_num(np.clip(block, -1.0, 1.0))
+        self.received_s += len(block) / self.rate
+        if self._resampler is not None:
+            block = self._resampler(block)
+        if len(block):
+            self._queue.put(block)
+
+    def end(self) -> None:
+        """No more audio will come (the page went away): the recorder sees the end of the source."""
+        self._queue.put(_END)
+
+    def __enter__(self) -> "BrowserSource":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def read(self, timeout: float):
+        try:
+            block = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if block is _END:
+            self._queue.put(_END)
+            raise EOFError(self.name)
+        return block
+
+    def drain(self) -> list:
+        blocks = []
+        while True:
+            try:
+                block = self._queue.get_nowait()
+            except queue.Empty:
+                return blocks
+            if block is _END:
+                self._queue.put(_END)
+                return blocks
+            blocks.append(block)
+
+
+@dataclass
+class Request:
+    """What the page asked for when it started (see :meth:`Practice.start`)."""
+
+    scenarios: list[Any]
+    mode: str
+    level: str
+    continuous: bool
+    resume: Any = None
+    steps: tuple[str, ...] | None = None
+    probes: int | None = None  # ask the first N probes (None: all)
+
+
+class PracticeHub:
+    """Every practice in progress on this server, and the interviewer's recorded questions."""
+
+    def __init__(self, config) -> None:
+        self.config = config
+        self.active: set[Practice] = set()
+        self.voice_dir = Path(config.cache_dir) / "voice"
+        self._voice_lock = threading.Lock()
+
+    async def websocket(self, ws) -> None:
+        """One page's practice, for as long as its WebSocket stays open."""
+        await ws.accept()
+        practice = Practice(self, ws, asyncio.get_running_loop())
+        self.active.add(practice)
+        try:
+            await practice.serve()
+        finally:
+            self.active.discard(practice)
+            await asyncio.get_running_loop().run_in_executor(None, practice.abandon)
+
+    async def shutdown(self) -> None:
+        """The server stops: every run in progress is saved as incomplete."""
+        loop = asyncio.get_running_loop()
+        for practice in list(self.active):
+            await loop.run_in_executor(None, practice.abandon)
+
+    async def voice_file(self, request):
+        """A spoken question made by :meth:`speak` (``/voice/<hash>.wav``)."""
+        from starlette.responses import FileResponse, PlainTextResponse
+
+        name = request.path_params["name"]
+        stem = name[:-4] if name.endswith(".wav") else ""
+        path = self.voice_dir / name
+        if not (len(stem) == 24 and all(c in "0123456789abcdef" for c in stem)) or not path.is_file():
+            return PlainTextResponse("Not found", status_code=404)
+        return FileResponse(path, media_type="audio/wav")
+
+    def speak(self, text: str) -> str | None:
+        """The question as a WAV the page can play (cached); its URL, or None without a voice."""
+        voice = self.config.voice
+        if voice == "off" or not text.strip():
+            return None
+        from starcoach.voice import synthesize
+
+        key = hashlib.sha1(f"{voice}|{text}".encode()).hexdigest()[:24]
+        path = self.voice_dir / f"{key}.wav"
+        with self._voice_lock:
+            if not path.exists():
+                tmp = path.with_suffix(".tmp.wav")
+                synthesize(text, tmp, voice=voice)
+                tmp.replace(path)
+        return f"/voice/{key}.wav"
+
+
+class Practice:
+    """One page's practice: a mock run (or a loop of them) driven by the page's messages."""
+
+    def __init__(self, hub: PracticeHub, ws, loop: asyncio.AbstractEventLoop) -> None:
+        self.hub = hub
+        self.ws = ws
+        self.loop = loop
+        self.outbox: asyncio.Queue = asyncio.Queue()
+        self.run = None
+        self.request: Request | None = None
+        self.question = 0  # index into request.scenarios
+        self.worker: threading.Thread | None = None
+        self.source: BrowserSource | None = None
+        self.stop = threading.Event()
+        self.answer = threading.Event()  # the page finished playing a probe (answer or skip)
+        self.probe_source: BrowserSource | None = None
+        self.closed = False
+        self._last_level = 0.0
+        self._lock = threading.Lock()
+
+    # --- the connection ------------------------------------------------------------------------
+
+    async def serve(self) -> None:
+        sender = asyncio.create_task(self._send_loop())
+        try:
+            while True:
+                message = await self.ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                data = message.get("bytes")
+                if data is not None:
+                    if len(data) <= MAX_FRAME_BYTES and self.source is not None:
+                        self.source.feed(data)
+                    continue
+                text = message.get("text")
+                if text is None:
+                    continue
+                try:
+                    command = json.loads(text)
+                    if not isinstance(command, dict):
+                        raise ValueError("not an object")
+                except ValueError:
+                    self.send({"type": "error", "message": "The page sent a message the server cannot read",
+                               "fix": "reload the page"})
+                    continue
+                await self.handle(command)
+        finally:
+            self.closed = True
+            sender.cancel()
+
+    async def _send_loop(self) -> None:
+        while True:
+            message = await self.outbox.get()
+            try:
+                await self.ws.send_text(json.dumps(message))
+            except Exception:  # noqa: BLE001 - the page went away; serve() ends on the disconnect
+                return
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Queue a message for the page (from any thread)."""
+        if self.closed:
+            return
+        try:
+            self.loop.call_soon_threadsafe(self.outbox.put_nowait, message)
+        except RuntimeError:  # the loop has closed: the server is stopping
+            pass
+
+    async def handle(self, command: dict[str, Any]) -> None:
+        kind = command.get("type")
+        if kind == "stop":
+            self.stop.set()
+            return
+        if kind == "answer":
+            try:
+                self.probe_source = BrowserSource(command.get("rate", 0))
+            except StarcoachError as e:
+                self._error(e)
+                return
+            self.source = self.probe_source
+            self.answer.set()
+            return
+        if kind == "skip":
+            self.probe_source = None
+            self.answer.set()
+            return
+        if self.worker is not None and self.worker.is_alive():
+            self.send({"type": "error", "message": "The coach is still busy with the last answer",
+                       "fix": "wait for its feedback, then go on"})
+            return
+        if kind == "start":
+            self._work(self._start, command)
+        elif kind == "record":
+            label = str(command.get("label") or "")
+            try:
+                self._check_label(label)
+                self.source = BrowserSource(command.get("rate", 0))
+            except StarcoachError as e:
+                self._error(e)
+                return
+            self.stop = threading.Event()
+            self._work(self._record, label)
+        elif kind == "probe":
+            self.stop = threading.Event()
+            self.answer.clear()
+            self._work(self._probe, command.get("index"))
+        elif kind == "finish":
+            self._work(self._finish)
+        elif kind == "next":
+            self._work(self._next)
+        else:
+            self.send({"type": "error", "message": f"Unknown request {kind!r}", "fix": "reload the page"})
+
+    def _work(self, fn, *args) -> None:
+        def target() -> None:
+            try:
+                fn(*args)
+            except StarcoachError as e:
+                self._error(e)
+            except Exception as e:  # noqa: BLE001 - the page must hear about it; the session is saved
+                self._error(StarcoachError(f"The coach hit an unexpected error ({type(e).__name__}: {e})",
+                                           "the session so far is saved; reload the page to go on"))
+
+        self.worker = threading.Thread(target=target, name="starcoach-web-practice", daemon=True)
+        self.worker.start()
+
+    def _error(self, e: StarcoachError) -> None:
+        self.send({"type": "error", "message": e.message, "fix": e.fix, "code": e.code})
+
+    # --- what the page asks --------------------------------------------------------------------
+
+    def _start(self, command: dict[str, Any]) -> None:
+        self.request = self._parse_start(command)
+        self.question = 0
+        self._begin()
+
+    def _parse_start(self, command: dict[str, Any]) -> Request:
+        import random
+
+        from starcoach.library import pick_scenarios
+        from starcoach.scenario import find_scenario
+        from starcoach.store import load_session
+
+        continuous = bool(command.get("continuous"))
+        if command.get("resume"):
+            session = load_session(str(command["resume"]))
+            if session.complete:
+                raise StarcoachError(f"Session {session.session_id} is already complete",
+                                     "review it on the Sessions page or start a new run")
+            return Request([find_scenario(session.scenario)], session.mode, session.level, session.continuous,
+                           resume=session)
+        loop = command.get("loop")
+        principle = command.get("principle") or None
+        if loop or principle:
+            n = None
+            if loop:
+                try:
+                    n = int(loop)
+                except (TypeError, ValueError):
+                    raise StarcoachError(f"A mock loop of {loop!r} questions is not possible",
+                                         "give a whole number of questions") from None
+            scenarios = pick_scenarios(principle=principle, loop=n, rng=random.Random())
+        else:
+            scenarios = [find_scenario(str(command.get("scenario") or ""))] if command.get("scenario") else \
+                [find_scenario(_default_scenario())]
+        from starcoach.run import steps_from_only
+
+        only = command.get("only")
+        steps = steps_from_only([str(x) for x in only]) if isinstance(only, list) and only else None
+        probes = command.get("probes", "all")
+        if probes in (None, "all", ""):
+            count = None
+        else:
+            try:
+                count = max(0, int(probes))
+            except (TypeError, ValueError):
+                raise StarcoachError(f"Follow-up questions {probes!r} is not a number", "choose all, none or a number") from None
+        return Request(scenarios, str(command.get("mode") or ""), str(command.get("level") or ""), continuous,
+                       steps=steps, probes=count)
+
+    def _plan(self, scenario):
+        from starcoach.run import RunPlan, plan_from_session
+        from starcoach.scenario import STEP_NAMES
+
+        req = self.request
+        if req.resume is not None:
+            return plan_from_session(req.resume, scenario)
+        modes = [m.id for m in scenario.modes]
+        levels = [lv.id for lv in scenario.levels]
+        mode = req.mode or modes[0]
+        level = req.level or ("sde2" if "sde2" in levels else levels[0])
+        if mode not in modes:
+            raise StarcoachError(f"Unknown mode '{mode}'", f"expected one of {', '.join(modes)}")
+        if level not in levels:
+            raise StarcoachError(f"Unknown level '{level}'", f"expected one of {', '.join(levels)}")
+        steps = req.steps or STEP_NAMES
+        probes = None if req.probes is None else tuple(range(1, req.probes + 1))
+        return RunPlan(scenario, mode, level, steps=steps, probes=probes, continuous=req.continuous)
+
+    def _begin(self) -> None:
+        """Start the run for the current question of the request."""
+        from starcoach.run import MockRun
+
+        req = self.request
+        scenario = req.scenarios[self.question]
+        plan = self._plan(scenario)
+        run = MockRun(plan, self._source_for, voice=self._voice, on_event=self._on_event,
+                      model=self.hub.config.model, session=req.resume, source_kind="browser",
+                      silence_stop_s=self.hub.config.silence_stop_s)
+        run.start()
+        self.run = run
+        pending = run.pending()
+        steps = [label for label in pending if not label.startswith("probe-")]
+        probes = [int(label.split("-")[1]) for label in pending if label.startswith("probe-")]
+        sc = plan.scenario
+        self.send({
+            "type": "plan",
+            "session_id": run.session.session_id,
+            "question_number": self.question + 1,
+            "questions": len(req.scenarios),
+            "steps": [{"label": s, "target_s": _target(sc, plan, s),
+                       "html": render("_step.html", sc=sc, plan=plan, label=s, number=i, total=len(steps),
+                                      target_s=_target(sc, plan, s))}
+                      for i, s in enumerate(steps, 1)],
+            "probes": probes,
+            "resumed": req.resume is not None,
+            "html": render("_question.html", sc=sc, plan=plan, mode=sc.mode(plan.mode), level=sc.level(plan.level),
+                           resumed=req.resume is not None, number=self.question + 1, total=len(req.scenarios)),
+        })
+        threading.Thread(target=self._prepare_voice, args=(sc, probes), daemon=True).start()
+
+    def _prepare_voice(self, scenario, probes: list[int]) -> None:
+        """Speak the probes ahead of time, so a question plays as soon as it is asked."""
+        for index in probes:
+            if self.closed:
+                return
+            try:
+                self.hub.speak(scenario.probes[index - 1].question)
+            except Exception:  # noqa: BLE001 - asked again (and reported) when the probe comes
+                return
+
+    def _check_label(self, label: str) -> None:
+        if self.run is None:
+            raise StarcoachError("No run in progress", "start one first")
+        plan = self.run.plan
+        allowed = ["answer"] if plan.continuous else list(plan.steps)
+        if label not in allowed:
+            raise StarcoachError(f"'{label}' is not a step of this run", f"expected one of {', '.join(allowed)}")
+
+    def _record(self, label: str) -> None:
+        if label == "answer":
+            self.run.record_answer(self.stop)
+        else:
+            self.run.record_step(label, self.stop)
+        self.send({"type": "recorded", "label": label})
+
+    def _probe(self, index: Any) -> None:
+        if self.run is None:
+            raise StarcoachError("No run in progress", "start one first")
+        try:
+            index = int(index)
+        except (TypeError, ValueError):
+            raise StarcoachError(f"No probe {index!r}", "ask the probes the run lists") from None
+        if index not in self.run.plan.probe_indexes:
+            raise StarcoachError(f"No probe {index} in this run", "ask the probes the run lists")
+        self.run.ask_probe(index, self.stop)
+
+    def _finish(self) -> None:
+        if self.run is None:
+            raise StarcoachError("No run in progress", "start one first")
+        self.run.finish()
+        self.run.close()
+
+    def _next(self) -> None:
+        req = self.request
+        if req is None or self.question + 1 >= len(req.scenarios):
+            raise StarcoachError("There is no next question in this loop", "start a new practice")
+        self.question += 1
+        req.resume = None
+        self._begin()
+
+    def abandon(self) -> None:
+        """The page went away or the server stops: stop any take, save the run as incomplete."""
+        self.closed = True
+        self.answer.set()
+        self.stop.set()
+        if self.source is not None:
+            self.source.end()
+        run = self.run
+        if run is not None and not run.session.complete:
+            with self._lock:
+                run.cancel()
+                if self.worker is not None:
+                    self.worker.join(30)
+                if not run.session.complete:
+                    try:
+                        run.interrupt()
+                    except StarcoachError:
+                        pass
+        elif run is not None:
+            run.close()
+
+    # --- the run's world -----------------------------------------------------------------------
+
+    def _source_for(self, label: str):
+        if label.startswith("probe-"):
+            return self.probe_source
+        return self.source
+
+    def _voice(self, question: str) -> None:
+        """The interviewer asks: the page plays the question, then answers (or skips)."""
+        url = None
+        try:
+            url = self.hub.speak(question)
+        except Exception as e:  # noqa: BLE001 - no voice must not end the interview
+            self.send({"type": "notice", "message": f"The interviewer's voice is unavailable ({getattr(e, 'message', e)});"
+                                                   " questions are shown as text."})
+        self.probe_source = None
+        self.send({"type": "probe-voice", "url": url})
+        self.answer.wait()
+        self.answer.clear()
+        if self.closed:  # the page went away while the question played: not a skipped probe
+            from starcoach.run import RunInterrupted
+
+            raise RunInterrupted(self.run.session)
+
+    def _on_event(self, event) -> None:
+        from starcoach import run as r
+
+        if isinstance(event, r.ModelsReady):
+            self.send({"type": "models-ready", "seconds": event.seconds})
+        elif isinstance(event, r.TakeStarted):
+            self._last_level = 0.0
+            self.send({"type": "take-started", "label": event.label, "take": event.take, "target_s": event.target_s})
+        elif isinstance(event, r.Progress):
+            now = time.monotonic()
+            if now - self._last_level >= LEVEL_EVERY_S:
+                self._last_level = now
+                self.send({"type": "level", "label": event.label, "elapsed_s": round(event.elapsed_s, 2),
+                           "level": round(event.level, 4), "speaking": event.speaking})
+        elif isinstance(event, r.TakeStopped):
+            self.send({"type": "take-stopped", "label": event.label, "duration_s": event.duration_s,
+                       "stopped_by": event.stopped_by})
+        elif isinstance(event, r.StepFeedback):
+            result = event.result
+            view = feedback_view(result.step, result.analysis, take=result.take, latency_s=event.latency_s)
+            takes = [t.take for t in self.run.session.takes_for(result.step)] if self.run else [result.take]
+            self.send({"type": "feedback", "label": result.step, "take": result.take, "takes": takes,
+                       "latency_s": event.latency_s, "continuous": self.run.plan.continuous if self.run else False,
+                       "html": render("_feedback.html", f=view, transcript=result.transcript)})
+        elif isinstance(event, r.ProbeAsked):
+            self.send({"type": "probe-asked", "index": event.index, "question": event.question})
+        elif isinstance(event, r.ProbeJudged):
+            result = event.result
+            view = feedback_view(f"probe-{result.index}", result.analysis, latency_s=event.latency_s) \
+                if result.analysis else None
+            self.send({"type": "probe-judged", "index": result.index, "verdict": result.verdict,
+                       "latency_s": event.latency_s, "html": render("_probe.html", p=result, f=view)})
+        elif isinstance(event, r.RunFinished):
+            from starcoach.report.digest import digest
+
+            session = event.session
+            req = self.request
+            more = req is not None and self.question + 1 < len(req.scenarios)
+            self.send({"type": "finished", "session_id": session.session_id, "more": more,
+                       "html": render("_finished.html", s=session, d=digest(session), more=more,
+                                      number=self.question + 1, total=len(req.scenarios) if req else 1)})
+
+
+def _target(scenario, plan, label: str) -> float:
+    if label == "answer":
+        return sum(scenario.step(s).target_s for s in plan.steps)
+    return scenario.step(label).target_s
+
+
+def _default_scenario() -> str:
+    from starcoach.scenario import DEFAULT_SCENARIO_ID
+
+    return DEFAULT_SCENARIO_ID

@@ -1,0 +1,104 @@
+"""HTML for the web app: one Jinja environment over the web templates and the report's.
+
+The review and progress pages extend the HTML export's own templates (``session.html``,
+``progress.html`` in :mod:`starcoach.report`) and fill their blocks (navigation, the note form,
+scripts served by the app instead of inlined); the summary cards (``_summary.html``) are the
+export's too. Jinja's autoescaping is on for every template, so text that came from a person or
+the recogniser — transcripts, notes, questions, findings — is always shown as text.
+
+Feedback for one answer is laid out from :mod:`starcoach.report.feedback`'s data functions, the
+ones the terminal draws from, so the page and the terminal cannot disagree.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+from starcoach.report.feedback import (
+    HIGHLIGHTS,
+    delivery_parts,
+    fix_items,
+    timing_summary,
+    transcript_segments,
+)
+
+#: Highlight key -> legend label (the terminal's labels).
+HIGHLIGHT_LABELS: dict[str, str] = {key: label for key, _style, label in HIGHLIGHTS}
+
+#: What a page calls each thing the run records.
+TITLES = {"situation": "Situation", "task": "Task", "action": "Action", "result": "Result",
+          "reflection": "Reflection", "answer": "Whole answer"}
+
+
+@functools.lru_cache(maxsize=1)
+def environment():
+    """The Jinja environment: web templates first, then the report's."""
+    import jinja2
+
+    from starcoach.report.timeline import format_clock
+
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.PackageLoader("starcoach.web", "templates"),
+                                    jinja2.PackageLoader("starcoach.report", "")]),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+    )
+    env.globals.update(clock=format_clock, titles=TITLES, highlight_labels=HIGHLIGHT_LABELS)
+    return env
+
+
+def render(name: str, **context: Any) -> str:
+    """Render template ``name`` with ``context``."""
+    return environment().get_template(name).render(**context)
+
+
+@dataclass
+class FeedbackView:
+    """One answer's feedback as the page draws it.
+
+    Attributes:
+        label: The step (or ``probe-N``) answered.
+        title: What the page calls it.
+        take: Which take this is.
+        timing: Time against target (see :class:`starcoach.report.feedback.TimingSummary`).
+        segments: The transcript in highlighted pieces: ``(text, key, repeated)``.
+        legend: ``(key, label)`` of the highlight colours used.
+        fixes: What to fix, most serious first.
+        more: How many more findings there are.
+        found: Key phrases conveyed: ``(phrase, matched words)``.
+        missing: Key phrases missing.
+        delivery: Delivery figures as short phrases.
+        latency_s: Seconds from stop to feedback on the server.
+    """
+
+    label: str
+    title: str
+    take: int
+    timing: Any
+    segments: list[tuple[str, str, bool]]
+    legend: list[tuple[str, str]]
+    fixes: list[Any]
+    more: int
+    found: list[tuple[str, str]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    delivery: list[str] = field(default_factory=list)
+    latency_s: float = 0.0
+
+
+def feedback_view(label: str, analysis: dict[str, Any], take: int = 1, latency_s: float = 0.0) -> FeedbackView:
+    """Lay out one answer's analysis JSON for the page."""
+    segments = transcript_segments(analysis)
+    used = {key for _text, key, _rep in segments if key}
+    legend = [(key, HIGHLIGHT_LABELS[key]) for key, _style, _label in HIGHLIGHTS if key in used]
+    fixes, more = fix_items(analysis)
+    kp = analysis.get("key_phrases") or {}
+    found = []
+    for item in kp.get("found") or []:
+        text = str(item.get("text", ""))
+        matched = str(item.get("matched") or "")
+        found.append((text, matched if matched.lower() != text.lower() else ""))
+    missing = [str(item.get("text", "")) for item in kp.get("missing") or []]
+    return FeedbackView(label=label, title=TITLES.get(label, label.replace("-", " ").capitalize()), take=take,
+                        timing=timing_summary(analysis), segments=segments, legend=legend, fixes=fixes, more=more,
+                        found=found, missing=missing, delivery=delivery_parts(analysis), latency_s=latency_s)
