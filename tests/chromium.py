@@ -174,9 +174,10 @@ class Browser:
 
     def key(self, key: str, code: str | None = None, text: str | None = None) -> None:
         """Press and release one key, as a person would (``" "``, ``"Enter"``, ``"r"``)."""
-        code = code or {" ": "Space", "Enter": "Enter"}.get(key, f"Key{key.upper()}" if len(key) == 1 else key)
+        named = {" ": 32, "Enter": 13, "Tab": 9, "Escape": 27}
+        code = code or {" ": "Space"}.get(key, f"Key{key.upper()}" if len(key) == 1 else key)
         text = text if text is not None else {"Enter": "\r"}.get(key, key if len(key) == 1 else "")
-        keycode = {" ": 32, "Enter": 13}.get(key, ord(key.upper()) if len(key) == 1 else 0)
+        keycode = named.get(key, ord(key.upper()) if len(key) == 1 else 0)
         down = {"type": "keyDown", "key": key, "code": code, "windowsVirtualKeyCode": keycode}
         if text:
             down["text"] = text

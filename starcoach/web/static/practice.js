@@ -7,14 +7,14 @@
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
   var ws = null, ctx = null, workletReady = null, node = null, stream = null, mic = null;
-  var batch = [], batchLen = 0, sending = false;
+  var batch = [], batchLen = 0, sending = false, heard = false;
   var state = "setup";      // setup, ready, recording, analysing, feedback, asking, done
   var plan = null, stepIndex = 0, probes = [], probeIndex = 0, current = null, target = 0;
   var stoppedAt = 0, voice = null, lastTake = null;
   var shown = { models: false };
 
   // What tests and the benchmark read: stop-to-feedback latencies measured in the page.
-  var api = window.starcoach = { latencies: [], events: [], state: function () { return state; }, session: null };
+  var api = window.starcoach = { latencies: [], events: [], state: function () { return state; }, session: null, elapsed: 0 };
 
   function setState(s) { state = s; document.body.setAttribute("data-state", s); }
   function status(text) { $("status").textContent = text || ""; }
@@ -66,6 +66,7 @@
         channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
     }).then(function (s) {
       stream = s;
+      api.micOpenedAt = performance.now();
       mic = ctx.createMediaStreamSource(stream);
       if (!node) {
         node = new AudioWorkletNode(ctx, "pcm-tap");
@@ -82,6 +83,10 @@
   }
   function onPcm(e) {
     if (!sending) { return; }
+    if (!heard) {  // the audio graph runs: now every word counts
+      heard = true;
+      status("Recording — speak now. Stop with the button or the space bar.");
+    }
     batch.push(e.data);
     batchLen += e.data.length;
     if (batchLen >= ctx.sampleRate * 0.05) { flush(); }
@@ -130,6 +135,7 @@
     status("Opening the microphone…");
     openMic().then(function (rate) {
       send({ type: "record", label: label, rate: rate });
+      heard = false;
       sending = true;  // from here on every sample goes to the server, in order
       current = label;
       recordingView(plan.steps[stepIndex].target_s);
@@ -138,6 +144,7 @@
 
   function recordingView(targetS) {
     target = targetS;
+    api.elapsed = 0;
     setState("recording");
     show($("recorder"), true);
     show($("actions"), false);
@@ -147,7 +154,7 @@
     $("over").textContent = "";
     $("record-btn").disabled = true;
     $("stop-btn").disabled = false;
-    status("Recording — speak now. Stop with the button or the space bar.");
+    if (!heard) { status("Starting the microphone…"); }
     focus($("stop-btn"));
   }
 
@@ -226,6 +233,7 @@
     status("Opening the microphone…");
     openMic().then(function (rate) {
       send({ type: "answer", rate: rate });
+      heard = false;
       sending = true;
       recordingView(30);
     }).catch(function (err) { send({ type: "skip" }); micError(err); });
@@ -321,6 +329,7 @@
 
   function onLevel(msg) {
     if (state !== "recording") { return; }
+    api.elapsed = msg.elapsed_s;
     var db = 20 * Math.log10(Math.max(msg.level, 1e-6));
     $("meter").value = Math.max(0, Math.min(1, (db + 60) / 60));
     var t = $("timer");
