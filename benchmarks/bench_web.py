@@ -3,13 +3,13 @@
 1. **Browser.** ``starcoach serve`` runs as a person runs it; Debian's headless Chromium opens the
    printed address and practises on the Practice page with a fake microphone
    (``--use-file-for-fake-audio-capture``) playing the demo's strong and weak candidates (bundled
-   hibari voice), each answer after one second of silence. The page records through getUserMedia
-   and an AudioWorklet and streams PCM over the WebSocket into the server's ``MockRun``. Once the
-   server's recorder has heard the whole answer (its clock passes the file's length) the benchmark
-   clicks Stop; the page measures from its Stop handler to the feedback drawn in the page
-   (``performance.now()``), and the server reports its own stop → feedback (tail transcription +
-   analysis). Probes are answered the same way (the interviewer's voice off, so recording starts
-   at once).
+   hibari voice), each answer after 2.5 s of silence (the page hears its first samples 0.3-1.3 s
+   after it opens the microphone). The page records through getUserMedia and an AudioWorklet and
+   streams PCM over the WebSocket into the server's ``MockRun``. The benchmark clicks Stop as the
+   last word ends (the file's length after the page opened the microphone); the page measures
+   from its Stop handler to the feedback drawn in the page (``performance.now()``), and the server
+   reports its own stop → feedback (tail transcription + analysis). Probes are answered the same
+   way (the interviewer's voice off, so recording starts at once).
 2. **Terminal baseline, same run, same audio.** ``MockRun`` with ``FileSource(realtime=True)``: the
    microphone path of ``starcoach run`` (blocks at speaking pace into recorder → streaming
    transcriber → analysis), stop at the end of the file, latency to the feedback event.
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 OUT = ROOT / "benchmarks" / "out"
-LEAD_S = 1.0
+LEAD_S = 2.5  # the page hears its first samples 0.3-1.3 s after opening the microphone
 
 
 def load() -> float:
@@ -53,7 +53,7 @@ def quantiles(values: list[float]) -> dict:
 
 
 def answers(work: Path, quick: bool) -> dict[str, dict[str, Path]]:
-    """The demo candidates' answers as WAVs with a second of silence first: {candidate: {label: path}}."""
+    """The demo candidates' answers as WAVs after LEAD_S of silence: {candidate: {label: path}}."""
     import numpy as np
     import soundfile as sf
 

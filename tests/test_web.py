@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -252,3 +253,47 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     assert served.get("/api/sessions", headers=served.authed()).status == 200
     code, out, err = served.stop()
     assert (code, out, err) == (0, "", "")
+
+
+def test_a_page_that_goes_away_mid_answer_keeps_the_take(server, say, monkeypatch):
+    """The browser's audio goes to disk as it arrives: a tab closed mid-answer leaves a playable
+    take (marked interrupted) and an incomplete session that `run --resume` continues."""
+    import numpy as np
+    import soundfile as sf
+    from websockets.sync.client import connect
+
+    monkeypatch.setenv("STARCOACH_HOME", str(server.home))
+    from starcoach.store import load_session, session_dir
+
+    data, rate = sf.read(str(say("I noticed a silent drop rate of three percent in the webhook logs.")), dtype="float32")
+    url = f"ws://127.0.0.1:{server.port}/ws/practice"
+    with connect(url, origin=f"http://127.0.0.1:{server.port}", additional_headers=server.authed(),
+                 open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "start", "only": ["situation"], "probes": "0"}))
+        plan = _until(ws, "plan")
+        assert [s["label"] for s in plan["steps"]] == ["situation"] and plan["probes"] == []
+        ws.send(json.dumps({"type": "record", "label": "situation", "rate": rate}))
+        half = data[: len(data) // 2]
+        for i in range(0, len(half), rate // 10):  # at speaking pace, as a page sends it
+            ws.send(half[i:i + rate // 10].astype("<f4").tobytes())
+            time.sleep(0.1)
+        _until(ws, "level", lambda m: m["elapsed_s"] >= len(half) / rate - 0.3)
+    sid = plan["session_id"]
+    session = None
+    for _ in range(300):
+        session = load_session(sid)
+        if session.takes and session.ended_at:
+            break
+        time.sleep(0.1)
+    assert not session.complete and session.steps == []
+    assert [(t.step, t.take, t.stopped_by) for t in session.takes] == [("situation", 1, "interrupt")]
+    info = sf.info(str(session_dir(sid) / session.takes[0].audio))
+    assert info.samplerate == 16000 and info.duration == pytest.approx(len(half) / rate, abs=0.1)
+
+
+def _until(ws, kind: str, ok=lambda m: True) -> dict:
+    while True:
+        message = json.loads(ws.recv(timeout=60))
+        assert message["type"] != "error", message
+        if message["type"] == kind and ok(message):
+            return message

@@ -209,8 +209,9 @@ class Practice:
         self.answer = threading.Event()  # the page finished playing a probe (answer or skip)
         self.probe_source: BrowserSource | None = None
         self.closed = False
+        self.busy = False
+        self.job = 0
         self._last_level = 0.0
-        self._lock = threading.Lock()
 
     # --- the connection ------------------------------------------------------------------------
 
@@ -250,6 +251,11 @@ class Practice:
             except Exception:  # noqa: BLE001 - the page went away; serve() ends on the disconnect
                 return
 
+    def done(self, message: dict[str, Any]) -> None:
+        """Send the message that ends the current request: the page may ask the next thing now."""
+        self.busy = False
+        self.send(message)
+
     def send(self, message: dict[str, Any]) -> None:
         """Queue a message for the page (from any thread)."""
         if self.closed:
@@ -277,7 +283,7 @@ class Practice:
             self.probe_source = None
             self.answer.set()
             return
-        if self.worker is not None and self.worker.is_alive():
+        if self.busy:
             self.send({"type": "error", "message": "The coach is still busy with the last answer",
                        "fix": "wait for its feedback, then go on"})
             return
@@ -305,14 +311,24 @@ class Practice:
             self.send({"type": "error", "message": f"Unknown request {kind!r}", "fix": "reload the page"})
 
     def _work(self, fn, *args) -> None:
+        """Run ``fn`` on a worker thread (the run blocks while recording); one at a time."""
+        self.busy = True
+        self.job += 1
+        job = self.job
+
         def target() -> None:
             try:
                 fn(*args)
             except StarcoachError as e:
+                self.busy = False
                 self._error(e)
             except Exception as e:  # noqa: BLE001 - the page must hear about it; the session is saved
+                self.busy = False
                 self._error(StarcoachError(f"The coach hit an unexpected error ({type(e).__name__}: {e})",
                                            "the session so far is saved; reload the page to go on"))
+            finally:
+                if self.job == job:  # not a newer request the page made after this one's last message
+                    self.busy = False
 
         self.worker = threading.Thread(target=target, name="starcoach-web-practice", daemon=True)
         self.worker.start()
@@ -406,7 +422,7 @@ class Practice:
         steps = [label for label in pending if not label.startswith("probe-")]
         probes = [int(label.split("-")[1]) for label in pending if label.startswith("probe-")]
         sc = plan.scenario
-        self.send({
+        self.done({
             "type": "plan",
             "session_id": run.session.session_id,
             "question_number": self.question + 1,
@@ -445,7 +461,7 @@ class Practice:
             self.run.record_answer(self.stop)
         else:
             self.run.record_step(label, self.stop)
-        self.send({"type": "recorded", "label": label})
+        self.done({"type": "recorded", "label": label})
 
     def _probe(self, index: Any) -> None:
         if self.run is None:
@@ -473,25 +489,29 @@ class Practice:
         self._begin()
 
     def abandon(self) -> None:
-        """The page went away or the server stops: stop any take, save the run as incomplete."""
+        """The page went away or the server stops: stop any take, save the run as incomplete.
+
+        The run is cancelled before the take is stopped, so the recorder marks the take
+        interrupted (kept on disk) instead of analysing it as a finished answer.
+        """
         self.closed = True
+        run = self.run
+        if run is not None and not run.session.complete:
+            run.cancel()
         self.answer.set()
         self.stop.set()
         if self.source is not None:
             self.source.end()
-        run = self.run
-        if run is not None and not run.session.complete:
-            with self._lock:
-                run.cancel()
-                if self.worker is not None:
-                    self.worker.join(30)
-                if not run.session.complete:
-                    try:
-                        run.interrupt()
-                    except StarcoachError:
-                        pass
-        elif run is not None:
-            run.close()
+        if run is None:
+            return
+        if self.worker is not None:
+            self.worker.join(60)
+        if not run.session.complete:
+            try:
+                run.interrupt()
+            except StarcoachError:
+                pass
+        run.close()
 
     # --- the run's world -----------------------------------------------------------------------
 
@@ -547,7 +567,7 @@ class Practice:
             result = event.result
             view = feedback_view(f"probe-{result.index}", result.analysis, latency_s=event.latency_s) \
                 if result.analysis else None
-            self.send({"type": "probe-judged", "index": result.index, "verdict": result.verdict,
+            self.done({"type": "probe-judged", "index": result.index, "verdict": result.verdict,
                        "latency_s": event.latency_s, "html": render("_probe.html", p=result, f=view)})
         elif isinstance(event, r.RunFinished):
             from starcoach.report.digest import digest
@@ -555,7 +575,7 @@ class Practice:
             session = event.session
             req = self.request
             more = req is not None and self.question + 1 < len(req.scenarios)
-            self.send({"type": "finished", "session_id": session.session_id, "more": more,
+            self.done({"type": "finished", "session_id": session.session_id, "more": more,
                        "html": render("_finished.html", s=session, d=digest(session), more=more,
                                       number=self.question + 1, total=len(req.scenarios) if req else 1)})
 

@@ -55,23 +55,27 @@
 
   // --- the microphone -------------------------------------------------------------------------
 
-  function openMic() {
+  function audioGraph() {
+    // The audio context and the worklet, made once (on the Start click, so the first take does not
+    // wait for them) and kept for the whole practice.
     if (!navigator.mediaDevices || !window.AudioWorkletNode) {
       return Promise.reject(new Error("This browser cannot record here (it needs getUserMedia and AudioWorklet)."));
     }
     ctx = ctx || new AudioContext();
-    workletReady = workletReady || ctx.audioWorklet.addModule("/static/pcm-worklet.js");
-    return workletReady.then(function () { return ctx.resume(); }).then(function () {
+    workletReady = workletReady || ctx.audioWorklet.addModule("/static/pcm-worklet.js").then(function () {
+      node = new AudioWorkletNode(ctx, "pcm-tap");
+      node.port.onmessage = onPcm;
+    });
+    return workletReady.then(function () { return ctx.resume(); });
+  }
+  function openMic() {
+    return audioGraph().then(function () {
       return navigator.mediaDevices.getUserMedia({ audio: {
         channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
     }).then(function (s) {
       stream = s;
       api.micOpenedAt = performance.now();
       mic = ctx.createMediaStreamSource(stream);
-      if (!node) {
-        node = new AudioWorkletNode(ctx, "pcm-tap");
-        node.port.onmessage = onPcm;
-      }
       mic.connect(node);
       return ctx.sampleRate;
     });
@@ -85,6 +89,7 @@
     if (!sending) { return; }
     if (!heard) {  // the audio graph runs: now every word counts
       heard = true;
+      api.firstBlockAt = performance.now();
       status("Recording — speak now. Stop with the button or the space bar.");
     }
     batch.push(e.data);
@@ -121,6 +126,7 @@
     else if (pick === "principle") { msg.principle = $("principle").value; }
     else { msg.loop = parseInt($("loop").value, 10); }
     $("start").disabled = true;
+    audioGraph().catch(function () { /* reported when the microphone opens */ });
     connect().then(function () { send(msg); }).catch(function () {
       $("start").disabled = false;
       alertBox("The page cannot reach starcoach. Is `starcoach serve` still running?");
