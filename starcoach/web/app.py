@@ -328,6 +328,7 @@ async def api_session(request):
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse
 
+    from starcoach.locks import InUse
     from starcoach.store import check_session_id, delete_session, load_session
 
     try:
@@ -336,6 +337,8 @@ async def api_session(request):
             deleted = await run_in_threadpool(delete_session, session_id)
             return JSONResponse({"deleted": deleted})
         session = await run_in_threadpool(load_session, session_id)
+    except InUse as e:  # a run (here or in a terminal) is recording into it
+        return _json_error(e, 409)
     except StarcoachError as e:
         return _json_error(e, 404)
     return JSONResponse(session.to_dict())

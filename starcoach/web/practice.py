@@ -570,13 +570,14 @@ class Practice:
             self.done({"type": "probe-judged", "index": result.index, "verdict": result.verdict,
                        "latency_s": event.latency_s, "html": render("_probe.html", p=result, f=view)})
         elif isinstance(event, r.RunFinished):
-            from starcoach.report.digest import digest
+            from starcoach.summary import time_against_budget, verdict_counts
 
             session = event.session
             req = self.request
             more = req is not None and self.question + 1 < len(req.scenarios)
             self.done({"type": "finished", "session_id": session.session_id, "more": more,
-                       "html": render("_finished.html", s=session, d=digest(session), more=more,
+                       "html": render("_finished.html", s=session, summary=session.summary,
+                                      budget=time_against_budget(session), probes=verdict_counts(session),
                                       number=self.question + 1, total=len(req.scenarios) if req else 1)})
 
 

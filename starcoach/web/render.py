@@ -86,19 +86,15 @@ class FeedbackView:
     latency_s: float = 0.0
 
 
-def feedback_view(label: str, analysis: dict[str, Any], take: int = 1, latency_s: float = 0.0) -> FeedbackView:
-    """Lay out one answer's analysis JSON for the page."""
+def feedback_view(label: str, analysis, take: int = 1, latency_s: float = 0.0) -> FeedbackView:
+    """Lay out one answer's :class:`starcoach.analysis.model.Analysis` for the page."""
     segments = transcript_segments(analysis)
     used = {key for _text, key, _rep in segments if key}
     legend = [(key, HIGHLIGHT_LABELS[key]) for key, _style, _label in HIGHLIGHTS if key in used]
     fixes, more = fix_items(analysis)
-    kp = analysis.get("key_phrases") or {}
-    found = []
-    for item in kp.get("found") or []:
-        text = str(item.get("text", ""))
-        matched = str(item.get("matched") or "")
-        found.append((text, matched if matched.lower() != text.lower() else ""))
-    missing = [str(item.get("text", "")) for item in kp.get("missing") or []]
+    found = [(m.phrase, m.text if m.text and m.text.lower() != m.phrase.lower() else "")
+             for m in analysis.key_phrases_found]
+    missing = [m.phrase for m in analysis.key_phrases_missing]
     return FeedbackView(label=label, title=TITLES.get(label, label.replace("-", " ").capitalize()), take=take,
                         timing=timing_summary(analysis), segments=segments, legend=legend, fixes=fixes, more=more,
                         found=found, missing=missing, delivery=delivery_parts(analysis), latency_s=latency_s)
