@@ -63,7 +63,7 @@ def main() -> int:
             # Practice: answer the Action step, show the feedback.
             for step in ("situation", "task", "result", "reflection"):
                 b.click(f"#step-{step}")
-            b.evaluate("document.getElementById('probes').value = '0'")
+            b.evaluate("document.getElementById('probes').value = 'none'")
             b.click("#start")
             b.wait_for("document.body.dataset.state === 'ready'", timeout=120)
             b.click("#record-btn")

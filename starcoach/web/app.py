@@ -24,7 +24,6 @@ import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -157,18 +156,17 @@ class SessionFilters:
 
     @classmethod
     def from_query(cls, params) -> "SessionFilters":
-        def day(name: str) -> str:
-            value = (params.get(name) or "").strip()
-            if not value:
-                return ""
-            try:
-                return date.fromisoformat(value).isoformat()
-            except ValueError:
-                raise StarcoachError(f"'{value}' is not a date", "write it as YYYY-MM-DD") from None
+        """The filters of a query string (dates as ``sessions --since`` takes them).
+
+        Raises:
+            HistoryInputError: a date is not a date.
+        """
+        from starcoach.history import parse_since
 
         state = params.get("state") or ""
         return cls(scenario=params.get("scenario") or "", principle=params.get("principle") or "",
-                   since=day("since"), until=day("until"), state=state if state in ("complete", "incomplete") else "")
+                   since=parse_since(params.get("since")) or "", until=parse_since(params.get("until")) or "",
+                   state=state if state in ("complete", "incomplete") else "")
 
     @property
     def active(self) -> bool:
@@ -177,11 +175,10 @@ class SessionFilters:
 
 def list_sessions(filters: SessionFilters) -> tuple[list[Any], str]:
     """Session rows (newest first) matching ``filters``, and why the index was rebuilt ("" if not)."""
-    from starcoach.index import SessionIndex
+    from starcoach.history import list_sessions as history_list
 
-    with SessionIndex() as index:
-        rows = index.sessions(scenario=filters.scenario or None, since=filters.since or None)
-        repaired = index.repaired
+    listed = history_list(scenario=filters.scenario or None, since=filters.since or None)
+    rows, repaired = listed.sessions, listed.repaired
     if filters.until:
         rows = [r for r in rows if r.started_at[:10] <= filters.until]
     if filters.state:
@@ -221,13 +218,13 @@ async def review_page(request):
     """A session's report with its audio, the transcript following playback, and the note form."""
     from starlette.concurrency import run_in_threadpool
 
-    from starcoach.report.export import load_timeline
+    from starcoach.history import open_report
     from starcoach.report.html import session_context
     from starcoach.store import check_session_id
 
     try:
         session_id = check_session_id(request.path_params["session_id"])
-        timeline = await run_in_threadpool(load_timeline, session_id)
+        timeline = await run_in_threadpool(open_report, session_id)
     except StarcoachError as e:
         return _error_page(request, e, status=404)
     audio = f"/sessions/{session_id}/audio.wav?v={_stamp(session_id)}" if timeline.sections else ""
@@ -263,14 +260,14 @@ def _stamp(session_id: str) -> str:
 
 
 def _session_track(app, session_id: str) -> Path:
+    from starcoach.history import open_report
     from starcoach.report.audio import encode, session_audio
-    from starcoach.report.export import load_timeline
 
     config: WebConfig = app.state.config
     out = config.cache_dir / "tracks" / f"{session_id}-{_stamp(session_id)}.wav"
     with app.state.audio_lock:
         if not out.exists():
-            timeline = load_timeline(session_id)
+            timeline = open_report(session_id)
             data = encode(session_audio(timeline), "wav")
             out.parent.mkdir(parents=True, exist_ok=True)
             for old in out.parent.glob(f"{session_id}-*.wav"):
@@ -285,7 +282,8 @@ async def progress_page(request):
     """The trends charts (the ``progress --html`` page, inside the app)."""
     from starlette.concurrency import run_in_threadpool
 
-    from starcoach.report.progress import progress, progress_context
+    from starcoach.history import progress
+    from starcoach.report.progress import progress_context
 
     scenario = request.query_params.get("scenario") or None
     p = await run_in_threadpool(progress, scenario)
@@ -328,13 +326,14 @@ async def api_session(request):
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse
 
+    from starcoach.history import remove_session
     from starcoach.locks import InUse
-    from starcoach.store import check_session_id, delete_session, load_session
+    from starcoach.store import check_session_id, load_session
 
     try:
         session_id = check_session_id(request.path_params["session_id"])
         if request.method == "DELETE":
-            deleted = await run_in_threadpool(delete_session, session_id)
+            deleted = await run_in_threadpool(remove_session, session_id)
             return JSONResponse({"deleted": deleted})
         session = await run_in_threadpool(load_session, session_id)
     except InUse as e:  # a run (here or in a terminal) is recording into it
@@ -370,30 +369,32 @@ async def api_add_note(request):
 
 
 def pin_note(session_id: str, at_s: Any, text: Any, author: Any = None) -> dict[str, Any]:
-    """Store a note at ``at_s`` seconds of the session clock; returns where it landed."""
-    from starcoach.report.export import load_timeline
-    from starcoach.report.timeline import format_clock
-    from starcoach.session import Note, now_iso
-    from starcoach.store import add_note
+    """Store a note at ``at_s`` seconds of the review clock; returns where it landed.
+
+    The review page plays the session as one track; the note belongs to the step (or probe)
+    playing at that time, at its time within that step, as ``starcoach note --step`` pins it.
+    """
+    from starcoach import history
+    from starcoach.clock import format_clock
 
     try:
         at = float(at_s)
     except (TypeError, ValueError):
         raise StarcoachError(f"The note's time {at_s!r} is not a number of seconds", "pin it at a time in the recording") from None
-    text = str(text or "").strip()
-    author = str(author or "").strip()[:60] or "coach"
+    text = str(text or "")
     if len(text) > 4000:
         raise StarcoachError("The note is longer than 4000 characters", "split it into shorter notes")
-    timeline = load_timeline(session_id)
+    timeline = history.open_report(session_id)
     if not timeline.sections:
         raise StarcoachError(f"Session {session_id} has no recorded step to pin a note to", "record an answer first")
     at = max(0.0, min(at, timeline.duration_s))
-    index = timeline.section_at(at)
-    section = timeline.sections[index]
+    section = timeline.sections[timeline.section_at(at)]
     local = round(max(0.0, at - section.start_s), 2)
-    add_note(session_id, Note(at_s=local, text=text, step=section.name, created_at=now_iso(), author=author))
-    return {"session_id": session_id, "step": section.name, "title": section.title, "at_s": local,
-            "t": round(section.start_s + local, 3), "clock": format_clock(local), "text": text, "author": author}
+    pinned = history.pin_note(session_id, local, text, step=section.name, author=str(author or "").strip()[:60] or "coach")
+    note = pinned.note
+    return {"session_id": session_id, "step": note.step, "title": section.title, "at_s": note.at_s,
+            "t": round(section.start_s + note.at_s, 3), "clock": format_clock(note.at_s), "text": note.text,
+            "author": note.author}
 
 
 def _json_error(e: StarcoachError, status: int):

@@ -133,9 +133,10 @@ class Request:
     mode: str
     level: str
     continuous: bool
-    resume: Any = None
+    resume: Any = None  # a starcoach.run.ResumedRun
     steps: tuple[str, ...] | None = None
     probes: int | None = None  # ask the first N probes (None: all)
+    no_probes: bool = False
 
 
 class PracticeHub:
@@ -344,20 +345,17 @@ class Practice:
         self._begin()
 
     def _parse_start(self, command: dict[str, Any]) -> Request:
+        """What the page asked, checked by the library's own rules (as ``starcoach run`` checks its flags)."""
         import random
 
         from starcoach.library import pick_scenarios
-        from starcoach.scenario import find_scenario
-        from starcoach.store import load_session
+        from starcoach.run import resume_run
+        from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
 
-        continuous = bool(command.get("continuous"))
         if command.get("resume"):
-            session = load_session(str(command["resume"]))
-            if session.complete:
-                raise StarcoachError(f"Session {session.session_id} is already complete",
-                                     "review it on the Sessions page or start a new run")
-            return Request([find_scenario(session.scenario)], session.mode, session.level, session.continuous,
-                           resume=session)
+            resumed = resume_run(str(command["resume"]))
+            return Request([resumed.plan.scenario], resumed.plan.mode, resumed.plan.level, resumed.plan.continuous,
+                           resume=resumed)
         loop = command.get("loop")
         principle = command.get("principle") or None
         if loop or principle:
@@ -370,41 +368,34 @@ class Practice:
                                          "give a whole number of questions") from None
             scenarios = pick_scenarios(principle=principle, loop=n, rng=random.Random())
         else:
-            scenarios = [find_scenario(str(command.get("scenario") or ""))] if command.get("scenario") else \
-                [find_scenario(_default_scenario())]
-        from starcoach.run import steps_from_only
-
+            scenarios = [find_scenario(str(command.get("scenario") or DEFAULT_SCENARIO_ID))]
         only = command.get("only")
-        steps = steps_from_only([str(x) for x in only]) if isinstance(only, list) and only else None
         probes = command.get("probes", "all")
-        if probes in (None, "all", ""):
-            count = None
-        else:
+        first = None
+        if probes not in (None, "all", "none", ""):
             try:
-                count = max(0, int(probes))
+                first = max(0, int(probes))
             except (TypeError, ValueError):
-                raise StarcoachError(f"Follow-up questions {probes!r} is not a number", "choose all, none or a number") from None
-        return Request(scenarios, str(command.get("mode") or ""), str(command.get("level") or ""), continuous,
-                       steps=steps, probes=count)
+                raise StarcoachError(f"Follow-up questions {probes!r} is not a number",
+                                     "choose all of them, none, or how many") from None
+        return Request(scenarios, str(command.get("mode") or ""), str(command.get("level") or ""),
+                       bool(command.get("continuous")), steps=tuple(str(x) for x in only) if isinstance(only, list) else None,
+                       probes=first, no_probes=probes == "none")
 
     def _plan(self, scenario):
-        from starcoach.run import RunPlan, plan_from_session
-        from starcoach.scenario import STEP_NAMES
+        """The plan of the current question: :meth:`starcoach.run.RunPlan.build` on the page's choices."""
+        from starcoach.run import RunPlan
 
         req = self.request
         if req.resume is not None:
-            return plan_from_session(req.resume, scenario)
-        modes = [m.id for m in scenario.modes]
-        levels = [lv.id for lv in scenario.levels]
-        mode = req.mode or modes[0]
-        level = req.level or ("sde2" if "sde2" in levels else levels[0])
-        if mode not in modes:
-            raise StarcoachError(f"Unknown mode '{mode}'", f"expected one of {', '.join(modes)}")
-        if level not in levels:
-            raise StarcoachError(f"Unknown level '{level}'", f"expected one of {', '.join(levels)}")
-        steps = req.steps or STEP_NAMES
-        probes = None if req.probes is None else tuple(range(1, req.probes + 1))
-        return RunPlan(scenario, mode, level, steps=steps, probes=probes, continuous=req.continuous)
+            return req.resume.plan
+        probes: Any = None
+        if req.no_probes:
+            probes = "none"
+        elif req.probes is not None:  # "the first N": as many as this question has, up to N
+            probes = tuple(range(1, min(req.probes, len(scenario.probes)) + 1))
+        return RunPlan.build(scenario, req.mode or None, req.level or None, only=req.steps or None,
+                             probes=probes, continuous=req.continuous)
 
     def _begin(self) -> None:
         """Start the run for the current question of the request."""
@@ -414,7 +405,8 @@ class Practice:
         scenario = req.scenarios[self.question]
         plan = self._plan(scenario)
         run = MockRun(plan, self._source_for, voice=self._voice, on_event=self._on_event,
-                      model=self.hub.config.model, session=req.resume, source_kind="browser",
+                      model=self.hub.config.model, session=req.resume.session if req.resume else None,
+                      source_kind="browser",
                       silence_stop_s=self.hub.config.silence_stop_s)
         run.start()
         self.run = run
@@ -587,7 +579,3 @@ def _target(scenario, plan, label: str) -> float:
     return scenario.step(label).target_s
 
 
-def _default_scenario() -> str:
-    from starcoach.scenario import DEFAULT_SCENARIO_ID
-
-    return DEFAULT_SCENARIO_ID

@@ -37,7 +37,7 @@ def environment():
     """The Jinja environment: web templates first, then the report's."""
     import jinja2
 
-    from starcoach.report.timeline import format_clock
+    from starcoach.clock import format_clock
 
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.PackageLoader("starcoach.web", "templates"),
