@@ -138,8 +138,8 @@ def test_practice_step_redo_probe_and_saved_session(browser, server, home, mic, 
     assert "race condition" in fb.lower()
     assert "What to fix" in fb or "Nothing to fix" in fb
     marks = b.evaluate("Array.from(document.querySelectorAll('#feedback mark.hl')).map(m => m.className + ':' + m.textContent)")
-    assert any("hl-i_statements" in m and "I" in m for m in marks), marks
-    assert any("hl-quantified" in m for m in marks), marks
+    assert any({"hl-i-statement", "hl-green"} <= set(m.split(":")[0].split()) and "I" in m for m in marks), marks
+    assert any({"hl-quantified", "hl-cyan", "hl-bold"} <= set(m.split(":")[0].split()) for m in marks), marks
     first = b.evaluate("window.starcoach.latencies[0]")
     assert first["label"] == "action" and first["take"] == 1 and 0 < first["page_s"] < 30
 

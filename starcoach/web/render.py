@@ -7,7 +7,8 @@ export's too. Jinja's autoescaping is on for every template, so text that came f
 the recogniser — transcripts, notes, questions, findings — is always shown as text.
 
 Feedback for one answer is laid out from :mod:`starcoach.report.feedback`'s data functions, the
-ones the terminal draws from, so the page and the terminal cannot disagree.
+ones the terminal draws from, and coloured from the finding-type registry
+(:mod:`starcoach.findings`), so the page and the terminal cannot disagree.
 """
 
 from __future__ import annotations
@@ -16,16 +17,19 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from starcoach.report.feedback import (
-    HIGHLIGHTS,
-    delivery_parts,
-    fix_items,
-    timing_summary,
-    transcript_segments,
-)
+from starcoach.findings import finding_type, highlighted_types
+from starcoach.report.feedback import delivery_parts, fix_items, timing_summary, transcript_segments
 
-#: Highlight key -> legend label (the terminal's labels).
-HIGHLIGHT_LABELS: dict[str, str] = {key: label for key, _style, label in HIGHLIGHTS}
+#: The colours a highlight style of the finding-type registry may name (its rich style); the page
+#: tints each with its own CSS class, so a colour changed in the registry changes on the page too.
+_STYLE_WORDS = ("green", "yellow", "magenta", "cyan", "red", "blue", "bold", "italic", "underline")
+
+
+def highlight_class(type_id: str) -> str:
+    """CSS classes for the words of a highlighted finding type: ``hl-<id>`` plus its registry style
+    ("bold red underline" -> ``hl-red hl-bold hl-underline``)."""
+    words = finding_type(type_id).highlight.split()
+    return " ".join([f"hl-{type_id}"] + [f"hl-{w}" for w in words if w in _STYLE_WORDS])
 
 #: What a page calls each thing the run records.
 TITLES = {"situation": "Situation", "task": "Task", "action": "Action", "result": "Result",
@@ -44,7 +48,8 @@ def environment():
                                     jinja2.PackageLoader("starcoach.report", "")]),
         autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
     )
-    env.globals.update(clock=format_clock, titles=TITLES, highlight_labels=HIGHLIGHT_LABELS)
+    env.globals.update(clock=format_clock, titles=TITLES, highlight_class=highlight_class,
+                       legend_word=lambda type_id: finding_type(type_id).legend)
     return env
 
 
@@ -62,8 +67,8 @@ class FeedbackView:
         title: What the page calls it.
         take: Which take this is.
         timing: Time against target (see :class:`starcoach.report.feedback.TimingSummary`).
-        segments: The transcript in highlighted pieces: ``(text, key, repeated)``.
-        legend: ``(key, label)`` of the highlight colours used.
+        segments: The transcript in highlighted pieces: ``(text, finding type id, repeated)``.
+        legend: ``(finding type id, legend word)`` of the highlights used.
         fixes: What to fix, most serious first.
         more: How many more findings there are.
         found: Key phrases conveyed: ``(phrase, matched words)``.
@@ -90,7 +95,7 @@ def feedback_view(label: str, analysis, take: int = 1, latency_s: float = 0.0) -
     """Lay out one answer's :class:`starcoach.analysis.model.Analysis` for the page."""
     segments = transcript_segments(analysis)
     used = {key for _text, key, _rep in segments if key}
-    legend = [(key, HIGHLIGHT_LABELS[key]) for key, _style, _label in HIGHLIGHTS if key in used]
+    legend = [(kind.id, kind.legend) for kind in highlighted_types() if kind.id in used]
     fixes, more = fix_items(analysis)
     found = [(m.phrase, m.text if m.text and m.text.lower() != m.phrase.lower() else "")
              for m in analysis.key_phrases_found]
