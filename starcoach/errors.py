@@ -45,6 +45,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E601": ("RunError", "a run cannot start or continue as asked"),
     "E602": ("PlanError", "a mode, level, step or probe asked of a run does not fit the scenario"),
     "E700": ("ConfigError", "config.toml cannot be read or holds a bad value"),
+    "E710": ("ServeError", "the web app cannot listen: its port is taken, or the address is not this machine's"),
 }
 _CODE_OF = {name: code for code, (name, _meaning) in CODES.items()}
 

@@ -244,8 +244,8 @@ def test_busy_port_is_one_line(server):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr.strip().splitlines() == [
-        f"starcoach: error E700: Port {server.port} on 127.0.0.1 is already in use (another starcoach serve?) — "
-        f"stop the other server, or pick another port: starcoach serve --port {server.port + 1}"]
+        f"starcoach: error E710: Port {server.port} on 127.0.0.1 is already in use (another starcoach serve?) — "
+        f"stop the other server, or choose another port such as {server.port + 1} (--port)"]
 
 
 def test_ctrl_c_stops_cleanly(tmp_path):

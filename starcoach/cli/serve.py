@@ -43,7 +43,8 @@ def serve_command(args: argparse.Namespace) -> int:
     from starcoach.web.server import ServeError, ServeOptions, serve
 
     if not 0 <= args.port <= 65535:
-        raise ServeError(f"--port {args.port} is not a port number", "give a number from 1 to 65535 (0: any free port)")
+        raise ServeError(f"{args.port} is not a port number", "give a number from 1 to 65535 (0: any free port)",
+                         param="port", value=args.port)
     if args.silence is None:
         from starcoach.config import silence_stop_default
 

@@ -352,6 +352,7 @@ async def api_add_note(request):
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse
 
+    from starcoach.history import HistoryInputError
     from starcoach.store import check_session_id
 
     try:
@@ -359,9 +360,9 @@ async def api_add_note(request):
         try:
             body = await request.json()
         except ValueError:
-            raise StarcoachError("The note request is not JSON", 'send {"at_s": 12.5, "text": "..."}') from None
+            raise HistoryInputError("The note request is not JSON", 'send {"at_s": 12.5, "text": "..."}', "note", "") from None
         if not isinstance(body, dict):
-            raise StarcoachError("The note request is not a JSON object", 'send {"at_s": 12.5, "text": "..."}')
+            raise HistoryInputError("The note request is not a JSON object", 'send {"at_s": 12.5, "text": "..."}', "note", "")
         note = await run_in_threadpool(pin_note, session_id, body.get("at_s"), body.get("text"), body.get("author"))
     except StarcoachError as e:
         return _json_error(e, 404 if e.code == "E401" else 400)
@@ -376,17 +377,20 @@ def pin_note(session_id: str, at_s: Any, text: Any, author: Any = None) -> dict[
     """
     from starcoach import history
     from starcoach.clock import format_clock
+    from starcoach.errors import TimelineError
+    from starcoach.history import HistoryInputError
 
     try:
         at = float(at_s)
     except (TypeError, ValueError):
-        raise StarcoachError(f"The note's time {at_s!r} is not a number of seconds", "pin it at a time in the recording") from None
+        raise HistoryInputError(f"The note's time {at_s!r} is not a number of seconds", "pin it at a time in the recording",
+                                "at", at_s) from None
     text = str(text or "")
     if len(text) > 4000:
-        raise StarcoachError("The note is longer than 4000 characters", "split it into shorter notes")
+        raise HistoryInputError("The note is longer than 4000 characters", "split it into shorter notes", "text", len(text))
     timeline = history.open_report(session_id)
     if not timeline.sections:
-        raise StarcoachError(f"Session {session_id} has no recorded step to pin a note to", "record an answer first")
+        raise TimelineError(f"Session {session_id} has no recorded step to pin a note to", "record an answer first")
     at = max(0.0, min(at, timeline.duration_s))
     section = timeline.sections[timeline.section_at(at)]
     local = round(max(0.0, at - section.start_s), 2)

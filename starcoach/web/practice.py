@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from starcoach.errors import StarcoachError
+from starcoach.run import PlanError, RunError
 from starcoach.web.render import feedback_view, render
 
 #: The page may not send blocks bigger than this (bytes): a few seconds of float32 at 48 kHz.
@@ -70,7 +71,10 @@ class BrowserSource:
         from starcoach.vad import SAMPLE_RATE
 
         if int(rate) not in RATES:
-            raise StarcoachError(f"The page's sample rate {rate!r} is not usable", "reload the page and try again")
+            from starcoach.errors import AudioError
+
+            raise AudioError(f"The page's sample rate {rate!r} is not usable", "reload the page and try again",
+                             param="rate", value=rate)
         self.name = name
         self.rate = int(rate)
         self.received_s = 0.0
@@ -325,8 +329,8 @@ class Practice:
                 self._error(e)
             except Exception as e:  # noqa: BLE001 - the page must hear about it; the session is saved
                 self.busy = False
-                self._error(StarcoachError(f"The coach hit an unexpected error ({type(e).__name__}: {e})",
-                                           "the session so far is saved; reload the page to go on"))
+                self._error(RunError(f"The coach hit an unexpected error ({type(e).__name__}: {e})",
+                                     "the session so far is saved; reload the page to go on"))
             finally:
                 if self.job == job:  # not a newer request the page made after this one's last message
                     self.busy = False
@@ -348,8 +352,9 @@ class Practice:
         """What the page asked, checked by the library's own rules (as ``starcoach run`` checks its flags)."""
         import random
 
+        from starcoach.errors import ScenarioError
         from starcoach.library import pick_scenarios
-        from starcoach.run import resume_run
+        from starcoach.run import PlanError, resume_run
         from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
 
         if command.get("resume"):
@@ -364,8 +369,8 @@ class Practice:
                 try:
                     n = int(loop)
                 except (TypeError, ValueError):
-                    raise StarcoachError(f"A mock loop of {loop!r} questions is not possible",
-                                         "give a whole number of questions") from None
+                    raise ScenarioError(f"A mock loop of {loop!r} questions is not possible",
+                                        "give a whole number of questions", param="loop", value=loop) from None
             scenarios = pick_scenarios(principle=principle, loop=n, rng=random.Random())
         else:
             scenarios = [find_scenario(str(command.get("scenario") or DEFAULT_SCENARIO_ID))]
@@ -376,8 +381,8 @@ class Practice:
             try:
                 first = max(0, int(probes))
             except (TypeError, ValueError):
-                raise StarcoachError(f"Follow-up questions {probes!r} is not a number",
-                                     "choose all of them, none, or how many") from None
+                raise PlanError(f"Follow-up questions {probes!r} is not a number",
+                                "choose all of them, none, or how many", "probes", probes) from None
         return Request(scenarios, str(command.get("mode") or ""), str(command.get("level") or ""),
                        bool(command.get("continuous")), steps=tuple(str(x) for x in only) if isinstance(only, list) else None,
                        probes=first, no_probes=probes == "none")
@@ -442,11 +447,12 @@ class Practice:
 
     def _check_label(self, label: str) -> None:
         if self.run is None:
-            raise StarcoachError("No run in progress", "start one first")
+            raise RunError("No run in progress", "start one first")
         plan = self.run.plan
         allowed = ["answer"] if plan.continuous else list(plan.steps)
         if label not in allowed:
-            raise StarcoachError(f"'{label}' is not a step of this run", f"expected one of {', '.join(allowed)}")
+            raise PlanError(f"'{label}' is not a step of this run", f"expected one of {', '.join(allowed)}",
+                            "only", label, tuple(allowed))
 
     def _record(self, label: str) -> None:
         if label == "answer":
@@ -457,25 +463,26 @@ class Practice:
 
     def _probe(self, index: Any) -> None:
         if self.run is None:
-            raise StarcoachError("No run in progress", "start one first")
+            raise RunError("No run in progress", "start one first")
         try:
             index = int(index)
         except (TypeError, ValueError):
-            raise StarcoachError(f"No probe {index!r}", "ask the probes the run lists") from None
+            raise PlanError(f"No probe {index!r}", "ask the probes the run lists", "probes", index) from None
         if index not in self.run.plan.probe_indexes:
-            raise StarcoachError(f"No probe {index} in this run", "ask the probes the run lists")
+            raise PlanError(f"No probe {index} in this run", "ask the probes the run lists", "probes", index,
+                            tuple(str(i) for i in self.run.plan.probe_indexes))
         self.run.ask_probe(index, self.stop)
 
     def _finish(self) -> None:
         if self.run is None:
-            raise StarcoachError("No run in progress", "start one first")
+            raise RunError("No run in progress", "start one first")
         self.run.finish()
         self.run.close()
 
     def _next(self) -> None:
         req = self.request
         if req is None or self.question + 1 >= len(req.scenarios):
-            raise StarcoachError("There is no next question in this loop", "start a new practice")
+            raise RunError("There is no next question in this loop", "start a new practice")
         self.question += 1
         req.resume = None
         self._begin()

@@ -25,8 +25,6 @@ DEFAULT_PORT = 8765
 class ServeError(StarcoachError):
     """The server cannot start (address in use, not this machine's, no permission)."""
 
-    code = "E700"
-
 
 @dataclass(frozen=True)
 class ServeOptions:
@@ -65,7 +63,8 @@ def bind(host: str, port: int) -> socket.socket:
         infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as e:
         raise ServeError(f"Cannot listen on '{host}': no such address ({e.strerror})",
-                         "use --host 127.0.0.1 (the default) or an address of this machine") from e
+                         "listen on 127.0.0.1 (the default) or an address of this machine", param="host",
+                         value=host) from e
     family, _, _, _, address = infos[0]
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -76,13 +75,17 @@ def bind(host: str, port: int) -> socket.socket:
         sock.close()
         if e.errno == errno.EADDRINUSE:
             raise ServeError(f"Port {port} on {host} is already in use (another starcoach serve?)",
-                             f"stop the other server, or pick another port: starcoach serve --port {port + 1}") from e
+                             f"stop the other server, or choose another port such as {port + 1}", param="port",
+                             value=port) from e
         if e.errno == errno.EADDRNOTAVAIL:
             raise ServeError(f"'{host}' is not an address of this machine",
-                             "use --host 127.0.0.1 (the default) or one of this machine's addresses") from e
+                             "listen on 127.0.0.1 (the default) or one of this machine's addresses", param="host",
+                             value=host) from e
         if e.errno == errno.EACCES:
-            raise ServeError(f"Not allowed to listen on port {port}", "use a port above 1023, e.g. --port 8765") from e
-        raise ServeError(f"Cannot listen on {host}:{port} ({e.strerror})", "try another --port") from e
+            raise ServeError(f"Not allowed to listen on port {port}", "choose a port above 1023, such as 8765",
+                             param="port", value=port) from e
+        raise ServeError(f"Cannot listen on {host}:{port} ({e.strerror})", "choose another port", param="port",
+                         value=port) from e
     sock.set_inheritable(True)
     return sock
 
@@ -108,7 +111,7 @@ def serve(options: ServeOptions, on_ready: Callable[[str], None] | None = None,
     port = sock.getsockname()[1]
     if not is_loopback(options.host) and on_warn is not None:
         on_warn(f"listening on {options.host}: other machines on the network can reach this server "
-                "(they still need the token); use the default --host 127.0.0.1 to keep it on this machine")
+                "(they still need the token); the default address, 127.0.0.1, keeps it on this machine")
     token = new_token()
     config = WebConfig(Policy(token, options.host, port), voice=options.voice, model=options.model,
                        silence_stop_s=options.silence_stop_s)
