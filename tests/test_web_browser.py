@@ -27,7 +27,7 @@ from webserver import STARCOACH, Served
 
 pytestmark = pytest.mark.slow
 
-ACTION = ("I traced the failure to a race condition in the retry handler, and I wrote the fix myself. "
+ACTION = ("I traced the dropped webhooks to a bug in the retry handler, and I wrote the fix myself. "
           "I added an alert, which cut the drop rate from three percent to zero.")
 LEAD_S = 2.5
 PROBE = "I brought a complete fix with tests to their tech lead, and I walked him through the root cause."
@@ -135,7 +135,7 @@ def test_practice_step_redo_probe_and_saved_session(browser, server, home, mic, 
     b.wait_for("document.body.dataset.state === 'feedback'", timeout=120)
     fb = b.evaluate("document.getElementById('feedback').innerText")
     assert "Action: feedback" in fb and "against 1:30 target" in fb
-    assert "race condition" in fb.lower()
+    assert "retry handler" in fb.lower()
     assert "What to fix" in fb or "Nothing to fix" in fb
     marks = b.evaluate("Array.from(document.querySelectorAll('#feedback mark.hl')).map(m => m.className + ':' + m.textContent)")
     assert any({"hl-i-statement", "hl-green"} <= set(m.split(":")[0].split()) and "I" in m for m in marks), marks
@@ -174,7 +174,7 @@ def test_practice_step_redo_probe_and_saved_session(browser, server, home, mic, 
     session = load_session(sid)
     assert session.complete and session.source == "browser" and session.plan == ["action", "probe-1"]
     assert [(t.step, t.take) for t in session.takes] == [("action", 1), ("action", 2), ("probe-1", 1)]
-    assert session.steps[0].take == 2 and "race condition" in session.steps[0].transcript.lower()
+    assert session.steps[0].take == 2 and "retry handler" in session.steps[0].transcript.lower()
     assert session.probes[0].question == question.strip("\u201c\u201d") and "tech lead" in session.probes[0].transcript.lower()
     import soundfile as sf
 
