@@ -373,7 +373,43 @@ def test_unknown_step_or_level_is_an_error_with_a_fix(seed):
 def test_empty_answer_has_every_key(analyze):
     d = analyze("", "result").to_dict()
     assert d["i_statements"] == [] and d["key_phrases"]["found"] == []
-    assert d["transcript"] == ""
+    assert d["transcript"] == "" and d["no_speech"] is True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", ["", "  ", " . ", "…"])
+def test_no_speech_gets_one_line_and_no_content_coaching(analyze, text):
+    """Silence (or noise Whisper drops) is not coached as an answer: no slow pace "(0)", no flat
+    voice, no timing, no missing key phrases — one finding that says to check the microphone."""
+    from types import SimpleNamespace as NS
+
+    import numpy as np
+
+    transcript = NS(text=text, words=[], duration_s=24.0, pauses=[])
+    samples = np.zeros(16000 * 24, dtype="float32")
+    a = analyze(text, "action", transcript=transcript, samples=samples)
+    assert a.no_speech
+    assert [(f.type, f.severity) for f in a.findings] == [("no-speech", "high")]
+    assert "check the microphone" in a.findings[0].coaching and "redo this step" in a.findings[0].coaching
+    assert a.key_phrases == () and a.delivery.pace is None and a.delivery.energy is None and a.wpm is None
+    assert a.timing.status == "unknown" and a.duration_s == 24.0
+    assert a.checks == {} and a.to_dict()["key_phrases"] == {"found": [], "missing": []}
+    assert not analyze("I wrote a fix.", "action").no_speech
+
+
+@pytest.mark.slow
+def test_no_speech_feedback_is_the_one_line():
+    from rich.console import Console
+
+    from starcoach.analysis import analyze_answer
+    from starcoach.report.feedback import render_analysis
+    from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
+
+    out = io.StringIO()
+    Console(file=out, width=120, color_system=None).print(
+        render_analysis(analyze_answer("", "task", find_scenario(DEFAULT_SCENARIO_ID), duration_s=9.0)))
+    assert out.getvalue().strip() == ("No speech detected: check the microphone (`starcoach devices`, "
+                                      "`starcoach doctor`) and redo this step.")
 
 
 @pytest.mark.slow
@@ -461,6 +497,18 @@ def test_cli_renders_for_a_person(capsys, monkeypatch):
     assert rc == 0
     assert "What to fix" in out and "Disqualifier (hand-off)" in out and "I did escalate it" in out
     assert "✗ I pulled" in out
+
+
+@pytest.mark.parametrize("text", ["", "   ", "..."])
+def test_cli_says_there_is_nothing_to_analyse(capsys, text):
+    from starcoach.cli import main
+
+    for extra in ([], ["--json"]):
+        rc = main(["analyze", "--step", "result", "--text", text, *extra])
+        captured = capsys.readouterr()
+        assert rc == 1 and captured.out == ""
+        assert captured.err == ("starcoach: error E511: Nothing to analyse: the text is empty — give the answer's "
+                                "words, e.g. --text \"I traced the failure and wrote a fix.\"\n")
 
 
 def test_cli_bad_scenario_is_one_line(capsys):

@@ -18,6 +18,7 @@ from starcoach.analysis.model import (
     Delivery,
     Finding,
     KeyPhraseMatch,
+    Timing,
     VoiceEnergy,
 )
 from starcoach.analysis.nlp import parse
@@ -48,6 +49,12 @@ _AGENT_TYPES = {agency.I: "i-statement", agency.WE: "we-statement", agency.OTHER
 
 class AnalysisInputError(StarcoachError):
     """The analysis was asked about an unknown step or level."""
+
+
+class NothingToAnalyse(AnalysisInputError):
+    """The answer has no words (an empty text, or audio without speech)."""
+
+    code = "E511"
 
 
 class WordTimer:
@@ -139,6 +146,9 @@ def analyze_answer(
     scenario_step = scenario.step(step) if step in STEP_NAMES else None
     coaching = scenario_step.coaching if scenario_step else ""
     target_s = scenario_step.target_s if scenario_step else None
+
+    if delivery.word_count(doc) == 0:
+        return _no_speech(step, text, level, scenario.id, duration_s, target_s)
 
     def tokens(first: int, last: int, type_: str, **kw) -> Finding:
         return timer.timed(finding_from_tokens(doc, first, last, type_, **kw))
@@ -235,6 +245,21 @@ def analyze_answer(
         handoffs=tuple(handoff_findings), quantified=tuple(quantified), disqualifiers=tuple(disq),
         fillers=tuple(filler_findings), hedges=tuple(hedge_findings), key_phrases=tuple(key_phrases),
         findings=tuple(findings), timing=timing, delivery=deliv, checks=checks,
+    )
+
+
+def _no_speech(step: str, text: str, level: str, scenario_id: str, duration_s: float | None,
+               target_s: float | None) -> Analysis:
+    """An answer with no words (silence, noise, an empty text): one finding that says so and
+    nothing else — no pace, voice, timing or missing key phrases to coach on words never said."""
+    timing = Timing(target_s, duration_s, "unknown", None, None)
+    deliv = Delivery(0, None, delivery.WPM_BAND, None, 0, 0)
+    finding = Finding("no-speech", "", None, None, coaching_for("no-speech"), severity_of("no-speech"))
+    return Analysis(
+        step=step, transcript=text.strip(), level=level, scenario_id=scenario_id, duration_s=duration_s,
+        target_s=target_s, wpm=None, i_statements=(), we_statements=(), other_statements=(),
+        passive_statements=(), handoffs=(), quantified=(), disqualifiers=(), fillers=(), hedges=(),
+        key_phrases=(), findings=(finding,), timing=timing, delivery=deliv, checks={},
     )
 
 

@@ -3,8 +3,9 @@
 :meth:`Analysis.to_dict` is the JSON contract other parts rely on (the ``analyze --json`` output,
 the session files, the summary): the keys ``step``, ``transcript``, ``duration_s``, ``target_s``,
 ``wpm``, the statement lists, ``handoffs``, ``quantified``, ``disqualifiers``, ``fillers``,
-``hedges``, ``key_phrases`` and ``findings`` are always present; every list holds objects with at
-least ``text``.
+``hedges``, ``key_phrases``, ``findings`` and ``no_speech`` are always present; every list holds
+objects with at least ``text``. An answer without words (``no_speech``) has one finding,
+``no-speech``, and nothing else to coach.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class Finding:
             ``long-pause``, ``pace``, ``monotone``, ``timing``, ``no-quantification``,
             ``no-individual-contribution``, ``scope-boundary-missing``, ``generic-reflection``,
             ``no-org-insight``, ``no-business-impact``, ``no-second-order``, ``first-person-low``,
-            ``key-phrase``.
+            ``key-phrase``, ``no-speech`` (the answer has no words: the only finding then).
         text: The words of the answer it covers ("" when it is about something missing).
         start: Character offset of ``text`` in the transcript (None when nothing is covered).
         end: End character offset (exclusive).
@@ -332,6 +333,11 @@ class Analysis:
     checks: dict[str, Check] = field(default_factory=dict)
 
     @property
+    def no_speech(self) -> bool:
+        """True when the answer has no words (silence, noise, an empty text): nothing to coach."""
+        return self.delivery.word_count == 0
+
+    @property
     def key_phrases_found(self) -> list[KeyPhraseMatch]:
         return [k for k in self.key_phrases if k.found]
 
@@ -386,6 +392,7 @@ class Analysis:
             "timing": self.timing.to_dict(),
             "delivery": self.delivery.to_dict(),
             "checks": {name: c.to_dict() for name, c in self.checks.items()},
+            "no_speech": self.no_speech,
         }
 
     @classmethod

@@ -37,7 +37,12 @@ def register(subparsers) -> None:
 
 def _analyze(args) -> int:
     from starcoach.analysis import analyze_answer
+    from starcoach.analysis.answer import NothingToAnalyse
     from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
+
+    if args.text is not None and not any(c.isalnum() for c in args.text):
+        raise NothingToAnalyse("Nothing to analyse: the text is empty",
+                               "give the answer's words, e.g. --text \"I traced the failure and wrote a fix.\"")
 
     scenario = find_scenario(args.scenario or DEFAULT_SCENARIO_ID)
     transcript = samples = None
@@ -59,6 +64,10 @@ def _analyze(args) -> int:
 
         print_json(analysis.to_dict())
         return 0
+    if analysis.no_speech:
+        raise NothingToAnalyse(f"Nothing to analyse: no speech detected in {args.audio}",
+                               "play the file to check it holds speech, or record the answer again "
+                               "(`starcoach record OUT.wav`)")
     from rich.panel import Panel
 
     from starcoach.cli._output import console

@@ -84,9 +84,6 @@ def render_feedback(result, scenario) -> Any:
     # the shared renderer shows the time against target itself
     parts: list[Any] = [Text(f"take {result.take}", style="dim")] if result.take > 1 else []
     parts.append(render_analysis(result.analysis))
-    if not result.transcript.strip():
-        parts.insert(0, Text("No speech detected: check the microphone (`starcoach devices`) and redo this step.",
-                             style="bold yellow"))
     return Panel(Group(*parts), title=f"[bold]{STEP_TITLES.get(result.step, result.step)}: feedback",
                  border_style=colour)
 

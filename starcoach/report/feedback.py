@@ -268,6 +268,9 @@ def render_analysis(analysis: Analysis):
     from rich.console import Group
     from rich.text import Text
 
+    if analysis.no_speech:  # nothing was said: no timing, pace or key phrases to coach
+        coaching = analysis.findings[0].coaching if analysis.findings else ""
+        return Group(Text(coaching or "No speech detected.", style="bold yellow"))
     parts = [timing_line(analysis), Text(""), highlighted_transcript(analysis)]
     leg = legend(analysis)
     if leg:
