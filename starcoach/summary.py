@@ -331,7 +331,7 @@ def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
             step = scenario.step(entry.step)
             share = entry.delta_s / max(1.0, entry.target_s)
             add(entry.step, "timing", f"{entry.duration_s:.0f}s against a {entry.target_s:.0f}s target",
-                step.common_mistake if entry.step == "situation" else "", 3.0 + min(4.0, 4 * share))
+                step.common_mistake if entry.step == "situation" else "", timing_weight("medium", share))
     for p in probes:
         if p.verdict == "weak":
             add(f"probe-{p.index}", "probe", f"\"{p.question}\": {'; '.join(p.reasons[:2]) or 'weak answer'}",
@@ -358,7 +358,18 @@ def _fixes_from_findings(add, name: str, result: StepResult) -> None:
                 text += f" ({f.detail})"
         elif kind in ("filler", "hedge", "repeat") and f.detail:
             text = f"{text} ({f.detail})"
+        if kind == "timing":
+            share = abs(result.duration_s - result.target_s) / max(1.0, result.target_s)
+            add(name, kind, text, f.coaching, timing_weight(f.severity, share))
+            continue
         add(name, kind, text, f.coaching, _SEVERITY_WEIGHT[f.severity] + finding_type(kind).bonus)
+
+
+def timing_weight(severity: str, share: float) -> float:
+    """Rank of a timing fix: always below every content finding (the lowest weighs 2.5), so a
+    strong answer short of its targets is not told to fix its times before its words; over the
+    target weighs more than under, and more the further off it is."""
+    return round(1.0 + (1.0 if severity in ("high", "medium") else 0.0) + min(0.4, 0.4 * share), 2)
 
 
 def _reflection_bar(scenario: Scenario, level: str, result: StepResult | None, asked: bool = True) -> ReflectionBar:

@@ -220,6 +220,42 @@ def test_seed_strong_examples_pass_cleanly(analyze, seed, step):
 
 
 @pytest.mark.slow
+def test_a_clean_short_step_gets_a_gentle_note_not_a_fix(analyze, seed):
+    """The seed's strong Action said in 50 s of a 90 s target: nothing is missing, so the time is a
+    note (severity info, never a fix); the same time with a content gap stays a fix."""
+    clean = analyze(seed.step("action").strong_example, "action", duration_s=50.0)
+    timing = [f for f in clean.findings if f.type == "timing"]
+    assert [(f.kind, f.severity) for f in timing] == [("under", "info")]
+    assert "nothing is missing" in timing[0].coaching and "fine as it is" in timing[0].coaching
+    gap = analyze("I pulled the logs. We figured out the root cause together.", "action", duration_s=50.0)
+    assert [(f.kind, f.severity) for f in gap.findings if f.type == "timing"] == [("under", "low")]
+    assert "add the specifics" in [f for f in gap.findings if f.type == "timing"][0].coaching
+
+
+@pytest.mark.slow
+def test_findings_rank_content_then_delivery_then_timing(analyze):
+    """Over the target (medium) and fillers (medium) still come after a low content finding."""
+    text = ("Um, uh, the drop rate went to zero, um, which saved about $8,000 a week, uh, and, um, "
+            "recovered payment notifications for merchants.")
+    a = analyze(text, "result", duration_s=60.0)
+    types = [f.type for f in a.findings if f.severity != "info"]
+    assert "no-second-order" in types and "filler" in types and types[-1] == "timing"
+    assert types.index("no-second-order") < types.index("filler") < types.index("timing")
+    over = [f for f in a.findings if f.type == "timing"][0]
+    assert over.severity == "medium" and over.kind == "over"
+
+
+def test_rank_findings_orders_tiers_then_severity():
+    from starcoach.analysis.answer import rank_findings
+
+    fs = [Finding("timing", "", None, None, severity="medium"), Finding("filler", "um", 0, 2, severity="medium"),
+          Finding("no-second-order", "", None, None, severity="low"),
+          Finding("disqualifier", "they handled it", 10, 25, severity="high"),
+          Finding("pace", "", None, None, severity="medium")]
+    assert [f.type for f in rank_findings(fs)] == ["disqualifier", "no-second-order", "filler", "pace", "timing"]
+
+
+@pytest.mark.slow
 def test_seed_senior_reflection_meets_the_senior_bar(analyze, seed):
     reflection = seed.step("reflection")
     senior = analyze(reflection.senior_example, "reflection", level="senior")

@@ -175,3 +175,24 @@ def test_summary_round_trips_through_json(scenario):
 
     s = summarize(scenario, "sde2", weak_steps(), [ProbeResult(1, "Q?", "I sent a message", "weak", ["hand-off"])])
     assert RunSummary.from_dict(s.to_dict()) == s
+
+
+def test_timing_ranks_below_every_content_fix(scenario):
+    """A strong answer short of (or over) its targets is not told to fix its times before its
+    words: timing fixes weigh less than the lightest content fix, and a clean short step's note
+    (severity info) is no fix at all."""
+    steps = strong_steps()
+    steps[0] = _step("situation", 75, 30, steps[0].transcript, found=["I noticed"],
+                     findings=[finding("timing", "", "medium", "over", detail="+45 s")])
+    steps[2] = _step("action", 40, 90, steps[2].transcript,
+                     i_statements=["I pulled", "I traced", "I wrote", "I added", "I submitted"],
+                     checks={"individual_contribution": True},
+                     findings=[finding("timing", "", "info", "under", detail="-50 s")])
+    steps[3] = _step("result", 10, 20, steps[3].transcript, quantified=["went to zero", "$8K per week"],
+                     checks={"business_impact": True},
+                     findings=[finding("no-second-order", "", "low"), finding("timing", "", "low", "under")])
+    fixes = summarize(scenario, "sde2", steps).top_fixes
+    assert [(f.step, f.kind) for f in fixes] == [("result", "no-second-order"), ("situation", "timing"),
+                                                 ("result", "timing")]
+    assert fixes[1].weight > fixes[2].weight and fixes[0].weight > fixes[1].weight
+    assert all(not (f.step == "action" and f.kind == "timing") for f in fixes)

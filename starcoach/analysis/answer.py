@@ -532,16 +532,37 @@ def _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, fil
     if deliv.energy is not None and deliv.energy.monotone:
         out.append(Finding("monotone", "", None, None, coaching_for("monotone"), severity_of("monotone")))
     if timing.status in ("over", "under") and not timing.estimated:
+        clean = not any(f.type not in DELIVERY_TYPES and f.severity != "info" for f in out)
+        severity = "medium" if timing.status == "over" else "low"
         if timing.status == "over":
             tip = f"{abs(timing.delta_s):.0f} s over the {timing.target_s:.0f} s target: cut to what the step needs."
             if step == "situation" and mistake:
                 tip += f" Common mistake: {mistake}"
+        elif clean:  # nothing missing: short is fine, not a fix
+            severity = "info"
+            tip = (f"{abs(timing.delta_s):.0f} s under the {timing.target_s:.0f} s target, and nothing is missing: "
+                   "fine as it is; add a concrete detail only if you have one.")
         else:
             tip = f"{abs(timing.delta_s):.0f} s under the {timing.target_s:.0f} s target: add the specifics this step asks for."
-        out.append(Finding("timing", "", None, None, tip, "medium" if timing.status == "over" else "low",
-                           kind=timing.status, detail=f"{timing.delta_s:+.0f} s"))
+        out.append(Finding("timing", "", None, None, tip, severity, kind=timing.status,
+                           detail=f"{timing.delta_s:+.0f} s"))
+    return rank_findings(out)
+
+
+#: Finding types about how the answer was said; they rank after what was said.
+DELIVERY_TYPES = frozenset({"filler", "hedge", "repeat", "long-pause", "pace", "monotone"})
+
+
+def rank_findings(findings) -> list[Finding]:
+    """What to fix first: what was said (content), then how it was said (delivery), then how long
+    it took (timing); within each, by severity, then by position in the answer."""
     rank = {s: i for i, s in enumerate(SEVERITIES)}
-    return sorted(out, key=lambda f: (rank.get(f.severity, 9), f.start if f.start is not None else 10 ** 9))
+
+    def tier(f: Finding) -> int:
+        return 2 if f.type == "timing" else 1 if f.type in DELIVERY_TYPES else 0
+
+    return sorted(findings, key=lambda f: (tier(f), rank.get(f.severity, 9),
+                                           f.start if f.start is not None else 10 ** 9))
 
 
 def _passive_severity(st: agency.Statement, lex) -> str | None:

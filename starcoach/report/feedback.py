@@ -160,9 +160,9 @@ class FixItem:
     type: str
 
 
-def fix_items(analysis: Analysis, limit: int = 6) -> tuple[list[FixItem], int]:
+def fix_items(analysis: Analysis, limit: int | None = 6) -> tuple[list[FixItem], int]:
     """The findings to fix, most serious first (repeats of one coaching line once), and how many
-    more there are beyond ``limit``."""
+    more there are beyond ``limit`` (None: no limit)."""
     findings = [f for f in analysis.findings if f.severity != "info"]
     items: list[FixItem] = []
     seen: set[tuple[str, str]] = set()
@@ -171,7 +171,7 @@ def fix_items(analysis: Analysis, limit: int = 6) -> tuple[list[FixItem], int]:
         if key in seen and f.type != "disqualifier":
             continue
         seen.add(key)
-        if len(items) >= limit:
+        if limit is not None and len(items) >= limit:
             break
         label = finding_type("overused" if f.type == "repeat" and f.kind == "overused" else f.type).label
         if f.type == "disqualifier":
@@ -181,15 +181,33 @@ def fix_items(analysis: Analysis, limit: int = 6) -> tuple[list[FixItem], int]:
     return items, max(0, len(findings) - len(items))
 
 
-def fix_list(analysis: Analysis, limit: int = 6):
-    """The findings to fix, most serious first, each with its coaching line (indented, wrapped)."""
+def timing_notes(analysis: Analysis) -> list[str]:
+    """Gentle notes that are not fixes: a clean step short of its target ("nothing is missing")."""
+    return [f.coaching for f in analysis.findings if f.severity == "info" and f.type == "timing" and f.coaching]
+
+
+#: Said after a shortened fix list, where the rest is ("f: full feedback" in the live run); "": "… and
+#: N more in the full analysis".
+MORE_HINT = ""
+
+
+def fix_list(analysis: Analysis, limit: int | None = 6, more_hint: str = MORE_HINT):
+    """The findings to fix, most serious first, each with its coaching line (indented, wrapped),
+    then any gentle note.
+
+    Args:
+        analysis: The step's analysis.
+        limit: Show at most this many (None: all of them).
+        more_hint: Where the rest is, said after "… and N more".
+    """
     from rich.console import Group
     from rich.padding import Padding
     from rich.text import Text
 
     items, remaining = fix_items(analysis, limit)
+    notes = [Text(f"Note: {note}", style="green") for note in timing_notes(analysis)]
     if not items:
-        return Text("Nothing to fix in this step.", style="green")
+        return Group(Text("Nothing to fix in this step.", style="green"), *notes)
     parts: list[Any] = [Text("What to fix", style="bold")]
     for item in items:
         style = _SEVERITY_STYLE.get(item.severity, "bold")
@@ -204,8 +222,9 @@ def fix_list(analysis: Analysis, limit: int = 6):
         if item.coaching:
             parts.append(Padding(Text(item.coaching), (0, 0, 0, 2)))
     if remaining > 0:
-        parts.append(Text(f"  … and {remaining} more in the full analysis", style="dim"))
-    return Group(*parts)
+        parts.append(Text(f"  … and {remaining} more" + (f" ({more_hint})" if more_hint else " in the full analysis"),
+                          style="dim"))
+    return Group(*parts, *notes)
 
 
 def key_phrase_lines(analysis: Analysis):
@@ -263,8 +282,9 @@ def delivery_parts(analysis: Analysis) -> list[str]:
     return parts
 
 
-def render_analysis(analysis: Analysis):
-    """Everything for one step, as one rich renderable (a Group)."""
+def render_analysis(analysis: Analysis, limit: int | None = 6, more_hint: str = MORE_HINT):
+    """Everything for one step, as one rich renderable (a Group); ``limit`` and ``more_hint`` as
+    for :func:`fix_list`."""
     from rich.console import Group
     from rich.text import Text
 
@@ -275,7 +295,7 @@ def render_analysis(analysis: Analysis):
     leg = legend(analysis)
     if leg:
         parts.append(leg)
-    parts.extend([Text(""), fix_list(analysis)])
+    parts.extend([Text(""), fix_list(analysis, limit, more_hint)])
     kp = key_phrase_lines(analysis)
     if kp:
         parts.extend([Text(""), kp])
