@@ -195,12 +195,18 @@ def test_feedback_panel_says_when_no_speech_was_heard(scenario):
 
     from starcoach.cli.views import render_feedback
 
-    result = StepResult("task", 6.0, 20, "", analysis("task", "", duration_s=6.0, target_s=20), take=2)
+    from starcoach.findings import coaching_for
+
+    silent = analysis("task", "", duration_s=6.0, target_s=20,
+                      findings=[finding("no-speech", "", "high", coaching=coaching_for("no-speech"))])
+    result = StepResult("task", 6.0, 20, "", silent, take=2)
     out = io.StringIO()
-    Console(file=out, width=100, color_system=None).print(render_feedback(result, scenario))
+    Console(file=out, width=140, color_system=None).print(render_feedback(result, scenario))
     text = out.getvalue()
     assert "Task: feedback" in text and "take 2" in text
-    assert "No speech detected: check the microphone (`starcoach devices`) and redo this step." in text
+    assert ("No speech detected: check the microphone (`starcoach devices`, `starcoach doctor`) and redo this "
+            "step.") in text
+    assert "target" not in text and "wpm" not in text and "Key phrases" not in text  # nothing else to coach
 
 
 def test_a_missing_model_is_reported_before_the_first_answer(tmp_path, capsys):
