@@ -3,8 +3,8 @@
 One module per finding family: :mod:`agency` (who does what, hand-offs), :mod:`quantities`
 (quantified results), :mod:`phrases` (disqualifiers, key phrases, step checks), :mod:`delivery`
 (fillers, hedges, pace, pauses, repeats, voice energy), :mod:`timing` (time against target);
-:mod:`answer` puts them together and :mod:`probes` judges follow-up answers. Results are the
-dataclasses of :mod:`model`.
+:mod:`answer` puts them together and :mod:`probes` judges follow-up answers, first asking
+:mod:`relevance` whether they address the question. Results are the dataclasses of :mod:`model`.
 
     >>> from starcoach.analysis import analyze_answer
     >>> analysis = analyze_answer("I traced the failure and wrote a fix.", "action", scenario)

@@ -432,7 +432,8 @@ class ProbeVerdict:
     """How a probe answer compares with the probe's weak and strong answers.
 
     Attributes:
-        verdict: ``strong``, ``mixed`` or ``weak``.
+        verdict: ``strong``, ``mixed`` or ``weak``; ``off-topic`` when the answer does not address
+            the question (not rated on its content); ``skipped`` when nothing was said.
         reasons: Why, one short line each, strongest first.
         key_line: The probe's key line, the model of a strong answer.
         matched_key_line: Whether the answer conveys the key line.

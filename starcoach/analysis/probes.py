@@ -1,5 +1,8 @@
 """Judging a follow-up probe answer against the probe's weak and strong answers.
 
+First whether there is an answer at all (no speech: ``skipped``) and whether it addresses the
+question (:mod:`starcoach.analysis.relevance`: ``off-topic`` otherwise); then its content.
+
 The probe's key line is the model ("I brought a solution, not just a problem."). An answer leans
 strong when it conveys the key line or shows what the strong answer shows (a fix brought, work
 started unasked, validation done, a story-specific change proposed); it leans weak when it shows
@@ -9,6 +12,7 @@ generic lessons) or resembles the weak answer more than the strong one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from starcoach.analysis import agency, phrases
@@ -66,9 +70,18 @@ def _similarity(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+#: The line of a probe nobody answered.
+NOT_ANSWERED = "not answered: no speech was heard"
+
+
 def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: Any = None,
-                level: str = "sde2") -> ProbeVerdict:
+                level: str = "sde2", context: Mapping[str, str] | None = None) -> ProbeVerdict:
     """Judge an answer to a follow-up probe.
+
+    An answer with no words is ``skipped`` (not weak: nothing was said); an answer that does not
+    address the question is ``off-topic`` (:func:`starcoach.analysis.relevance.address`) with the
+    line that says so, and is not rated on its content; the rest is ``strong``, ``mixed`` or
+    ``weak`` against the probe's model answers.
 
     Args:
         answer_text: What the candidate said.
@@ -76,15 +89,24 @@ def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: 
         scenario: Its scenario.
         transcript: The :class:`starcoach.transcribe.Transcript` when the answer came from audio.
         level: The level the run is at.
+        context: The candidate's answers to the STAR steps (step -> transcript), to recognise an
+            answer that retells one of them; default: the scenario's strong examples.
 
     Returns:
-        A :class:`ProbeVerdict`: ``strong``, ``mixed`` or ``weak``, with the reasons.
+        A :class:`ProbeVerdict` with the reasons.
     """
+    from starcoach.analysis.relevance import address
+
     analysis = analyze_answer(answer_text, "probe", scenario, level=level, transcript=transcript)
+    if analysis.no_speech:
+        return ProbeVerdict("skipped", [NOT_ANSWERED], probe.key_line, False, analysis)
     lex = lexicon()
     doc = parse(analysis.transcript)
-    stmts = agency.statements(doc, lex)
     focus = probe_focus(probe)
+    relevance = address(doc, probe, scenario, context=context, focus=focus)
+    if not relevance.on_topic:
+        return ProbeVerdict("off-topic", [relevance.why, relevance.fix], probe.key_line, False, analysis)
+    stmts = agency.statements(doc, lex)
     strong: list[str] = []
     weak: list[str] = []
 

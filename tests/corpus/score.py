@@ -192,3 +192,64 @@ def score_corpus(answers: list[dict[str, Any]], analyze: Callable[[str, str], di
     for answer in answers:
         score_answer(answer, analyze(answer["text"], answer["step"]), spans, checks)
     return Report(spans, checks, len(answers))
+
+
+# --- off-topic probe answers (tests/corpus/offtopic) -------------------------------------------------
+
+
+@dataclass
+class TopicReport:
+    """How the off-topic detector did on one part of tests/corpus/offtopic.
+
+    ``groups`` counts (label, predicted) per source group: ``own`` (the probe's own model answers,
+    which the detector reads as references), ``corpus`` (labelled probe answers), ``probe``
+    (another probe's model answer), ``step`` (a STAR step's strong example), ``written``.
+    """
+
+    groups: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
+    wrong: list[str] = field(default_factory=list)
+
+    def count(self, label: str, predicted: str, groups: tuple[str, ...] | None = None) -> int:
+        return sum(n for g, tally in self.groups.items() if groups is None or g in groups
+                   for (lab, pred), n in tally.items() if lab == label and pred == predicted)
+
+    def rate(self, label: str, groups: tuple[str, ...] | None = None) -> tuple[int, int]:
+        """(right, total) for answers labelled ``label``."""
+        right = self.count(label, label, groups)
+        other = "off" if label == "on" else "on"
+        return right, right + self.count(label, other, groups)
+
+    def line(self) -> str:
+        on_r, on_n = self.rate("on")
+        off_r, off_n = self.rate("off")
+        fresh_r, fresh_n = self.rate("on", ("corpus", "probe", "step", "written"))
+        return (f"on-topic kept {on_r}/{on_n} ({on_r / max(1, on_n):.0%}; without the probe's own model answers "
+                f"{fresh_r}/{fresh_n}), off-topic caught {off_r}/{off_n} ({off_r / max(1, off_n):.0%}), "
+                f"accuracy {(on_r + off_r) / max(1, on_n + off_n):.1%}")
+
+
+def load_offtopic(part: str) -> list[dict[str, Any]]:
+    """The labelled answers of ``offtopic/<part>.toml`` (``dev`` or ``holdout``)."""
+    with (CORPUS_DIR / "offtopic" / f"{part}.toml").open("rb") as f:
+        return tomllib.load(f)["answer"]
+
+
+def score_offtopic(answers: list[dict[str, Any]], scenarios: dict[str, Any]) -> TopicReport:
+    """Run :func:`starcoach.analysis.relevance.address` on every labelled answer (``unclear`` ones
+    are not scored); each answer's context is its scenario's strong examples."""
+    from starcoach.analysis.relevance import address
+
+    report = TopicReport()
+    for a in answers:
+        if a["label"] == "unclear":
+            continue
+        scenario = scenarios[a["scenario"]]
+        result = address(a["text"], scenario.probes[a["probe"] - 1], scenario)
+        predicted = "on" if result.on_topic else "off"
+        group = a["source"].split(":")[0].split("-")[0]
+        tally = report.groups.setdefault(group, {})
+        tally[(a["label"], predicted)] = tally.get((a["label"], predicted), 0) + 1
+        if predicted != a["label"]:
+            report.wrong.append(f"{a['id']} ({a['source']}): labelled {a['label']}, judged {predicted} "
+                                f"[{result.sign}] — {a['text'][:70]}")
+    return report
