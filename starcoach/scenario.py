@@ -91,6 +91,8 @@ class Probe:
         weak_why: Why that answer is weak.
         strong_answer: A strong answer.
         key_line: The line of the strong answer that carries it.
+        focus: What the judge looks for in an answer (``impact``, ``personal`` …); "" lets the judge
+            read it from the question (adaptive follow-ups set it, scenario files do not).
     """
 
     question: str
@@ -99,6 +101,7 @@ class Probe:
     weak_why: str
     strong_answer: str
     key_line: str
+    focus: str = ""
 
 
 @dataclass(frozen=True)

@@ -44,9 +44,16 @@ VALIDATION_VERBS = frozenset({
 _WEAK_KINDS = ("handoff", "routing", "assigned", "team-credit", "vague-outcome", "generic-reflection")
 
 
+#: Foci an adaptive follow-up sets itself (data/followups.toml), besides the ones read from questions.
+FOLLOWUP_FOCI = ("impact", "personal", "follow-through", "scope", "org", "adoption")
+
+
 def probe_focus(probe: Probe) -> str:
     """What the probe tests: ``validation``, ``motivation``, ``differently``, ``solution`` (was
-    a fix brought, not just the problem) or ``general``."""
+    a fix brought, not just the problem) or ``general``; an adaptive follow-up names its own
+    (:data:`FOLLOWUP_FOCI`)."""
+    if getattr(probe, "focus", ""):
+        return probe.focus
     text = f"{probe.question} {probe.probes}".lower()
     for focus, cues in PROBE_FOCI.items():
         if any(c in text for c in cues):
@@ -134,7 +141,7 @@ def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: 
     passed_on = {h.verb.i for h in agency.handoffs(doc, stmts, lex)}
     mine = [st for st in stmts if st.agent == agency.I and not st.negated and not st.hypothetical
             and st.verb.text not in weak_acts and st.verb.i not in passed_on and st.action not in _LIGHT_VERBS]
-    if not contributions and focus in ("solution", "validation"):
+    if not contributions and focus in ("solution", "validation", "personal", "follow-through"):
         weak.append("no individual contribution: say what you did yourself")
     elif len(contributions) >= 2:
         strong.append(f"first-person actions: {', '.join(st.verb.text for st in contributions[:4])}")
@@ -182,6 +189,41 @@ def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: 
             weak.append("generic: no story-specific insight")
         if analysis.checks["org_insight"].ok:
             strong.append("organisational insight")
+    elif focus == "impact":
+        business = analysis.checks["business_impact"]
+        if analysis.quantified and business.ok:
+            strong.append("measured, with what it was worth: " + ", ".join(q.text for q in analysis.quantified[:3]))
+        elif analysis.quantified:
+            strong.append("measured: " + ", ".join(q.text for q in analysis.quantified[:3]))
+        else:
+            weak.append("no number: give the metric before and after")
+    elif focus == "personal":
+        we = [st for st in stmts if st.agent == agency.WE and not st.negated]
+        if len(we) > len(contributions):
+            weak.append(f"'we' again: \"{doc[we[0].first:we[0].last + 1].text}\"")
+    elif focus == "follow-through":
+        checks = [st for st in contributions if st.action in VALIDATION_VERBS or st.verb.lemma_.lower() in VALIDATION_VERBS]
+        if checks or analysis.quantified:
+            strong.append("followed it through: " + ", ".join(
+                [st.verb.text for st in checks[:3]] + [q.text for q in analysis.quantified[:2]]))
+        elif not unsure:
+            weak.append("does not say how it ended: what you checked, and what the numbers did")
+    elif focus == "scope":
+        scope, initiative = analysis.checks["scope_boundary"], analysis.checks["self_initiated"]
+        if scope.ok or initiative.ok:
+            strong.append("self-initiated: " + "; ".join(f.text for f in (scope.evidence + initiative.evidence)[:2]))
+        elif not any(d.kind == "assigned" for d in analysis.disqualifiers):
+            weak.append("does not say whose job it was or that nobody asked")
+    elif focus == "org":
+        if analysis.checks["org_insight"].ok:
+            strong.append("organisational insight")
+        else:
+            weak.append("no organisational gap named: an owner, a shared target, a process")
+    elif focus == "adoption":
+        if analysis.checks["second_order"].ok:
+            strong.append("lasting change: " + "; ".join(f.text for f in analysis.checks["second_order"].evidence[:2]))
+        else:
+            weak.append("nothing changed beyond the fix")
     elif focus == "solution":
         solution = [st for st in stmts if agency.is_solution(st, lex) and st.agent == agency.I]
         if solution:
