@@ -120,6 +120,7 @@ def run_demo(
     steps: tuple[str, ...] = STEP_NAMES,
     probes: tuple[int, ...] | None = None,
     model: str | None = None,
+    followups: int = 0,
 ) -> DemoResult:
     """Run the strong, then the weak synthetic candidate through the full pipeline.
 
@@ -136,6 +137,8 @@ def run_demo(
         steps: Steps to answer.
         probes: Probes to ask (default all).
         model: Whisper model name or path.
+        followups: At most this many adaptive follow-ups; the candidate answers each with its own
+            strong (or weak) model answer, spoken when the question is chosen.
     """
     from starcoach.run import MockRun, RunPlan, answers_source_factory
 
@@ -143,12 +146,36 @@ def run_demo(
     for candidate in (strong_candidate(scenario, level), weak_candidate(scenario)):
         if on_candidate is not None:
             on_candidate(candidate)
-        files = synthesize_answers(candidate, work_dir / scenario.id / candidate.name, voice=candidate_voice)
-        plan = RunPlan(scenario, mode, level, steps=steps, probes=probes)
-        run = MockRun(plan, answers_source_factory(files, realtime=realtime), voice=voice, on_event=on_event,
-                      model=model, source_kind="demo")
+        folder = work_dir / scenario.id / candidate.name
+        files = synthesize_answers(candidate, folder, voice=candidate_voice)
+        plan = RunPlan(scenario, mode, level, steps=steps, probes=probes, followups=followups)
+        run = MockRun(plan, _demo_sources(candidate, files, folder, candidate_voice, realtime, lambda: run),
+                      voice=voice, on_event=on_event, model=model, source_kind="demo")
         sessions.append(run.run())
     return DemoResult(*sessions)
+
+
+def _demo_sources(candidate: DemoCandidate, files: dict[str, Path], folder: Path, voice: str, realtime: bool,
+                  current_run: Callable[[], object]):
+    """The candidate's answer files; an adaptive follow-up's answer is spoken once it is chosen."""
+    from starcoach.capture import FileSource
+    from starcoach.run import answers_source_factory
+
+    base = answers_source_factory(files, realtime=realtime)
+
+    def factory(label: str):
+        if not label.startswith("followup-"):
+            return base(label)
+        chosen = current_run().followups()
+        number = int(label.split("-")[1])
+        if number > len(chosen):
+            return None
+        probe = chosen[number - 1].probe
+        text = probe.strong_answer if candidate.name == "strong" else probe.weak_answer
+        spoken = synthesize_answers(DemoCandidate(candidate.name, {label: text}), folder, voice=voice)
+        return FileSource(spoken[label], realtime=realtime)
+
+    return factory
 
 
 def _quoted(text: str) -> list[str]:

@@ -6,7 +6,8 @@ every take, so an interrupted run loses nothing. It never prints and never reads
 world comes in as parameters:
 
 - ``source_factory(label)`` returns the audio source for ``situation`` … ``reflection``,
-  ``answer`` (whole-answer mode) or ``probe-N`` — a microphone, a file, or a file played at
+  ``answer`` (whole-answer mode), ``probe-N`` or ``followup-N`` (an adaptive follow-up) — a
+  microphone, a file, or a file played at
   real-time pace (:mod:`starcoach.capture`); ``None`` for a probe means "not answered".
 - ``voice(text)`` reads a probe aloud (the CLI passes :func:`starcoach.voice.speak` or nothing).
 - ``on_event(event)`` receives :class:`RunEvent` objects (progress while recording, feedback,
@@ -36,6 +37,10 @@ from starcoach.session import ProbeResult, Session, StepResult, Take, now_iso
 
 #: Sample rate every take is recorded at.
 SAMPLE_RATE = 16000
+
+#: The time an answer to a follow-up should take (its live view shows it; the take stops at twice
+#: this plus a minute).
+PROBE_TARGET_S = 30.0
 
 
 class RunError(StarcoachError):
@@ -117,9 +122,29 @@ def default_level(scenario: Scenario) -> str:
     return "sde2" if "sde2" in levels else levels[0]
 
 
+#: The word of a probes choice that asks for adaptive follow-ups (and its short form).
+ADAPTIVE_WORDS = ("adaptive", "a")
+
+
+def parse_followups(value: str | Iterable[int] | None) -> int:
+    """How many adaptive follow-ups a probes choice asks for: up to
+    :data:`starcoach.analysis.followups.MAX_FOLLOWUPS` for ``None``/``"all"`` (the default) and
+    for a list naming ``adaptive`` (``"1,3,adaptive"``: two scenario probes, then the adaptive
+    ones instead of the others); none otherwise (``"1,3"``, ``"none"``, a list of numbers)."""
+    from starcoach.analysis.followups import MAX_FOLLOWUPS
+
+    if value is None:
+        return MAX_FOLLOWUPS
+    if not isinstance(value, str):
+        return 0
+    words = {part.strip() for part in value.strip().lower().split(",")}
+    return MAX_FOLLOWUPS if words & ({"all"} | set(ADAPTIVE_WORDS)) else 0
+
+
 def parse_probes(value: str | Iterable[int] | None, count: int) -> tuple[int, ...] | None:
     """Which follow-up probes to ask: ``None``/``"all"`` (all), ``"none"``/``"0"``/``""`` (none),
-    numbers and ranges (``"1,3"``, ``"1-2"``), or a list of numbers; sorted, 1-based.
+    numbers and ranges (``"1,3"``, ``"1-2"``), or a list of numbers; sorted, 1-based. The word
+    ``adaptive`` may stand among them (:func:`parse_followups`); alone it asks no scenario probe.
 
     Raises:
         PlanError: not probe numbers, or a number the scenario does not have.
@@ -136,7 +161,7 @@ def parse_probes(value: str | Iterable[int] | None, count: int) -> tuple[int, ..
         try:
             for part in text.split(","):
                 part = part.strip()
-                if not part:
+                if not part or part in ADAPTIVE_WORDS:
                     continue
                 if "-" in part:
                     lo, hi = (int(x) for x in part.split("-", 1))
@@ -145,7 +170,8 @@ def parse_probes(value: str | Iterable[int] | None, count: int) -> tuple[int, ..
                     indexes.add(int(part))
         except ValueError:
             raise PlanError(f"'{value}' is not a list of probe numbers",
-                            f"give probe numbers like 1,3 or 1-{count}, or 'none'", "probes", value) from None
+                            f"give probe numbers like 1,3 or 1-{count}, 'adaptive', or 'none'", "probes",
+                            value) from None
     else:
         indexes = set(value)
     bad = sorted(i for i in indexes if not 1 <= i <= count)
@@ -165,6 +191,8 @@ class RunPlan:
         steps: The STAR steps to answer, in STAR order (``--only`` narrows it).
         probes: 1-based indexes of the follow-up probes to ask (default: all).
         continuous: Whole-answer mode: one recording split into steps afterwards.
+        followups: At most this many adaptive follow-ups, asked after the scenario's probes and
+            chosen from the answer's gaps (:func:`starcoach.analysis.followups.choose_followups`).
     """
 
     scenario: Scenario
@@ -173,6 +201,7 @@ class RunPlan:
     steps: tuple[str, ...] = STEP_NAMES
     probes: tuple[int, ...] | None = None
     continuous: bool = False
+    followups: int = 0
 
     @property
     def probe_indexes(self) -> tuple[int, ...]:
@@ -183,8 +212,21 @@ class RunPlan:
         return tuple(i for i in self.probes if 1 <= i <= count)
 
     def labels(self) -> list[str]:
-        """What the plan asks, in order: its steps, then ``probe-N`` for each probe."""
-        return list(self.steps) + [f"probe-{i}" for i in self.probe_indexes]
+        """What the plan asks, in order: its steps, then ``probe-N`` for each probe, then
+        ``followup-N`` for each adaptive follow-up it may ask."""
+        return (list(self.steps) + [f"probe-{i}" for i in self.probe_indexes]
+                + [f"followup-{i}" for i in range(1, self.followups + 1)])
+
+    def step_number(self, step: str) -> tuple[int, int]:
+        """(position, count) of ``step`` among the plan's steps: "3/5 Action", also on resume."""
+        return self.steps.index(step) + 1, len(self.steps)
+
+    @property
+    def budget_s(self) -> tuple[float, float]:
+        """The level's time budget for the whole answer, (min, max) seconds: one figure for the
+        header, the whole-answer prompt and its recording target."""
+        lo, hi = self.scenario.level(self.level).budget_s
+        return float(lo), float(hi)
 
     @classmethod
     def build(
@@ -203,7 +245,8 @@ class RunPlan:
             mode: Mode id or a loose spelling (``"Dive Deep"``); None: the scenario's first mode.
             level: Level id, alias or display name (``"senior-sde"``); None: SDE2.
             only: The steps to answer (``"situation,task"`` or a list); None or "": all of them.
-            probes: See :func:`parse_probes`; None: all.
+            probes: See :func:`parse_probes` and :func:`parse_followups`; None: all, then the
+                adaptive follow-ups.
             continuous: Whole-answer mode.
 
         Raises:
@@ -216,6 +259,7 @@ class RunPlan:
             steps=steps_from_only(only),
             probes=parse_probes(probes, len(scenario.probes)),
             continuous=continuous,
+            followups=parse_followups(probes),
         )
 
 
@@ -282,10 +326,12 @@ class StepFeedback(RunEvent):
 
 @dataclass
 class ProbeAsked(RunEvent):
-    """The interviewer asks a follow-up (shown before it is read aloud)."""
+    """The interviewer asks a follow-up (shown before it is read aloud): a scenario probe
+    (``source`` scenario) or an adaptive follow-up (``source`` adaptive)."""
 
     index: int
     question: str
+    source: str = "scenario"
 
 
 @dataclass
@@ -350,6 +396,8 @@ class MockRun:
         source_kind: Stored in the session: ``microphone``, ``files`` or ``demo``.
         silence_stop_s: Stop a take after this much silence once speech started (``None``: never).
         max_take_s: Stop a take after this many seconds (``None``: twice the target plus a minute).
+        lead_silence_s: Stop a take when nothing at all has been said this long after it started
+            (``None``: never); the take is kept, stopped by ``silence``, and judged as no speech.
     """
 
     def __init__(
@@ -365,6 +413,7 @@ class MockRun:
         source_kind: str = "microphone",
         silence_stop_s: float | None = None,
         max_take_s: float | None = None,
+        lead_silence_s: float | None = None,
     ) -> None:
         self.plan = plan
         self.scenario = plan.scenario
@@ -375,6 +424,8 @@ class MockRun:
         self.model = model
         self.silence_stop_s = silence_stop_s
         self.max_take_s = max_take_s
+        self.lead_silence_s = lead_silence_s
+        self._followups: list[Any] | None = None  # chosen once the steps are answered
         self._resumed = session is not None
         if session is not None and session.scenario != plan.scenario.id:
             raise RunError(
@@ -518,14 +569,14 @@ class MockRun:
     def pending(self) -> list[str]:
         """Labels of the plan not answered yet, in order (what a resumed run still asks)."""
         done_steps = {s.step for s in self.session.steps}
-        done_probes = {p.index for p in self.session.probes}
+        done_probes = {p.label for p in self.session.probes}
         out = []
         answered = any(t.step == "answer" and t.stopped_by != "interrupt" for t in self.session.takes)
         if self.plan.continuous and not answered:
             out.append("answer")
         for label in self.plan.labels():
-            if label.startswith("probe-"):
-                if int(label.split("-")[1]) not in done_probes:
+            if label.startswith(("probe-", "followup-")):
+                if label not in done_probes:
                     out.append(label)
             elif label not in done_steps and not self.plan.continuous:
                 out.append(label)
@@ -596,6 +647,8 @@ class MockRun:
                     self.record_answer()
                 elif label.startswith("probe-"):
                     self.ask_probe(int(label.split("-")[1]))
+                elif label.startswith("followup-"):
+                    self.ask_followup(int(label.split("-")[1]))
                 else:
                     self.record_step(label)
             return self.finish()
@@ -638,12 +691,33 @@ class MockRun:
         self.on_event(StepFeedback(result, take, round(self.clock() - rec.stopped_at, 3)))
         return result
 
+    def keep_take(self, step: str, take: int) -> StepResult:
+        """Make take ``take`` of ``step`` the one that counts (instead of the latest), and save.
+
+        Every take stays on disk and in ``session.takes``; the summary, ``review`` and the exports
+        use the counted one.
+
+        Raises:
+            RunError: the step has no such take, or it was interrupted (nothing to judge).
+        """
+        chosen = next((t for t in self.session.takes_for(step) if t.take == take), None)
+        if chosen is None or chosen.analysis is None or chosen.transcript is None:
+            usable = [t.take for t in self.session.takes_for(step) if t.analysis is not None]
+            raise RunError(f"No finished take {take} of {step} in session {self.session.session_id}",
+                                 f"takes that can count: {', '.join(map(str, usable)) or 'none'}")
+        result = StepResult(step=step, duration_s=chosen.duration_s, target_s=self.scenario.step(step).target_s,
+                            transcript=chosen.transcript.text, analysis=chosen.analysis, take=chosen.take,
+                            audio=chosen.audio)
+        self._count(result)
+        self._save()
+        return result
+
     def record_answer(self, stop: threading.Event | None = None) -> list[StepResult]:
         """Whole-answer mode: record one answer, split it into steps, analyse each step."""
         from starcoach.segment import split_answer
 
         take_no = self._claim_take("answer")
-        target = sum(self.scenario.step(s).target_s for s in self.plan.steps)
+        target = self.plan.budget_s[1]  # the level's budget, the one figure the candidate is shown
         rec = self._record("answer", take_no, target, stop)
         if rec.stopped_by == "interrupt":
             self._keep_interrupted("answer", take_no, rec)
@@ -679,35 +753,87 @@ class MockRun:
 
     # --- probes --------------------------------------------------------------------------------
 
-    def ask_probe(self, index: int, stop: threading.Event | None = None) -> ProbeResult:
-        """Ask follow-up probe ``index`` (1-based) aloud, record the answer and judge it."""
-        from starcoach.analysis import judge_probe
+    def ask_probe(self, index: int, stop: threading.Event | None = None,
+                  skip: threading.Event | None = None) -> ProbeResult:
+        """Ask the scenario's follow-up probe ``index`` (1-based) aloud, record the answer, judge it.
 
+        Args:
+            index: Which probe of the scenario.
+            stop: Set it (from another thread) to end the answer, as the stop key does.
+            skip: Set it (and ``stop``) to skip the probe: the verdict is ``skipped`` whatever was
+                recorded (the audio is kept).
+        """
         probe = self.scenario.probes[index - 1]
-        label = f"probe-{index}"
-        self.on_event(ProbeAsked(index, probe.question))
-        if self.voice is not None:
-            self.voice(probe.question)
+        return self._ask(f"probe-{index}", index, probe, "scenario", "", stop, skip)
+
+    def followups(self) -> list[Any]:
+        """The adaptive follow-ups this run asks (:class:`starcoach.analysis.followups.Followup`),
+        chosen once from the counted steps' gaps, after the scenario's probes it asks; at most
+        ``plan.followups``."""
+        if self._followups is None:
+            if self.plan.followups <= 0:
+                self._followups = []
+            else:
+                from starcoach.analysis.followups import choose_followups
+
+                self.wait_for_models()
+                steps = {s.step: s.analysis for s in self.session.steps}
+                asked = [self.scenario.probes[i - 1] for i in self.plan.probe_indexes]
+                self._followups = choose_followups(self.scenario, steps, planned=self.plan.steps, asked=asked,
+                                                   limit=self.plan.followups)
+        return self._followups
+
+    def ask_followup(self, number: int, stop: threading.Event | None = None,
+                     skip: threading.Event | None = None) -> ProbeResult | None:
+        """Ask adaptive follow-up ``number`` (1-based) like a scenario probe: aloud, recorded,
+        judged the same way. None when the answer's gaps call for fewer follow-ups, or when
+        there is no audio source for it (a scripted run without ``followup-N.*``)."""
+        chosen = self.followups()
+        if number > len(chosen):
+            return None
+        label = f"followup-{number}"
         source = self.source_factory(label)
         if source is None:
+            return None
+        followup = chosen[number - 1]
+        return self._ask(label, number, followup.probe, "adaptive", followup.gap, stop, skip, source)
+
+    def _ask(self, label: str, index: int, probe: Any, source_kind: str, gap: str,
+             stop: threading.Event | None, skip: threading.Event | None, source: Any = None) -> ProbeResult:
+        from starcoach.analysis import judge_probe
+        from starcoach.analysis.probes import NOT_ANSWERED
+
+        self.on_event(ProbeAsked(index, probe.question, source_kind))
+        if self.voice is not None:
+            self.voice(probe.question)
+        source = source if source is not None else self.source_factory(label)
+        if source is None:
             result = ProbeResult(index=index, question=probe.question, transcript="", verdict="skipped",
-                                 reasons=["not answered"], key_line=probe.key_line)
+                                 reasons=["not answered: no answer was given"], key_line=probe.key_line,
+                                 source=source_kind, gap=gap)
             self._count_probe(result)
             self._save()
             self.on_event(ProbeJudged(result, 0.0))
             return result
         take_no = self._claim_take(label)
-        rec = self._record(label, take_no, 30.0, stop, source=source)
+        rec = self._record(label, take_no, PROBE_TARGET_S, stop, source=source)
         if rec.stopped_by == "interrupt":
             self._keep_interrupted(label, take_no, rec)
             raise RunInterrupted(self.interrupt())
         self.wait_for_models()
-        verdict = judge_probe(rec.transcript.text, probe, self.scenario, transcript=rec.transcript)
+        context = {s.step: s.transcript for s in self.session.steps if s.transcript.strip()}
+        verdict = judge_probe(rec.transcript.text, probe, self.scenario, transcript=rec.transcript,
+                              level=self.plan.level, context=context or None)
+        verdict_name, reasons = verdict.verdict, list(verdict.reasons)
+        if skip is not None and skip.is_set():
+            rec.stopped_by = "skip"
+            verdict_name, reasons = "skipped", ["skipped: the candidate chose not to answer"]
+        elif verdict_name == "skipped":
+            reasons = [NOT_ANSWERED]
         result = ProbeResult(index=index, question=probe.question, transcript=rec.transcript.text,
-                             verdict=verdict.verdict, reasons=list(verdict.reasons),
-                             key_line=verdict.key_line or probe.key_line, audio=rec.audio,
-                             duration_s=round(rec.duration_s, 2), words=list(rec.transcript.words),
-                             analysis=verdict.analysis)
+                             verdict=verdict_name, reasons=reasons, key_line=verdict.key_line or probe.key_line,
+                             audio=rec.audio, duration_s=round(rec.duration_s, 2), words=list(rec.transcript.words),
+                             analysis=verdict.analysis, source=source_kind, gap=gap)
         self.session.takes.append(Take(step=label, take=take_no, audio=rec.audio, started_at=rec.started_at,
                                        duration_s=round(rec.duration_s, 2), stopped_by=rec.stopped_by,
                                        transcript=rec.transcript, analysis=verdict.analysis))
@@ -738,9 +864,15 @@ class MockRun:
         started_at = now_iso()
         max_s = self.max_take_s if self.max_take_s is not None else 2 * target_s + 60
 
+        silent_start = threading.Event()
+
         def on_block(samples, status) -> None:
             stream.feed(samples)
             self.on_event(Progress(label, status.elapsed_s, status.level, status.speaking))
+            if (self.lead_silence_s is not None and not status.speech_started
+                    and status.elapsed_s >= self.lead_silence_s and not stop.is_set()):
+                silent_start.set()  # nothing said at all: stop as a silence stop does
+                stop.set()
 
         try:
             # "recording" is announced only once audio is being kept (the first syllable counts)
@@ -763,6 +895,8 @@ class MockRun:
             self._active_stop = None
         stopped_at = self.clock()
         stopped_by = "interrupt" if self._cancel.is_set() else _STOPPED_BY.get(take.stopped_by, take.stopped_by)
+        if silent_start.is_set() and stopped_by == "key":
+            stopped_by = "silence"
         rec = Recording(path, audio, started_at, take.duration_s, stopped_by, stopped_at)
         self.on_event(TakeStopped(label, take_no, round(take.duration_s, 2), stopped_by))
         if stopped_by == "interrupt":
@@ -818,8 +952,8 @@ class MockRun:
         self.session.steps = sorted(steps, key=lambda s: order.get(s.step, 99))
 
     def _count_probe(self, result: ProbeResult) -> None:
-        probes = [p for p in self.session.probes if p.index != result.index] + [result]
-        self.session.probes = sorted(probes, key=lambda p: p.index)
+        probes = [p for p in self.session.probes if p.label != result.label] + [result]
+        self.session.probes = sorted(probes, key=lambda p: (p.source == "adaptive", p.index))
 
     def _refresh_totals(self) -> None:
         self.session.total_s = round(sum(s.duration_s for s in self.session.steps), 2)
@@ -984,7 +1118,7 @@ def _sub_transcript(transcript: Any, seg: Any) -> Any:
 
 #: Files in an answers folder with these extensions are not audio (notes, stamps, transcripts).
 _NOT_AUDIO = frozenset({".txt", ".json", ".md", ".toml", ".csv", ".html", ".srt", ".vtt"})
-_LABEL_RE = re.compile(r"^(situation|task|action|result|reflection|answer|probe-[1-9][0-9]*)$")
+_LABEL_RE = re.compile(r"^(situation|task|action|result|reflection|answer|probe-[1-9][0-9]*|followup-[1-9][0-9]*)$")
 
 
 def find_answer_files(folder: Path | str) -> dict[str, Path]:
@@ -1075,8 +1209,9 @@ def plan_from_session(session: Session, scenario: Scenario) -> RunPlan:
     labels = session.plan or list(STEP_NAMES) + [f"probe-{i}" for i in range(1, len(scenario.probes) + 1)]
     steps = tuple(s for s in STEP_NAMES if s in labels) or STEP_NAMES
     probes = tuple(int(label.split("-")[1]) for label in labels if label.startswith("probe-"))
+    followups = sum(1 for label in labels if label.startswith("followup-"))
     return RunPlan(scenario, session.mode, session.level, steps=steps, probes=probes,
-                   continuous=session.continuous)
+                   continuous=session.continuous, followups=followups)
 
 
 class ResumedRun(NamedTuple):

@@ -131,16 +131,21 @@ class ProbeResult:
     """A follow-up probe, the spoken answer and the verdict.
 
     Attributes:
-        index: 1-based position of the probe in the scenario.
+        index: 1-based position of the probe in the scenario (``source`` scenario), or of the
+            follow-up among the run's adaptive ones (``source`` adaptive).
         question: What the interviewer asked.
         transcript: The answer's transcript text.
-        verdict: ``strong``, ``mixed``, ``weak`` or ``skipped``.
+        verdict: ``strong``, ``mixed`` or ``weak``; ``off-topic`` (the answer did not address the
+            question); ``skipped`` (not answered: no speech, the skip key, or no answer file).
         reasons: Why, drawn from the analysis and the probe's weak/strong answers.
         key_line: The probe's model key line.
         audio: Audio path relative to the session folder ("" if not answered).
         duration_s: Length of the answer.
         words: Word timings of the answer.
         analysis: The analysis of the answer (None when it was not answered).
+        source: ``scenario`` (the scenario's own probe) or ``adaptive`` (a follow-up chosen from
+            the answer's gaps, :mod:`starcoach.analysis.followups`).
+        gap: For an adaptive follow-up, the gap it probes (``impact``, ``personal`` …); else "".
     """
 
     index: int
@@ -153,6 +158,18 @@ class ProbeResult:
     duration_s: float = 0.0
     words: list[Word] = field(default_factory=list)
     analysis: Analysis | None = None
+    source: str = "scenario"
+    gap: str = ""
+
+    @property
+    def label(self) -> str:
+        """``probe-N`` for a scenario probe, ``followup-N`` for an adaptive one (audio files, plans)."""
+        return f"{'followup' if self.source == 'adaptive' else 'probe'}-{self.index}"
+
+    @property
+    def answered(self) -> bool:
+        """False for a skipped probe."""
+        return self.verdict != "skipped"
 
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "question": self.question, "transcript": self.transcript,
@@ -160,7 +177,7 @@ class ProbeResult:
                 "audio": self.audio, "duration_s": self.duration_s,
                 "words": [{"word": w.word, "start": w.start, "end": w.end, "probability": w.probability}
                           for w in self.words],
-                "analysis": _optional_dict(self.analysis)}
+                "analysis": _optional_dict(self.analysis), "source": self.source, "gap": self.gap}
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "probe") -> "ProbeResult":
@@ -169,7 +186,8 @@ class ProbeResult:
                    verdict=f.text("verdict"), reasons=f.texts("reasons", []), key_line=f.text("key_line", ""),
                    audio=f.text("audio", ""), duration_s=f.number("duration_s", 0.0),
                    words=f.records("words", Word.from_dict, []),
-                   analysis=_optional(f, "analysis", Analysis.from_dict))
+                   analysis=_optional(f, "analysis", Analysis.from_dict),
+                   source=f.text("source", "scenario"), gap=f.text("gap", ""))
 
 
 @dataclass
@@ -261,7 +279,8 @@ class Session:
             "question": self.question, "principle": self.principle, "mode": self.mode, "level": self.level,
             "started_at": self.started_at, "ended_at": self.ended_at, "complete": self.complete,
             "continuous": self.continuous, "source": self.source,
-            "steps": [s.to_dict() for s in self.steps], "takes": [t.to_dict() for t in self.takes],
+            "steps": [dict(s.to_dict(), takes=self.step_takes(s.step)) for s in self.steps],
+            "takes": [t.to_dict() for t in self.takes],
             "probes": [p.to_dict() for p in self.probes], "total_s": self.total_s, "budget_s": self.budget_s,
             "budget_range_s": list(self.budget_range_s), "summary": _optional_dict(self.summary),
             "notes": [n.to_dict() for n in self.notes], "plan": list(self.plan), "format": self.format,
@@ -302,6 +321,24 @@ class Session:
     def takes_for(self, step: str) -> list[Take]:
         """Every take of ``step``, in order."""
         return [t for t in self.takes if t.step == step]
+
+    def counted_take(self, step: str) -> Take | None:
+        """The take of ``step`` that counts (the one ``steps`` holds), if any."""
+        result = next((s for s in self.steps if s.step == step), None)
+        if result is None:
+            return None
+        return next((t for t in self.takes_for(step) if t.take == result.take), None)
+
+    def step_takes(self, step: str) -> list[dict[str, Any]]:
+        """Every take of ``step`` in brief, and which one counts: what ``run --json`` puts in each
+        step (``take``, ``audio``, ``duration_s``, ``stopped_by``, ``transcript`` text, ``counts``,
+        ``findings``: how many problems its analysis found)."""
+        counted = self.counted_take(step)
+        return [{"take": t.take, "audio": t.audio, "duration_s": t.duration_s, "stopped_by": t.stopped_by,
+                 "transcript": t.transcript.text if t.transcript is not None else "",
+                 "counts": t is counted,
+                 "findings": sum(1 for f in t.analysis.findings if f.severity != "info") if t.analysis else 0}
+                for t in self.takes_for(step)]
 
     def next_take_number(self, step: str) -> int:
         """The number the next take of ``step`` gets."""

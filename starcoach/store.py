@@ -34,8 +34,9 @@ from starcoach.session import SESSION_ID_RE, Note, Session, Take, new_session_id
 LOCK_NAME = ".lock"
 #: Name of the file a live run holds locked for as long as it records into the session.
 HOLD_NAME = ".live"
-#: How the run names a take's audio: ``audio/<step or answer or probe-N>-<take>.wav``.
-TAKE_FILE_RE = re.compile(r"^(situation|task|action|result|reflection|answer|probe-[1-9][0-9]*)-([1-9][0-9]*)\.wav$")
+#: How the run names a take's audio: ``audio/<step or answer or probe-N or followup-N>-<take>.wav``.
+TAKE_FILE_RE = re.compile(
+    r"^(situation|task|action|result|reflection|answer|probe-[1-9][0-9]*|followup-[1-9][0-9]*)-([1-9][0-9]*)\.wav$")
 
 def check_session_id(session_id: str) -> str:
     """Return ``session_id`` if it is a well-formed id, else raise (no path traversal)."""
@@ -430,7 +431,7 @@ def adopt_orphan_takes(session: Session) -> list[Take]:
 def section_names(session: Session) -> list[str]:
     """The steps and probes of a session a note or a seek can name, in replay order."""
     names = [s.step for s in session.steps]
-    names += [f"probe-{p.index}" for p in session.probes if p.audio or p.transcript]
+    names += [p.label for p in session.probes if p.audio or p.transcript]
     return names
 
 
@@ -441,7 +442,7 @@ def _span_of(session: Session, section: str) -> float | None:
         valid = ", ".join(names) or "none (the session has no recorded steps)"
         raise StorageError(f"Unknown step '{section}' in session {session.session_id}", f"expected one of {valid}")
     lengths = {s.step: s.duration_s for s in session.steps}
-    lengths.update({f"probe-{p.index}": p.duration_s for p in session.probes})
+    lengths.update({p.label: p.duration_s for p in session.probes})
     if section:
         return lengths.get(section) or None
     total = sum(lengths.get(n) or 0.0 for n in names)

@@ -130,7 +130,7 @@ class RunSummary:
         top_fixes: The three costliest problems, worst first.
         reflection_bar: The level's reflection bar and whether it was met.
         bar_raiser: Leaning hire / no hire with reasons.
-        probes: Count of probe verdicts (``strong``, ``mixed``, ``weak``, ``skipped``).
+        probes: Count of probe verdicts (``strong``, ``mixed``, ``weak``, ``off-topic``, ``skipped``).
         complete: False when some planned step has no answer.
     """
 
@@ -247,7 +247,7 @@ def summarize(
     fixes = _fixes(scenario, level, by_step, probes, planned, timeline)
     reflection = _reflection_bar(scenario, level, by_step.get("reflection"), "reflection" in planned)
     read = _bar_raiser(scenario, by_step, probes, planned, reflection)
-    tally = {v: 0 for v in ("strong", "mixed", "weak", "skipped")}
+    tally = {v: 0 for v in ("strong", "mixed", "weak", "off-topic", "skipped")}
     for p in probes:
         tally[p.verdict] = tally.get(p.verdict, 0) + 1
     return RunSummary(
@@ -332,10 +332,13 @@ def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
             share = entry.delta_s / max(1.0, entry.target_s)
             add(entry.step, "timing", f"{entry.duration_s:.0f}s against a {entry.target_s:.0f}s target",
                 step.common_mistake if entry.step == "situation" else "", timing_weight("medium", share))
-    for p in probes:
+    for p in probes:  # a skipped probe is never a fix: nothing was said to fix
         if p.verdict == "weak":
-            add(f"probe-{p.index}", "probe", f"\"{p.question}\": {'; '.join(p.reasons[:2]) or 'weak answer'}",
+            add(p.label, "probe", f"\"{p.question}\": {'; '.join(p.reasons[:2]) or 'weak answer'}",
                 f"Model: {p.key_line}" if p.key_line else "", 6.0)
+        elif p.verdict == "off-topic":
+            add(p.label, "off-topic", f"\"{p.question}\": {p.reasons[0] if p.reasons else 'answered something else'}",
+                "Answer the question asked before anything else; then add what you did.", 6.0)
     if level == "senior" and "reflection" in by_step and not organisational_insight(by_step["reflection"].analysis):
         add("reflection", "no-org-insight", finding_type("no-org-insight").missing, coaching_for("no-org-insight"), 5.5)
     fixes.sort(key=lambda f: (-f.weight, order.get(f.step, 9)))
@@ -387,24 +390,37 @@ def _reflection_bar(scenario: Scenario, level: str, result: StepResult | None, a
                          + (" with an organisational insight" if level == "senior" else ""))
 
 
+#: How the Bar Raiser's headline names a decisive gap, by finding kind ({q}: the words said).
+_GAP_PHRASES = {
+    "handoff": "hands the problem off ({q})",
+    "routing": "routes the problem to someone else instead of owning it ({q})",
+    "assigned": "the work was assigned, not self-initiated ({q})",
+    "team-credit": "gives the credit to the team, not their own actions ({q})",
+    "no-individual-contribution": "describes no individual contribution",
+    "vague-outcome": "ends on a vague outcome ({q})",
+}
+
+
 def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -> BarRaiserRead:
     principle = scenario.principle
     sinks_ownership, sinks_impact = sinking("ownership"), sinking("impact")
     for_: list[str] = []
     against: list[str] = []
-    ownership_hit = impact_hit = False
+    ownership: list[str] = []  # the decisive gaps, in words for the headline, most serious first
+    impact: list[str] = []
 
     def quote(item: Finding) -> str:
         return f"\"{item.text.strip()}\""
 
     for name in STEP_NAMES:
         result = by_step.get(name)
-        if result is None:
+        if result is None or result.analysis.no_speech:
             if name in planned:
-                against.append(f"No {name} step")
-                if name in ("action", "result"):
-                    ownership_hit = ownership_hit or name == "action"
-                    impact_hit = impact_hit or name == "result"
+                against.append(f"No {name} step" if result is None else f"Nothing heard in the {name} step")
+                if name == "action":
+                    ownership.append("gives no action step" if result is None else "says nothing in the action step")
+                if name == "result":
+                    impact.append("gives no result" if result is None else "says nothing in the result step")
             continue
         analysis = result.analysis
         seen_quotes: set[str] = set()
@@ -417,10 +433,10 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
             seen_quotes.add(quoted)
             kind = d.kind
             if kind in sinks_ownership:
-                ownership_hit = True
+                ownership.append(_GAP_PHRASES.get(kind, kind.replace("-", " ")).format(q=quote(d)))
                 against.append(f"{kind.replace('-', ' ').capitalize()} in {name}: {quote(d)}")
             elif kind in sinks_impact:
-                impact_hit = True
+                impact.append(_GAP_PHRASES.get(kind, kind.replace("-", " ")).format(q=quote(d)))
                 against.append(f"{kind.replace('-', ' ').capitalize()} in {name}: {quote(d)}")
             elif kind and kind != "generic-reflection":
                 against.append(f"Disqualifier in {name}: {quote(d)}")
@@ -434,40 +450,60 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
             if total and i / total >= 0.6:
                 for_.append(f"Action told in 'I' statements ({i} of {total})")
             elif total:
-                ownership_hit = True
+                ownership.append(f"leaves their own part unclear (only {i} of {total} action statements are 'I')")
                 against.append(f"Individual contribution unclear: {i} of {total} action statements are 'I'")
             else:
-                ownership_hit = True
+                ownership.append("describes no individual action")
                 against.append("No individual action described")
         if name == "result":
             quantified = analysis.quantified
             if quantified:
                 for_.append("Quantified result: " + ", ".join(quote(q) for q in quantified[:2]))
             else:
-                impact_hit = True
+                impact.append("puts no number on the result")
                 against.append("Result not quantified")
-    if "reflection" in by_step:
+    if "reflection" in by_step and not by_step["reflection"].analysis.no_speech:
         (for_ if reflection.met else against).append(f"Reflection: {reflection.why.lower()}")
+
+    answered = [p for p in probes if p.verdict != "skipped"]
+    skipped = [p for p in probes if p.verdict == "skipped"]
     weak = [p for p in probes if p.verdict == "weak"]
+    off_topic = [p for p in probes if p.verdict == "off-topic"]
     strong = [p for p in probes if p.verdict == "strong"]
     if strong:
         for_.append(f"Strong on {len(strong)} follow-up probe{'s' * (len(strong) > 1)}")
     for p in weak:
         against.append(f"Weak follow-up on \"{p.question}\"" + (f": {p.reasons[0]}" if p.reasons else ""))
+    for p in off_topic:
+        against.append(f"Did not answer \"{p.question}\": the answer was about something else")
+    if skipped:
+        # not answered is not answered badly: no evidence either way, and the read says so
+        against.append(f"Follow-up{'s' * (len(skipped) > 1)} not answered ({len(skipped)} of {len(probes)}): "
+                       "no evidence either way")
 
     against = list(dict.fromkeys(against))
     for_ = list(dict.fromkeys(for_))
     partial = [name for name in STEP_NAMES if name not in planned]
-    hire = not ownership_hit and not impact_hit and len(weak) <= max(0, len(probes) // 3) and len(for_) >= len(against)
+    missed = len(weak) + len(off_topic)
+    hire = (not ownership and not impact and missed <= max(0, len(answered) // 3)
+            and len(for_) >= len(against) - (1 if skipped else 0))
     lean = "leaning hire" if hire else "leaning no hire"
+    unanswered = " The follow-ups were not answered." if skipped and not answered else (
+        f" {len(skipped)} follow-up{'s were' if len(skipped) > 1 else ' was'} not answered." if skipped else "")
     if hire:
-        headline = f"Clear individual ownership with measurable impact; leaning Hire for {principle}."
+        headline = f"Clear individual ownership with measurable impact; leaning Hire for {principle}.{unanswered}"
     else:
-        gaps = [w for w, hit in (("ownership", ownership_hit), ("impact", impact_hit)) if hit]
+        gaps = ownership[:1] + impact[:1] or ownership[1:2]
         if not gaps:
-            gaps = ["the follow-ups"] if weak else ["depth"]
-        headline = f"Sounds competent but falls short on {' and '.join(gaps)}; leaning No Hire for {principle}."
+            if off_topic:
+                gaps = ["does not answer the follow-up questions asked"]
+            elif weak:
+                gaps = ["falls short on the follow-ups"]
+            else:
+                gaps = ["shows too little depth to judge the principle"]
+        said = ", and ".join(gaps)
+        headline = f"{said[0].upper()}{said[1:]}: leaning No Hire for {principle}.{unanswered}"
     if partial:
         asked = ", ".join(name for name in STEP_NAMES if name in planned)
-        headline = f"Partial run ({asked} only): {headline[0].lower()}{headline[1:]}"
+        headline = f"Partial run ({asked} only). {headline}"
     return BarRaiserRead(lean, headline, for_, against)

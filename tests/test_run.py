@@ -187,7 +187,9 @@ def test_summary_renders_timeline_budget_fixes_and_read(scenario):
     assert "Situation" in text and "0:45/0:30 over" in text and "0:20/0:20 on" in text
     assert "Total 1:05 against the sde1 budget 1:45–2:15: under" in text
     assert "1. [Result] No number in the result" in text
-    assert "leaning No Hire for Learn and Be Curious" in text.replace("\n", " ").replace("│", "")
+    flat = " ".join(text.replace("│", " ").split())
+    assert "Bar Raiser: Partial run (situation, result only). Puts no number on the result: leaning No Hire for Learn and Be Curious." in flat
+    assert flat.index("Bar Raiser:") < flat.index("Top things to fix")   # the verdict opens the summary
 
 
 def test_feedback_panel_says_when_no_speech_was_heard(scenario):

@@ -85,7 +85,7 @@ def test_strong_answer_leans_hire(scenario):
     assert s.reflection_bar.met and s.reflection_bar.level == "Senior SDE"
     assert s.total_s == 167 and s.budget_s == 180 and s.budget_status == "within"
     assert [e.status for e in s.timeline] == ["on", "on", "on", "on", "on"]
-    assert s.probes == {"strong": 2, "mixed": 0, "weak": 0, "skipped": 0}
+    assert s.probes == {"strong": 2, "mixed": 0, "weak": 0, "off-topic": 0, "skipped": 0}
     assert s.complete
     assert all(f.kind not in ("handoff", "assigned", "no-quantification") for f in s.top_fixes)
 
@@ -96,7 +96,9 @@ def test_weak_answer_leans_no_hire_with_reasons_from_findings(scenario):
     s = summarize(scenario, "sde2", weak_steps(), probes)
     read = s.bar_raiser
     assert read.lean == "leaning no hire"
-    assert "ownership and impact" in read.headline
+    # the read names the decisive gaps first, in the candidate's words; never "sounds competent"
+    assert read.headline == ('The work was assigned, not self-initiated ("My manager asked me to"), and ends on a '
+                             'vague outcome ("the team was happy"): leaning No Hire for Learn and Be Curious.')
     against = "\n".join(read.against)
     assert '"My manager asked me to"' in against
     assert "sent them a Slack message" in against
@@ -118,7 +120,7 @@ def test_missing_steps_and_only(scenario):
     steps = strong_steps()[:2]
     s = summarize(scenario, "sde2", steps, planned=("situation", "task"))
     assert s.complete and [e.step for e in s.timeline] == ["situation", "task"]
-    assert s.bar_raiser.headline.startswith("Partial run (situation, task only): ")
+    assert s.bar_raiser.headline.startswith("Partial run (situation, task only). ")
     assert s.reflection_bar.why == "The reflection was not part of this run"
     s = summarize(scenario, "sde2", steps)
     assert not s.complete
@@ -196,3 +198,39 @@ def test_timing_ranks_below_every_content_fix(scenario):
                                                  ("result", "timing")]
     assert fixes[1].weight > fixes[2].weight and fixes[0].weight > fixes[1].weight
     assert all(not (f.step == "action" and f.kind == "timing") for f in fixes)
+
+
+def test_skipped_and_off_topic_probes(scenario):
+    """A probe nobody answered is counted as skipped, is never a fix, and the read says the
+    follow-ups were not answered (not that they were answered badly); an off-topic answer is a
+    fix and counts against, like a weak one."""
+    skipped = [ProbeResult(i, f"Q{i}?", "", "skipped", ["not answered: no speech was heard"]) for i in (1, 2, 3, 4)]
+    s = summarize(scenario, "senior", strong_steps(), skipped)
+    assert s.probes == {"strong": 0, "mixed": 0, "weak": 0, "off-topic": 0, "skipped": 4}
+    assert all(f.kind not in ("probe", "off-topic") for f in s.top_fixes)
+    assert s.bar_raiser.lean == "leaning hire"     # the steps carry it; unanswered is not answered badly
+    assert s.bar_raiser.headline.endswith("The follow-ups were not answered.")
+    assert "Follow-ups not answered (4 of 4): no evidence either way" in s.bar_raiser.against
+    assert not any(r.startswith("Weak follow-up") for r in s.bar_raiser.against)
+
+    mixed = [ProbeResult(1, "How did you verify your fix?", "While reviewing metrics I noticed…", "off-topic",
+                         ["this retells your Situation instead of answering \"How did you verify your fix?\""]),
+             ProbeResult(2, "Q2?", "I brought a fix", "strong"), skipped[2],
+             ProbeResult(1, "What did you personally do?", "We did it.", "weak", ["'we' again"],
+                         source="adaptive", gap="personal")]
+    s = summarize(scenario, "sde2", strong_steps(), mixed)
+    assert s.probes == {"strong": 1, "mixed": 0, "weak": 1, "off-topic": 1, "skipped": 1}
+    fixes = {(f.step, f.kind) for f in s.top_fixes}
+    assert ("probe-1", "off-topic") in fixes and ("followup-1", "probe") in fixes
+    assert 'Did not answer "How did you verify your fix?": the answer was about something else' in s.bar_raiser.against
+    assert "Follow-up not answered (1 of 4): no evidence either way" in s.bar_raiser.against
+    assert s.bar_raiser.headline.endswith("1 follow-up was not answered.")
+
+
+def test_a_step_with_no_speech_reads_as_not_answered(scenario):
+    steps = strong_steps()
+    steps[2] = _step("action", 30, 90, "", findings=[finding("no-speech", "", "high")])
+    read = summarize(scenario, "sde2", steps).bar_raiser
+    assert read.lean == "leaning no hire"
+    assert read.headline.startswith("Says nothing in the action step: leaning No Hire")
+    assert "Nothing heard in the action step" in read.against

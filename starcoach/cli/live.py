@@ -17,26 +17,34 @@ from starcoach.cli._signals import stop_exit_code
 from starcoach.cli.views import (
     STEP_TITLES,
     _clock,
+    budget_text,
     level_meter,
     print_interrupted,
     print_saved,
+    render_adopted,
     render_feedback,
     render_intro,
-    render_adopted,
+    render_kept,
     render_probe,
+    render_recap,
     render_step_prompt,
     render_summary,
     timing_colour,
 )
 
+#: How long an answer to a follow-up should take (the live view's target).
+PROBE_TARGET_S = 30.0
+
 class RecordingView:
     """The live panel: elapsed against target (colour turns), input level meter, what stops it."""
 
-    def __init__(self, title: str, target_s: float, silence_s: float | None, clock=time.monotonic) -> None:
+    def __init__(self, title: str, target_s: float, silence_s: float | None, clock=time.monotonic,
+                 can_skip: bool = False) -> None:
         self.title = title
         self.target_s = target_s
         self.silence_s = silence_s
         self.clock = clock
+        self.can_skip = can_skip
         self.elapsed = 0.0
         self.level = 0.0
         self.speaking = False
@@ -74,8 +82,12 @@ class RecordingView:
         body.append("\n")
         if self.state == "waiting":
             body.append("the interviewer is asking…", style="dim")
+            if self.can_skip:
+                body.append("  s: skip this question", style="dim")
         elif self.state == "recording":
             hint = "Enter or space: stop"
+            if self.can_skip:
+                hint += " · s: skip this question"
             if self.silence_s:
                 hint += f" · stops after {self.silence_s:g}s of silence"
             body.append(hint, style="dim")
@@ -86,8 +98,19 @@ class RecordingView:
         return Panel(body, title=f"[bold]{self.title}", border_style=colour)
 
 
+#: A take with nothing said at all stops after this many seconds (a multiple of the silence stop,
+#: at least :data:`LEAD_SILENCE_MIN_S`), like the silence stop after speech does.
+LEAD_SILENCE_FACTOR = 3.0
+LEAD_SILENCE_MIN_S = 10.0
+
+
 class LiveRun:
-    """The interactive run: prompts, keys, the live view, feedback, probes, summary."""
+    """The interactive run: prompts, keys, the live view, feedback, probes, summary.
+
+    Keys: Enter starts a take; Enter or space stops it; ``s`` skips a follow-up question; after a
+    step's feedback ``f`` shows all of it, ``r`` redoes the step (every take is kept), ``k`` keeps
+    an earlier take instead of the new one; ``q`` stops the run between takes (Ctrl-C any time).
+    """
 
     def __init__(self, console, plan, factory, *, voice: Callable[[str], None] | None, model: str | None, session,
                  silence_s: float | None, source_kind: str) -> None:
@@ -96,10 +119,13 @@ class LiveRun:
         self.console = console
         self.plan = plan
         self.silence_s = silence_s
+        self.resumed = session
         self.view: RecordingView | None = None
         self.models_ready = False
+        lead = max(LEAD_SILENCE_MIN_S, LEAD_SILENCE_FACTOR * silence_s) if silence_s else None
         self.run_ = MockRun(plan, factory, voice=voice, on_event=self._on_event,
-                            model=model, session=session, source_kind=source_kind, silence_stop_s=silence_s)
+                            model=model, session=session, source_kind=source_kind, silence_stop_s=silence_s,
+                            lead_silence_s=lead)
 
     def _on_event(self, event) -> None:
         from starcoach import run as r
@@ -117,6 +143,8 @@ class LiveRun:
 
         console = self.console
         console.print(render_intro(self.plan))
+        if self.resumed is not None:
+            console.print(render_recap(self.resumed, self.plan))
         self.run_.start()  # models load while the candidate reads the question
         try:
             with KeyReader() as keys:
@@ -137,52 +165,81 @@ class LiveRun:
 
     def _loop(self) -> None:
         pending = self.run_.pending()
-        steps = [p for p in pending if not p.startswith("probe-")]
-        for number, label in enumerate(steps, 1):
+        for label in [p for p in pending if not p.startswith(("probe-", "followup-"))]:
             if label == "answer":
                 self._answer()
             else:
-                self._step(label, number, len(steps))
-        probes = [p for p in pending if p.startswith("probe-")]
-        if probes:
+                self._step(label, *self.plan.step_number(label))
+        asks = [p for p in pending if p.startswith(("probe-", "followup-"))]
+        if asks:
             self.console.rule("[bold]Follow-up questions")
-            self.console.print("The interviewer asks; answer aloud when the question ends. Enter or space stops.")
-        for label in probes:
-            self._probe(int(label.split("-")[1]))
+            self.console.print("The interviewer asks; answer aloud when the question ends. "
+                               "[bold]Enter[/] or [bold]space[/] stops · [bold]s[/] skips a question.")
+        for label in asks:
+            kind, number = label.split("-")
+            if kind == "probe":
+                self._probe(int(number))
+            else:
+                self._followup(int(number))
 
     def _step(self, step: str, number: int, total: int) -> None:
         console = self.console
+        console.print(render_step_prompt(self.plan, step, number, total))
         while True:
-            console.print(render_step_prompt(self.plan, step, number, total))
             console.print("[bold]Enter[/] to start speaking · [bold]q[/] to stop the run here")
             self.keys.drain()
             if self.keys.wait({"enter", "space", "q"}) == "q":
                 raise KeyboardInterrupt
             target = self.plan.scenario.step(step).target_s
-            result = self._record(f"{STEP_TITLES[step]} · target {target:.0f}s", target,
-                                  lambda stop: self.run_.record_step(step, stop))
-            console.print(render_feedback(result, self.plan.scenario))
-            console.print("[bold]Enter[/] next · [bold]r[/] redo this step (every take is kept) · [bold]q[/] stop here")
+            result = self._record(f"{number}/{total} {STEP_TITLES[step]} · target {target:.0f}s", target,
+                                  lambda stop, skip: self.run_.record_step(step, stop))
+            console.print(render_feedback(result, self.plan.scenario, more_hint="f: full feedback"))
+            key = self._after_feedback(step, result)
+            if key == "r":
+                # one line, not the prompt panel again: redos do not pile headers up
+                console.print(f"[cyan]{number}/{total} {STEP_TITLES[step]}, take "
+                              f"{self.run_.session.next_take_number(step)}[/] · target {target:.0f}s")
+                continue
+            return
+
+    def _after_feedback(self, step: str, result) -> str:
+        """The keys after a step's feedback; returns ``enter`` (next) or ``r`` (redo)."""
+        session = self.run_.session
+        counted = result
+        while True:
+            takes = [t for t in session.takes_for(step) if t.analysis is not None]
+            keep = " · [bold]k[/] keep an earlier take instead" if len(takes) > 1 else ""
+            self.console.print(f"[bold]Enter[/] next · [bold]f[/] full feedback · [bold]r[/] redo this step "
+                               f"(every take is kept){keep} · [bold]q[/] stop here")
             self.keys.drain()
-            key = self.keys.wait({"enter", "space", "r", "q"})
+            key = self.keys.wait({"enter", "space", "r", "q", "f", "k"})
             if key == "q":
                 raise KeyboardInterrupt
-            if key != "r":
-                return
+            if key == "f":
+                self.console.print(render_feedback(counted, self.plan.scenario, full=True))
+                continue
+            if key == "k" and len(takes) > 1:
+                numbers = [t.take for t in takes]
+                at = numbers.index(counted.take) if counted.take in numbers else len(numbers) - 1
+                counted = self.run_.keep_take(step, numbers[at - 1])  # one earlier; from the first, the last
+                self.console.print(render_kept(counted, len(takes)))
+                continue
+            return "r" if key == "r" else "enter"
 
     def _answer(self) -> None:
         console = self.console
+        lo, hi = self.plan.budget_s
         while True:
-            target = sum(self.plan.scenario.step(s).target_s for s in self.plan.steps)
-            console.print(f"Answer the whole question in one go (about {_clock(target)}). "
+            console.print(f"Answer the whole question in one go: {budget_text(self.plan)} "
+                          f"(the {self.plan.scenario.level(self.plan.level).name} budget). "
                           "[bold]Enter[/] to start · [bold]q[/] to stop the run here")
             self.keys.drain()
             if self.keys.wait({"enter", "space", "q"}) == "q":
                 raise KeyboardInterrupt
-            results = self._record(f"Whole answer · target {_clock(target)}", target,
-                                   lambda stop: self.run_.record_answer(stop))
+            results = self._record(f"Whole answer · budget {budget_text(self.plan)}", hi,
+                                   lambda stop, skip: self.run_.record_answer(stop))
             for result in results:
-                console.print(render_feedback(result, self.plan.scenario))
+                console.print(render_feedback(result, self.plan.scenario, more_hint="starcoach review shows all"))
             missing = [s for s in self.plan.steps if s not in {r.step for r in results}]
             if missing:
                 console.print(f"[yellow]Not heard: {', '.join(STEP_TITLES[m] for m in missing)}[/]")
@@ -197,23 +254,36 @@ class LiveRun:
     def _probe(self, index: int) -> None:
         probe = self.plan.scenario.probes[index - 1]
         self.console.print(f"\n[bold cyan]Interviewer:[/] {probe.question}")
-        result = self._record(f"Probe {index} · answer aloud", 30.0, lambda stop: self.run_.ask_probe(index, stop))
+        result = self._record(f"Probe {index} · answer aloud", PROBE_TARGET_S,
+                              lambda stop, skip: self.run_.ask_probe(index, stop, skip), can_skip=True)
         self.console.print(render_probe(result))
 
-    def _record(self, title: str, target: float, work: Callable[[threading.Event], Any]):
-        """Run ``work(stop)`` in a worker thread while the live view shows elapsed and level."""
+    def _followup(self, number: int) -> None:
+        chosen = self.run_.followups()
+        if number > len(chosen):
+            return  # the answer's gaps called for fewer follow-ups
+        self.console.print(f"\n[bold cyan]Interviewer:[/] {chosen[number - 1].probe.question} "
+                           "[dim](a follow-up on your answer)[/]")
+        result = self._record(f"Follow-up {number} · answer aloud", PROBE_TARGET_S,
+                              lambda stop, skip: self.run_.ask_followup(number, stop, skip), can_skip=True)
+        if result is not None:
+            self.console.print(render_probe(result))
+
+    def _record(self, title: str, target: float, work: Callable[[threading.Event, threading.Event], Any],
+                can_skip: bool = False):
+        """Run ``work(stop, skip)`` in a worker thread while the live view shows elapsed and level."""
         from rich.live import Live
 
-        stop = threading.Event()
+        stop, skip = threading.Event(), threading.Event()
         box: dict[str, Any] = {}
 
         def target_fn() -> None:
             try:
-                box["result"] = work(stop)
+                box["result"] = work(stop, skip)
             except BaseException as e:  # noqa: BLE001 - re-raised on the main thread
                 box["error"] = e
 
-        self.view = RecordingView(title, target, self.silence_s)
+        self.view = RecordingView(title, target, self.silence_s, can_skip=can_skip)
         self.view.models_ready = self.models_ready
         worker = threading.Thread(target=target_fn, name="starcoach-take", daemon=True)
         self.keys.drain()
@@ -222,8 +292,11 @@ class LiveRun:
             with Live(self.view, console=self.console, refresh_per_second=10, transient=True):
                 while worker.is_alive():
                     key = self.keys.read(0.05)
+                    if can_skip and key == "s":
+                        skip.set()
+                        stop.set()
                     # keys pressed while the interviewer is still talking do not end the answer
-                    if key in ("enter", "space") and self.view.state == "recording":
+                    elif key in ("enter", "space") and self.view.state == "recording":
                         stop.set()
         except KeyboardInterrupt:
             self.run_.cancel()

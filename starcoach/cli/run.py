@@ -79,7 +79,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--level", help="level: sde1, sde2, senior (prompted when missing)")
     p.add_argument("--only", metavar="STEPS", help="answer only these steps, e.g. --only situation,task")
     p.add_argument("--probes", metavar="LIST", default=None,
-                   help="follow-up probes to ask: numbers and ranges like 1,3 or 1-2, 'none', or 'all' (default)")
+                   help="follow-up questions to ask: the scenario's probes by number and range (1,3 or 1-2) and "
+                        "'adaptive' (up to two follow-ups chosen from your answer's gaps, asked after the "
+                        "scenario's), 'none', or 'all' (default: every probe, then the adaptive ones)")
     p.add_argument("--voice", choices=("hibari", "espeak", "off"), default=None,
                    help="how the interviewer reads probes aloud (default hibari; off in scripted runs)")
     p.add_argument("--realtime", action="store_true",
@@ -186,7 +188,7 @@ def _run_one(args: argparse.Namespace, scenario_ref: str | None) -> int:
         view = ScriptedView(console)
         run = MockRun(plan, factory, voice=_voice(voice_name, console), on_event=view.on_event, model=args.model,
                       session=session, source_kind=source_kind)
-        view.intro(plan, resumed=session is not None)
+        view.intro(plan, resumed=session)
         try:
             session = run.run()
         except RunInterrupted as e:
@@ -243,7 +245,8 @@ def demo_command(args: argparse.Namespace) -> int:
     try:
         result = run_demo(scenario, plan.mode, plan.level, data_dir() / "demo", voice=voice, on_event=view.on_event,
                           on_candidate=on_candidate, realtime=bool(getattr(args, "realtime", False)),
-                          steps=plan.steps, probes=plan.probes, model=getattr(args, "model", None))
+                          steps=plan.steps, probes=plan.probes, followups=plan.followups,
+                          model=getattr(args, "model", None))
     except RunInterrupted as e:
         print_interrupted(console, e.session)
         return stop_exit_code()

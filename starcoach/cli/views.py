@@ -51,10 +51,17 @@ def render_intro(plan) -> Any:
     body.append("  Downplay:  ", style="yellow")
     body.append(mode.downplay + "\n")
     body.append(f"Level: {level.name}. ", style="cyan")
-    body.append(f"{level.guidance} Budget: {level.budget_label}\n")
+    body.append(f"{level.guidance} Budget for the whole answer: {budget_text(plan)}.\n")
     steps = " · ".join(f"{STEP_TITLES[s.name]} {s.target_s:.0f}s" for s in sc.steps if s.name in plan.steps)
-    body.append(("Answer in one go: " if plan.continuous else "Steps: ") + steps, style="dim")
+    body.append(("Answer in one go; step targets as guidance: " if plan.continuous else "Steps: ") + steps,
+                style="dim")
     return Group(Panel(body, title=f"[bold]{sc.principle}[/] · {sc.title}", border_style="blue"))
+
+
+def budget_text(plan) -> str:
+    """The level's budget for the whole answer, the one figure every screen uses ("2:00–2:30")."""
+    lo, hi = plan.budget_s
+    return f"{_clock(lo)}–{_clock(hi)}"
 
 
 def render_step_prompt(plan, step: str, number: int, total: int) -> Any:
@@ -70,8 +77,9 @@ def render_step_prompt(plan, step: str, number: int, total: int) -> Any:
     return Panel(body, title=f"[bold]{number}/{total} {STEP_TITLES[step]}", border_style="cyan")
 
 
-def render_feedback(result, scenario) -> Any:
-    """A step's feedback: time against target, findings with coaching, highlighted transcript."""
+def render_feedback(result, scenario, full: bool = False, more_hint: str = "") -> Any:
+    """A step's feedback: time against target, findings with coaching, highlighted transcript
+    (``full``: every finding, not the first six)."""
     from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
@@ -83,9 +91,9 @@ def render_feedback(result, scenario) -> Any:
     colour = {"under": "yellow", "on": "green", "over": "red"}[status]
     # the shared renderer shows the time against target itself
     parts: list[Any] = [Text(f"take {result.take}", style="dim")] if result.take > 1 else []
-    parts.append(render_analysis(result.analysis))
-    return Panel(Group(*parts), title=f"[bold]{STEP_TITLES.get(result.step, result.step)}: feedback",
-                 border_style=colour)
+    parts.append(render_analysis(result.analysis, None if full else 6, more_hint))
+    title = f"{STEP_TITLES.get(result.step, result.step)}: {'full ' if full else ''}feedback"
+    return Panel(Group(*parts), title=f"[bold]{title}", border_style=colour)
 
 
 def render_probe(result) -> Any:
@@ -95,9 +103,11 @@ def render_probe(result) -> Any:
 
     from starcoach.report.feedback import highlighted_transcript
 
-    colour = {"strong": "green", "mixed": "yellow", "weak": "red"}.get(result.verdict, "dim")
+    colour = {"strong": "green", "mixed": "yellow", "weak": "red", "off-topic": "magenta"}.get(result.verdict, "dim")
     head = Text()
     head.append(f"Verdict: {result.verdict}", style=f"bold {colour}")
+    if result.verdict == "skipped":
+        head.append(" (not answered: it does not count against you, and it is not evidence for you)", style="dim")
     parts: list[Any] = [head]
     for reason in result.reasons[:4]:
         parts.append(Text(f"• {reason}"))
@@ -106,11 +116,13 @@ def render_probe(result) -> Any:
     if result.transcript:
         parts.append(Text(""))
         parts.append(highlighted_transcript(result.analysis) if result.analysis else Text(result.transcript))
-    return Panel(Group(*parts), title=f"[bold]Probe {result.index}: {result.question}", border_style=colour)
+    name = "Follow-up" if result.source == "adaptive" else "Probe"
+    return Panel(Group(*parts), title=f"[bold]{name} {result.index}: {result.question}", border_style=colour)
 
 
 def render_summary(session, scenario) -> Any:
-    """Timeline bars, total against budget, top three fixes, reflection bar, Bar Raiser read."""
+    """The Bar Raiser read first (its decisive gap), then timeline bars, total against budget, top
+    three fixes, the reflection bar and the probe verdicts."""
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
@@ -137,7 +149,14 @@ def render_summary(session, scenario) -> Any:
                 bar.append(" ")
         label = f"{_clock(e.duration_s)}/{_clock(e.target_s)} {e.status}"
         table.add_row(STEP_TITLES.get(e.step, e.step), bar, Text(label, style=colour))
-    parts: list[Any] = [table]
+    br = summary.bar_raiser
+    hire = br.lean == "leaning hire"
+    parts: list[Any] = [Text(f"Bar Raiser: {br.headline}", style="bold green" if hire else "bold red")]
+    for r in br.for_[:4]:
+        parts.append(Text(f"  + {r}", style="green"))
+    for r in br.against[:5]:
+        parts.append(Text(f"  − {r}", style="red"))
+    parts.extend([Text(""), table])
     lo, hi = summary.budget_range_s
     budget_colour = {"within": "green", "under": "yellow", "over": "red"}.get(summary.budget_status, "white")
     parts.append(Text(f"Total {_clock(summary.total_s)} against the {session.level} budget "
@@ -154,16 +173,62 @@ def render_summary(session, scenario) -> Any:
     parts.append(Text(f"\nReflection bar ({rb.level}): {rb.bar}", style="bold"))
     parts.append(Text(("✓ " if rb.met else "✗ ") + rb.why, style="green" if rb.met else "red"))
     parts.append(Text(f"Model: {rb.model_reflection}", style="dim"))
-    br = summary.bar_raiser
-    hire = br.lean == "leaning hire"
-    parts.append(Text(f"\nBar Raiser: {br.headline}", style="bold green" if hire else "bold red"))
-    for r in br.for_[:4]:
-        parts.append(Text(f"  + {r}", style="green"))
-    for r in br.against[:5]:
-        parts.append(Text(f"  − {r}", style="red"))
     if any(summary.probes.values()):
         parts.append(Text("Probes: " + ", ".join(f"{v} {k}" for k, v in summary.probes.items() if v), style="dim"))
     return Panel(Group(*parts), title=f"[bold]Summary · {scenario.principle}", border_style="blue")
+
+
+def render_recap(session, plan) -> Any:
+    """What a resumed session already holds: each answered step (numbered as in the full run),
+    its time against target and what to fix; each probe's verdict; and what is still to answer."""
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    from starcoach.analysis.timing import timing_status
+
+    table = Table.grid(padding=(0, 2))
+    for _ in range(4):
+        table.add_column()
+    done = {s.step: s for s in session.steps}
+    pending = []
+    for step in plan.steps:
+        number, total = plan.step_number(step)
+        name = f"{number}/{total} {STEP_TITLES[step]}"
+        result = done.get(step)
+        if result is None:
+            pending.append(name)
+            continue
+        status = timing_status(result.duration_s, result.target_s)
+        colour = {"under": "yellow", "on": "green", "over": "red"}[status]
+        fixes = [f for f in result.analysis.findings if f.severity not in ("info",)]
+        if result.analysis.no_speech:
+            note = Text("no speech heard", style="yellow")
+        elif fixes:
+            note = Text(f"{len(fixes)} to fix · first: {fixes[0].text or fixes[0].type.replace('-', ' ')}"[:70])
+        else:
+            note = Text("nothing to fix", style="green")
+        takes = len(session.takes_for(step))
+        table.add_row(Text(name, style="bold"), Text(f"{_clock(result.duration_s)}/{_clock(result.target_s)} {status}",
+                                                     style=colour),
+                      Text(f"take {result.take} of {takes}" if takes > 1 else "", style="dim"), note)
+    answered = {p.label: p for p in session.probes}
+    for label in plan.labels():
+        if not label.startswith(("probe-", "followup-")):
+            continue
+        kind, n = label.split("-")
+        name = f"{'Probe' if kind == 'probe' else 'Follow-up'} {n}"
+        probe = answered.get(label)
+        if probe is None:
+            pending.append(name)
+        else:
+            table.add_row(Text(name, style="bold"), Text(probe.verdict), Text(""), Text(probe.question[:60], style="dim"))
+    parts: list[Any] = [table]
+    if pending:
+        parts.append(Text("Still to answer: " + ", ".join(pending), style="cyan"))
+    from rich.console import Group
+
+    return Panel(Group(*parts), title=f"[bold]Resuming {session.session_id}: already answered", border_style="cyan")
 
 
 def render_demo_comparison(strong, weak) -> Any:
@@ -218,12 +283,13 @@ class ScriptedView:
         self.quiet = quiet
         self.plan = None
 
-    def intro(self, plan, resumed: bool = False) -> None:
+    def intro(self, plan, resumed=None) -> None:
+        """The question; for a resumed session (``resumed``: the session) what is already answered."""
         self.plan = plan
         if not self.quiet:
             self.console.print(render_intro(plan))
-            if resumed:
-                self.console.print("[dim]Resuming the interrupted session.[/]")
+            if resumed is not None:
+                self.console.print(render_recap(resumed, plan))
 
     def candidate(self, candidate, plan) -> None:
         self.plan = plan
@@ -243,7 +309,18 @@ class ScriptedView:
             self.console.print(render_feedback(event.result, self.plan.scenario))
             self.console.print(f"[dim]feedback {event.latency_s:.2f}s after the answer ended[/]")
         elif isinstance(event, r.ProbeAsked):
-            self.console.print(f"\n[bold cyan]Interviewer:[/] {event.question}")
+            extra = " [dim](a follow-up on your answer)[/]" if event.source == "adaptive" else ""
+            self.console.print(f"\n[bold cyan]Interviewer:[/] {event.question}{extra}")
         elif isinstance(event, r.ProbeJudged):
             self.console.print(render_probe(event.result))
 
+
+def render_kept(result, takes: int) -> Any:
+    """One line after ``k``: which take counts now."""
+    from rich.text import Text
+
+    fixes = sum(1 for f in result.analysis.findings if f.severity != "info")
+    line = Text(f"Take {result.take} of {takes} counts now", style="bold cyan")
+    line.append(f" · {_clock(result.duration_s)} against {_clock(result.target_s)} · "
+                f"{fixes} thing{'s' * (fixes != 1)} to fix · k again for an earlier one", style="dim")
+    return line

@@ -320,7 +320,8 @@ def _raw_sections(session: Session) -> list[dict[str, Any]]:
 
 def _raw_probe(probe: ProbeResult) -> dict[str, Any]:
     return {
-        "name": f"probe-{probe.index}", "kind": "probe", "title": f"Probe {probe.index}",
+        "name": probe.label, "kind": "probe",
+        "title": f"{'Follow-up' if probe.source == 'adaptive' else 'Probe'} {probe.index}",
         "audio": probe.audio, "offset_s": 0.0, "duration_s": probe.duration_s, "target_s": None,
         "status": "", "text": probe.transcript,
         "align_text": (probe.analysis.transcript if probe.analysis else "") or probe.transcript,
