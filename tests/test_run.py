@@ -97,6 +97,70 @@ def test_resume_run_gives_the_plan_and_refuses_a_finished_session(scenario):
         resume_run(session.session_id)
 
 
+def test_probes_can_ask_for_adaptive_followups(scenario):
+    from starcoach.run import parse_followups, parse_probes
+
+    assert parse_followups(None) == 2 == parse_followups("all")          # default: every probe, then adaptive
+    assert parse_followups("1,3") == 0 == parse_followups("none") == parse_followups([1, 3])
+    assert parse_followups("1,3,adaptive") == 2 == parse_followups("a")
+    assert parse_probes("1,3,adaptive", 4) == (1, 3) and parse_probes("adaptive", 4) == ()
+    assert RunPlan.build(scenario).followups == 2 and RunPlan.build(scenario, probes="2").followups == 0
+    assert RunPlan.build(scenario, probes="2,adaptive").labels()[-3:] == ["probe-2", "followup-1", "followup-2"]
+    plan = RunPlan(scenario, "ownership", "sde2", steps=("situation",), probes=(1, 3), followups=2)
+    assert plan.labels() == ["situation", "probe-1", "probe-3", "followup-1", "followup-2"]
+    session = MockRun(plan, lambda label: None).session
+    assert plan_from_session(session, scenario).followups == 2
+    assert plan.step_number("situation") == (1, 1)
+    full = RunPlan(scenario, "ownership", "sde2")
+    assert full.step_number("action") == (3, 5) and full.budget_s == (120.0, 150.0)
+
+
+def _render(renderable, width: int = 100) -> str:
+    from rich.console import Console
+
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None).print(renderable)
+    return " ".join(out.getvalue().replace("│", " ").split())
+
+
+def test_one_budget_figure_and_step_targets_as_guidance(scenario):
+    from starcoach.cli.views import render_intro
+
+    text = _render(render_intro(RunPlan(scenario, "ownership", "sde2", continuous=True)))
+    assert "Budget for the whole answer: 2:00–2:30." in text
+    assert "Answer in one go; step targets as guidance: Situation 30s · Task 20s · Action 90s" in text
+    assert "2:55" not in text and "About 2-2.5 minutes" not in text
+
+
+def test_probe_panels_say_skipped_off_topic_and_follow_up():
+    from starcoach.cli.views import render_probe
+
+    skipped = _render(render_probe(ProbeResult(2, "What motivated you?", "", "skipped",
+                                               ["not answered: no speech was heard"], key_line="I noticed.")))
+    assert "Probe 2: What motivated you?" in skipped and "Verdict: skipped (not answered" in skipped
+    off = _render(render_probe(ProbeResult(1, "What did you personally do?", "We had a lot of services.", "off-topic",
+                                           ["nothing in it answers \"What did you personally do?\""],
+                                           source="adaptive", gap="personal")))
+    assert "Follow-up 1: What did you personally do?" in off and "Verdict: off-topic" in off
+    assert "nothing in it answers" in off
+
+
+def test_resume_recap_numbers_steps_as_in_the_full_run(scenario):
+    from starcoach.cli.views import render_recap
+
+    plan = RunPlan(scenario, "ownership", "sde2", probes=(1,), followups=2)
+    session = MockRun(plan, lambda label: None).session
+    session.steps = [StepResult("situation", 28, 30, "I noticed.", analysis("situation", "I noticed.")),
+                     StepResult("task", 30, 20, "It was assigned.", analysis("task", "It was assigned.", findings=[
+                         finding("scope-boundary-missing", "", "high")]), take=2)]
+    session.takes = [Take("task", 1, "audio/task-1.wav", "", 25, "key"), Take("task", 2, "audio/task-2.wav", "", 30, "key")]
+    text = _render(render_recap(session, plan), width=120)
+    assert f"Resuming {session.session_id}: already answered" in text
+    assert "1/5 Situation 0:28/0:30 on nothing to fix" in text
+    assert "2/5 Task 0:30/0:20 over take 2 of 2 1 to fix · first: scope boundary missing" in text
+    assert "Still to answer: 3/5 Action, 4/5 Result, 5/5 Reflection, Probe 1, Follow-up 1, Follow-up 2" in text
+
+
 def test_pending_and_resume_plan(scenario):
     plan = RunPlan(scenario, "dive-deep", "senior", steps=("situation", "task", "action"), probes=(1, 3))
     run = MockRun(plan, lambda label: None)
@@ -217,3 +281,16 @@ def test_a_missing_model_is_reported_before_the_first_answer(tmp_path, capsys):
                  "--model", str(tmp_path / "no-such-model")]) == 1
     err = capsys.readouterr().err
     assert "E300" in err and "no-such-model" in err and err.count("\n") == 1
+
+
+def test_feedback_lists_six_fixes_and_the_expand_key_shows_all(scenario):
+    from starcoach.cli.views import render_feedback
+
+    many = [finding("hedge", f"maybe {i}", "low", coaching=f"Coaching {i}.") for i in range(9)]
+    result = StepResult("action", 80, 90, "text", analysis("action", "text", duration_s=80, target_s=90,
+                                                          findings=many))
+    short = _render(render_feedback(result, scenario, more_hint="f: full feedback"))
+    assert "Coaching 5." in short and "Coaching 6." not in short
+    assert "… and 3 more (f: full feedback)" in short
+    full = _render(render_feedback(result, scenario, full=True))
+    assert "Action: full feedback" in full and "Coaching 8." in full and "more (" not in full

@@ -29,8 +29,23 @@ PROBE_1 = "I brought a complete fix with tests to their tech lead, not just a pr
 def _spawn(args: list[str], home: Path):
     env = dict(os.environ, STARCOACH_HOME=str(home), TERM="xterm-256color")
     child = pexpect.spawn(str(STARCOACH), args, env=env, encoding="utf-8", timeout=90, dimensions=(50, 110))
-    child.logfile_read = open(home.parent / f"pty-{int(time.time() * 1000)}.log", "w")  # kept for debugging
+    child.log_path = home.parent / f"pty-{int(time.time() * 1000)}.log"
+    child.logfile_read = open(child.log_path, "w")  # kept for debugging
     return child
+
+
+def _scrollback(child) -> list[str]:
+    """Every line the terminal shows and has scrolled off, as a 110x50 terminal (pyte) draws the
+    run's output: what the candidate can scroll back through."""
+    import pyte
+
+    child.logfile_read.close()
+    screen = pyte.HistoryScreen(110, 50, history=100000, ratio=0.5)
+    with open(child.log_path, encoding="utf-8", newline="") as f:  # keep every \r: the terminal needs them
+        pyte.Stream(screen).feed(f.read())
+    history = ["".join(ch.data for ch in (line[x] for x in range(screen.columns))).rstrip()
+               for line in screen.history.top]
+    return history + [line.rstrip() for line in screen.display]
 
 
 def _speak(virtual_mic, clip: Path, child) -> None:
@@ -132,7 +147,7 @@ def test_ctrl_c_mid_step_keeps_the_take_and_resume_finishes(virtual_mic, say, st
     child.expect(r"0:03\S* / 0:30 target")                 # the view's clock: 3 s recorded
     child.sendintr()
     child.expect("Stopped. Everything recorded so far")
-    child.expect(r"Resume: +starcoach run --resume (\S+)")
+    child.expect(r"Resume: +starcoach run --resume (\S+)\s")
     session_id = child.match.group(1)
     child.expect(r"Review: +starcoach review")
     child.expect(pexpect.EOF)
@@ -161,3 +176,115 @@ def test_ctrl_c_mid_step_keeps_the_take_and_resume_finishes(virtual_mic, say, st
     assert [(t["step"], t["take"], t["stopped_by"]) for t in session["takes"]] == [
         ("situation", 1, "interrupt"), ("situation", 2, "end-of-file"), ("task", 1, "end-of-file")]
     assert [s["step"] for s in session["steps"]] == ["situation", "task"]
+
+
+SHORT_SITUATION = "I noticed some webhooks were failing."
+ASSIGNED_TASK = "My manager asked me to look into it, so I did."
+
+
+def test_live_expand_keep_earlier_take_skip_and_adaptive_followup(virtual_mic, say, starcoach_home):
+    """The keys of issue #11 through a terminal: f shows a step's full feedback, k keeps the earlier
+    take after a redo, s skips a probe; an adaptive follow-up is asked and, met with silence, stops
+    on its own and is skipped, not judged weak."""
+    clips = {"situation": say(SITUATION), "short": say(SHORT_SITUATION), "task": say(ASSIGNED_TASK)}
+    child = _spawn(["run", "--mode", "ownership", "--level", "sde2", "--only", "situation,task",
+                    "--probes", "1,adaptive", "--voice", "off", "--silence", "1.5"], starcoach_home)
+    child.expect("1/2 Situation")
+    child.expect("to start speaking")
+    child.send("\r")
+    _speak(virtual_mic, clips["situation"], child)
+    child.send(" ")
+    child.expect("Situation: feedback")
+    child.expect("full feedback · ")                          # the key is offered …
+    child.send("f")
+    child.expect("Situation: full feedback")                  # … and shows every finding
+    child.expect("redo this step")
+    child.send("r")
+    child.expect(r"1/2 Situation, take 2")                    # one line, not the prompt panel again
+    child.expect("to start speaking")
+    child.send("\r")
+    _speak(virtual_mic, clips["short"], child)
+    child.send(" ")
+    child.expect("Situation: feedback")
+    child.expect("take 2")
+    child.expect("keep an earlier take instead")
+    child.send("k")
+    child.expect("Take 1 of 2 counts now")
+    child.expect("redo this step")
+    child.send("\r")
+    child.expect("2/2 Task")
+    child.expect("to start speaking")
+    child.send("\r")
+    _speak(virtual_mic, clips["task"], child)
+    child.send(" ")
+    child.expect("Task: feedback")
+    child.expect("redo this step")
+    child.send("\r")
+    child.expect("Follow-up questions")
+    child.expect("How did you ensure your fix was accepted")
+    child.expect("s: skip this question")
+    child.send("s")
+    child.expect("Verdict: skipped")
+    child.expect(r"Interviewer:\S* What made you look into it\? Did anyone ask you to\?")
+    child.expect("a follow-up on your answer")
+    child.expect("Verdict: skipped", timeout=60)               # nothing said: it stopped by itself
+    child.expect("Bar Raiser")
+    child.expect(r"Saved session \S*?(\d{8}-\d{6}[-a-z0-9]*)\S* — review")
+    session_id = child.match.group(1)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+    # the scrollback holds no stale live panels (they redraw in place and vanish) and one prompt
+    # panel per step, however many takes
+    lines = _scrollback(child)
+    assert any("Situation: full feedback" in line for line in lines)   # the screen is read right …
+    assert not [line for line in lines if "· target" in line and "╭" in line], "stale live panel headers"
+    assert sum("1/2 Situation ─" in line for line in lines) == 1
+    assert sum("Situation: feedback" in line for line in lines) == 2 and any("1/2 Situation, take 2" in line
+                                                                            for line in lines)
+
+    session = _session(starcoach_home, session_id)
+    steps = {s["step"]: s for s in session["steps"]}
+    assert steps["situation"]["take"] == 1 and "webhook drop rate" in steps["situation"]["transcript"].lower()
+    assert [(t["take"], t["counts"]) for t in steps["situation"]["takes"]] == [(1, True), (2, False)]
+    probe, followup = session["probes"]
+    assert (probe["source"], probe["index"], probe["verdict"]) == ("scenario", 1, "skipped")
+    assert (followup["source"], followup["gap"], followup["verdict"]) == ("adaptive", "scope", "skipped")
+    stops = {t["step"]: t["stopped_by"] for t in session["takes"] if t["step"].startswith(("probe", "followup"))}
+    assert stops == {"probe-1": "skip", "followup-1": "silence"}
+    summary = session["summary"]
+    assert summary["probes"]["skipped"] == 2 and summary["probes"]["weak"] == 0
+    assert all(f["kind"] not in ("probe", "off-topic") for f in summary["top_fixes"])
+    assert "Follow-ups not answered (2 of 2): no evidence either way" in summary["bar_raiser"]["against"]
+
+
+def test_resume_recaps_what_was_answered_and_numbers_as_the_full_run(virtual_mic, say, starcoach_home):
+    child = _spawn(["run", "--mode", "ownership", "--level", "sde2", "--only", "situation,task",
+                    "--probes", "none", "--voice", "off", "--silence", "1.5"], starcoach_home)
+    child.expect("1/2 Situation")
+    child.expect("to start speaking")
+    child.send("\r")
+    _speak(virtual_mic, say(SITUATION), child)
+    child.send(" ")
+    child.expect("Situation: feedback")
+    child.expect("redo this step")
+    child.send("\r")
+    child.expect("2/2 Task")
+    child.expect("to start speaking")
+    child.send("q")
+    child.expect(r"Resume: +starcoach run --resume (\S+)\s")
+    session_id = child.match.group(1)
+    child.expect(pexpect.EOF)
+    child.close()
+
+    child = _spawn(["run", "--resume", session_id, "--voice", "off"], starcoach_home)
+    child.expect(f"Resuming {session_id}: already answered")
+    child.expect(r"1/2 Situation\S*\s+\S*0:\d\d/0:30")
+    child.expect("Still to answer: 2/2 Task")
+    child.expect("2/2 Task")                                    # numbered as in the full run, not 1/1
+    child.expect("to start speaking")
+    child.send("q")
+    child.expect("Stopped. Everything recorded so far")
+    child.expect(pexpect.EOF)
+    child.close()
