@@ -44,6 +44,8 @@ class FindingType:
         highlight: Rich style of its words in a transcript ("" if not highlighted).
         list: The :class:`~starcoach.analysis.model.Analysis` list holding its words.
         legend: Its word in the colour legend.
+        gap: How the Bar Raiser's headline names it when it is the decisive gap, ``{q}`` standing
+            for the words said ("hands the problem off ({q})"); "" for kinds that sink nothing.
     """
 
     id: str
@@ -57,6 +59,7 @@ class FindingType:
     highlight: str = ""
     list: str = ""
     legend: str = ""
+    gap: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ class Registry:
 
 
 _FIELDS = {"label": str, "coaching": str, "severity": str, "bonus": (int, float), "missing": str, "sinks": str,
-           "annotation": bool, "highlight": str, "list": str, "legend": str}
+           "annotation": bool, "highlight": str, "list": str, "legend": str, "gap": str}
 
 
 @lru_cache(maxsize=1)

@@ -338,7 +338,7 @@ def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
                 f"Model: {p.key_line}" if p.key_line else "", 6.0)
         elif p.verdict == "off-topic":
             add(p.label, "off-topic", f"\"{p.question}\": {p.reasons[0] if p.reasons else 'answered something else'}",
-                "Answer the question asked before anything else; then add what you did.", 6.0)
+                coaching_for("off-topic"), 6.0)
     if level == "senior" and "reflection" in by_step and not organisational_insight(by_step["reflection"].analysis):
         add("reflection", "no-org-insight", finding_type("no-org-insight").missing, coaching_for("no-org-insight"), 5.5)
     fixes.sort(key=lambda f: (-f.weight, order.get(f.step, 9)))
@@ -390,15 +390,11 @@ def _reflection_bar(scenario: Scenario, level: str, result: StepResult | None, a
                          + (" with an organisational insight" if level == "senior" else ""))
 
 
-#: How the Bar Raiser's headline names a decisive gap, by finding kind ({q}: the words said).
-_GAP_PHRASES = {
-    "handoff": "hands the problem off ({q})",
-    "routing": "routes the problem to someone else instead of owning it ({q})",
-    "assigned": "the work was assigned, not self-initiated ({q})",
-    "team-credit": "gives the credit to the team, not their own actions ({q})",
-    "no-individual-contribution": "describes no individual contribution",
-    "vague-outcome": "ends on a vague outcome ({q})",
-}
+def _gap(kind: str, quoted: str) -> str:
+    """A decisive gap in the headline's words (the registry's ``gap``; a kind without one "falls
+    short on" what it sinks), ``quoted`` the words said."""
+    row = finding_type(kind)
+    return (row.gap or f"falls short on {row.sinks or 'depth'} ({{q}})").format(q=quoted)
 
 
 def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -> BarRaiserRead:
@@ -433,10 +429,10 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
             seen_quotes.add(quoted)
             kind = d.kind
             if kind in sinks_ownership:
-                ownership.append(_GAP_PHRASES.get(kind, kind.replace("-", " ")).format(q=quote(d)))
+                ownership.append(_gap(kind, quote(d)))
                 against.append(f"{kind.replace('-', ' ').capitalize()} in {name}: {quote(d)}")
             elif kind in sinks_impact:
-                impact.append(_GAP_PHRASES.get(kind, kind.replace("-", " ")).format(q=quote(d)))
+                impact.append(_gap(kind, quote(d)))
                 against.append(f"{kind.replace('-', ' ').capitalize()} in {name}: {quote(d)}")
             elif kind and kind != "generic-reflection":
                 against.append(f"Disqualifier in {name}: {quote(d)}")
