@@ -98,9 +98,10 @@ def list_sessions(scenario: str | None = None, since: str | None = None, today: 
         return SessionList(rows, index.repaired)
 
 
-def open_report(ref: str) -> Timeline:
-    """A session (id, unique prefix or ``latest``) with its words, findings and notes on one clock."""
-    return load_timeline(ref)
+def open_report(ref: str, takes: dict[str, int] | None = None) -> Timeline:
+    """A session (id, unique prefix or ``latest``) with its words, findings and notes on one clock;
+    ``takes`` plays other takes than the counted ones (step -> take number)."""
+    return load_timeline(ref, takes=takes)
 
 
 class PinnedNote(NamedTuple):

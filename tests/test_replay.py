@@ -305,3 +305,21 @@ def test_separate_takes_play_back_to_back(bank):
     action = timeline.sections[2]
     assert action.take == 2 and action.n_takes == 2 and action.audio.path.name == "action-2.wav"
     assert timeline.sections[-1].name == "probe-1" and timeline.sections[-1].question == session.probes[0].question
+
+
+@pytest.mark.slow
+def test_an_earlier_take_can_be_replayed(bank):
+    """The strong session redid the Action: take 2 counts, take 1 plays with --take 1."""
+    bank.install("strong")
+    counted = subprocess.run([str(STARCOACH), "replay", "--step", "action", "--no-audio", "--speed", "32"],
+                             capture_output=True, text=True, timeout=60)
+    earlier = subprocess.run([str(STARCOACH), "replay", "--step", "action", "--take", "1", "--no-audio",
+                              "--speed", "32"], capture_output=True, text=True, timeout=60)
+    assert counted.returncode == 0 and earlier.returncode == 0, earlier.stderr
+    assert "retry logic" not in counted.stdout and "I wrote a fix" in counted.stdout
+    assert "retry logic" in earlier.stdout and earlier.stdout.startswith("── Action")
+    assert "take 1 of 2" in earlier.stdout.splitlines()[0]
+    bad = subprocess.run([str(STARCOACH), "replay", "--step", "action", "--take", "7", "--no-audio"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1
+    assert "No take 7 of action to play" in bad.stderr and "takes of action: 1, 2" in bad.stderr

@@ -415,3 +415,25 @@ def test_progress_trends(bank, tmp_path):
     assert html.count("role=\"img\"") == 4 and "http-equiv=\"Content-Security-Policy\"" in html
     assert json.loads(sc("progress", "--scenario", "nope", "--json").stdout)["sessions"] == []
     assert "No sessions yet for nope" in sc("progress", "--scenario", "nope").stdout
+
+
+@pytest.mark.slow
+def test_review_and_exports_show_earlier_takes(bank, tmp_path):
+    """The strong session redid the Action: review, Markdown and HTML list take 1 (not counted),
+    with its words, what it had to fix, and (HTML) its own audio; review says how to hear it."""
+    session = bank.install("strong")
+    out = " ".join(sc("review").stdout.split())
+    assert "Other takes of Action (take 2 counts):" in out
+    assert "take 1 · 0:0" in out and "stopped by key" in out and "retry logic" in out
+    assert f"hear it: starcoach replay {session.session_id} --step action --take 1" in out
+    md = sc("export", "--format", "md", "-o", "-").stdout
+    assert "**Other takes** (take 2 counts):" in md and "- take 1, 0:0" in md and "retry logic" in md
+    page = tmp_path / "s.html"
+    assert sc("export", "--format", "html", "-o", str(page)).returncode == 0
+    html = page.read_text()
+    details = html[html.index('<details class="other-takes">'):]
+    details = details[:details.index("</details>")]
+    assert "Other takes of Action (1; take 2 counts)" in details and "retry logic" in details
+    assert '<audio controls preload="none" src="data:audio/mpeg;base64,' in details
+    assert sc("export", "--format", "html", "--no-audio", "-o", str(tmp_path / "n.html")).returncode == 0
+    assert "<audio controls preload" not in (tmp_path / "n.html").read_text()

@@ -42,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "n/p next/previous step, 0-9 jump, q quit.")
     p.add_argument("session", metavar="ID", nargs="?", default="latest", help=ID_HELP + " (default: latest)")
     p.add_argument("--step", metavar="STEP", help="start at this step (situation, task, ..., probe-1)")
+    p.add_argument("--take", type=int, metavar="N",
+                   help="with --step: play take N of that step instead of the one that counts (review lists them)")
     p.add_argument("--speed", type=float, default=1.0, metavar="X", help="replay speed, 0.25-64 (default 1)")
     p.add_argument("--no-audio", action="store_true", help="transcript only, at its real pace (no output device needed)")
     p.add_argument("--output-device", metavar="NAME|INDEX", help="audio output device (default: the system's)")
@@ -277,7 +279,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from starcoach.history import open_report
     from starcoach.replay import Replay, SoundDeviceSink
 
-    timeline = open_report(args.session)
+    if args.take is not None and not args.step:
+        from starcoach.errors import StarcoachError
+
+        raise StarcoachError("--take needs the step it is a take of", "give --step STEP --take N")
+    timeline = open_report(args.session, takes={args.step: args.take} if args.take is not None else None)
     if not timeline.sections:
         print("This session has nothing to replay (no step was recorded).")
         return 0
@@ -362,6 +368,8 @@ def _replay_stream(replay, sleep=None) -> None:
                 title = f"── {sec.title} · {format_clock(sec.start_s)}"
                 if sec.target_s:
                     title += f" · {format_clock(sec.duration_s)} against {format_clock(sec.target_s)} ({sec.status})"
+                if sec.n_takes > 1:
+                    title += f" · take {sec.take} of {sec.n_takes}"
                 out.print(Text(title + " ──", style="bold cyan"))
                 if sec.question:
                     out.print(Text(f"“{sec.question}”", style="italic"))

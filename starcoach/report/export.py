@@ -35,10 +35,11 @@ class ExportResult:
     missing_audio: list[str] = field(default_factory=list)
 
 
-def load_timeline(ref: str) -> Timeline:
-    """Load a session (id, prefix or ``latest``) and place it on one clock."""
+def load_timeline(ref: str, takes: dict[str, int] | None = None) -> Timeline:
+    """Load a session (id, prefix or ``latest``) and place it on one clock (``takes``: play these
+    takes instead of the counted ones, step -> take number)."""
     session = load_session(ref)
-    return build_timeline(session, session_dir(session.session_id))
+    return build_timeline(session, session_dir(session.session_id), takes=takes)
 
 
 def render(timeline: Timeline, fmt: str, with_audio: bool = True, audio_format: str = "mp3") -> tuple[str, list[str]]:

@@ -78,12 +78,14 @@ def render_html(timeline: Timeline, audio: SessionAudio | None = None, audio_for
     if audio is not None and len(audio.samples):
         data = base64.b64encode(encode(audio, audio_format)).decode("ascii")
         audio_src = f"data:{mime_type(audio_format)};base64,{data}"
-    context = session_context(timeline, audio_src, audio.missing if audio is not None else [], generated)
+    take_src = (lambda t: _take_audio(t.audio, audio_format) if t.audio is not None else "") if audio is not None else None
+    context = session_context(timeline, audio_src, audio.missing if audio is not None else [], generated,
+                              take_src=take_src)
     return _template().render(**context, css=_asset("session.css"), js=_asset("session.js"))
 
 
 def session_context(timeline: Timeline, audio_src: str = "", missing_audio: list[str] | None = None,
-                    generated: datetime | None = None) -> dict[str, Any]:
+                    generated: datetime | None = None, take_src=None) -> dict[str, Any]:
     """What ``session.html`` draws, laid out once for the export and the web app's review page.
 
     Args:
@@ -91,6 +93,8 @@ def session_context(timeline: Timeline, audio_src: str = "", missing_audio: list
         audio_src: Where the player's audio comes from (a ``data:`` URI, a URL, or "" for none).
         missing_audio: Sections whose audio is missing (named under the player).
         generated: The time shown in the footer (default: now).
+        take_src: ``OtherTake -> str``, where a take that does not count plays from (a ``data:``
+            URI, a URL; "" for none); None: the other takes are listed without a player.
     """
     session = timeline.session
     notes_by_section: dict[int, list[dict[str, Any]]] = {}
@@ -117,7 +121,12 @@ def session_context(timeline: Timeline, audio_src: str = "", missing_audio: list
             findings.append({"type": f.finding.label, "text": f.finding.text, "coaching": f.finding.coaching,
                              "t": _t(f.start_s) if f.start_s is not None else None,
                              "local": (f.start_s - sec.start_s) if f.start_s is not None else 0.0})
+        others = [{"take": t.take, "duration_s": t.duration_s, "stopped_by": t.stopped_by, "transcript": t.transcript,
+                   "findings": t.findings,
+                   "src": take_src(t) if take_src is not None else ""}
+                  for t in sec.other_takes]
         sections.append({
+            "other_takes": others,
             "name": sec.name, "title": sec.title, "start": _t(sec.start_s), "duration_s": sec.duration_s or (sec.end_s - sec.start_s),
             "target_s": sec.target_s, "status": sec.status, "take": sec.take, "n_takes": sec.n_takes,
             "estimated": sec.estimated, "question": sec.question, "verdict": sec.verdict,
@@ -135,6 +144,19 @@ def session_context(timeline: Timeline, audio_src: str = "", missing_audio: list
         title=f"starcoach · {session.scenario} · {session.started_at[:10]}",
         generated=(generated or datetime.now()).strftime("%Y-%m-%d %H:%M"),
     )
+
+
+def _take_audio(path, audio_format: str) -> str:
+    """One take's audio as a data URI ("" when it cannot be read: the page still shows its words)."""
+    from starcoach.errors import AudioError
+    from starcoach.report.audio import SessionAudio, read_mono
+
+    try:
+        samples = read_mono(path)
+    except AudioError:
+        return ""
+    data = base64.b64encode(encode(SessionAudio(samples, 16000), audio_format)).decode("ascii")
+    return f"data:{mime_type(audio_format)};base64,{data}"
 
 
 def _t(seconds: float) -> str:

@@ -82,6 +82,13 @@ def render_markdown(timeline: Timeline) -> str:
                        + (f" — {md(f.finding.coaching)}" if f.finding.coaching else ""))
         if findings:
             out.append("")
+        if sec.other_takes:
+            out += [f"**Other takes** (take {sec.take} counts):", ""]
+            for t in sec.other_takes:
+                said = f" — “{md(t.transcript)}”" if t.transcript else " — not transcribed"
+                out.append(f"- take {t.take}, {format_clock(t.duration_s)}, stopped by {md(t.stopped_by)}, "
+                           f"{t.findings} to fix{said}")
+            out.append("")
     if timeline.notes:
         out += ["## Coach notes", ""]
         for n in timeline.notes:

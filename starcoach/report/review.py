@@ -171,6 +171,29 @@ def section_renderables(timeline: Timeline, index: int) -> list[Any]:
             out.append(note_text(n.at_s - sec.start_s, n.note.author, n.note.text))
     for f in timeline.findings_in(index):
         out.append(finding_text(f, sec.start_s))
+    out.extend(other_take_lines(timeline, index))
+    return out
+
+
+def other_take_lines(timeline: Timeline, index: int) -> list[Any]:
+    """The step's takes that do not count: number, length, how it ended, what to fix, its words,
+    and how to hear it."""
+    from rich.text import Text
+
+    sec = timeline.sections[index]
+    if not sec.other_takes:
+        return []
+    sid = timeline.session.session_id
+    out: list[Any] = [Text(f"  Other takes of {sec.title} (take {sec.take} counts):", style="bold dim")]
+    for t in sec.other_takes:
+        line = Text(f"  take {t.take} · {format_clock(t.duration_s)} · stopped by {t.stopped_by}", style="dim")
+        line.append(f" · {t.findings} to fix" if t.transcript else " · not transcribed", style="dim")
+        if t.transcript:
+            words = t.transcript if len(t.transcript) <= 140 else t.transcript[:137] + "…"
+            line.append(f" — “{words}”", style="italic dim")
+        out.append(line)
+        if t.audio is not None and t.transcript:
+            out.append(Text(f"    hear it: starcoach replay {sid} --step {sec.name} --take {t.take}", style="dim"))
     return out
 
 

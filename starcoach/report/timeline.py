@@ -105,8 +105,30 @@ class TimedNote:
 
 
 @dataclass
+class OtherTake:
+    """A take of a step that does not count (an earlier one, or a later one the candidate did not
+    keep): review and the exports list it, replay can play it (``build_timeline(takes=...)``).
+
+    Attributes:
+        take: Its number.
+        duration_s: Its length.
+        stopped_by: How it ended (``key``, ``silence``, ``interrupt`` …).
+        transcript: What was said ("" when it was never transcribed).
+        findings: How many things to fix its analysis found (0 without an analysis).
+        audio: Its audio file, when it exists in the session folder.
+    """
+
+    take: int
+    duration_s: float
+    stopped_by: str
+    transcript: str
+    findings: int
+    audio: Path | None = None
+
+
+@dataclass
 class Section:
-    """One counted step take or one probe answer.
+    """One counted step take (or the take chosen to play) or one probe answer.
 
     Attributes:
         name: The step name or ``probe-N``.
@@ -128,6 +150,7 @@ class Section:
         analysis: Its analysis (None for a probe that was not analysed).
         words: Range of indexes into :attr:`Timeline.words`.
         estimated: True when word times were estimated (no timings in the session).
+        other_takes: The step's takes that do not count, in order.
     """
 
     name: str
@@ -149,6 +172,7 @@ class Section:
     analysis: Analysis | None = None
     words: range = range(0)
     estimated: bool = False
+    other_takes: list[OtherTake] = field(default_factory=list)
 
 
 @dataclass
@@ -207,18 +231,23 @@ class Timeline:
         return cached
 
 
-def build_timeline(session: Session, folder: Path | None = None) -> Timeline:
+def build_timeline(session: Session, folder: Path | None = None, takes: dict[str, int] | None = None) -> Timeline:
     """Place a session's words, findings and notes on one clock.
 
     Args:
         session: The session.
         folder: The session folder (audio paths are relative to it). None: no audio, durations
             come from the recorder's clock.
+        takes: Play these takes instead of the counted ones (step -> take number), e.g. to hear
+            an earlier take again.
+
+    Raises:
+        TimelineError: a chosen take does not exist, or was never transcribed.
     """
     sections: list[Section] = []
     words: list[TimedWord] = []
     findings: list[TimedFinding] = []
-    raw = _raw_sections(session)
+    raw = _raw_sections(session, takes or {}, folder)
     lengths = _audio_lengths(folder, [r["audio"] for r in raw])
     cursor = 0.0
     shared_start: dict[str, float] = {}  # audio file -> session time where it starts (whole-answer mode)
@@ -251,7 +280,7 @@ def build_timeline(session: Session, folder: Path | None = None) -> Timeline:
             duration_s=float(r["duration_s"] or 0.0), target_s=r["target_s"], status=r["status"],
             transcript=r["text"], question=r.get("question", ""), verdict=r.get("verdict", ""),
             reasons=r.get("reasons", []), key_line=r.get("key_line", ""), take=r["take"],
-            n_takes=r["n_takes"], audio=part, analysis=r["analysis"],
+            n_takes=r["n_takes"], audio=part, analysis=r["analysis"], other_takes=r.get("other_takes", []),
         )
         if not rel_words and r["text"].strip():
             rel_words = _estimate_words(r["text"], length)
@@ -296,12 +325,20 @@ def join_words(words) -> str:
 # -- building blocks -----------------------------------------------------------------------------
 
 
-def _raw_sections(session: Session) -> list[dict[str, Any]]:
+def _raw_sections(session: Session, chosen: dict[str, int] | None = None,
+                  folder: Path | None = None) -> list[dict[str, Any]]:
+    from starcoach.analysis.timing import timing_status
+
+    chosen = chosen or {}
     status_of = {t.step: t.status for t in step_timeline(session)}
     out = []
     for step in session.steps:
         take = _counted_take(session, step)
+        if step.step in chosen and chosen[step.step] != step.take:
+            step, take = _chosen_take(session, step, chosen[step.step])
+            status_of[step.step] = timing_status(step.duration_s, step.target_s)
         transcript = take.transcript if take else None
+        others = [t for t in session.takes_for(step.step) if take is None or t.take != take.take]
         out.append({
             "name": step.step, "kind": "step", "title": step.step.capitalize(),
             "audio": step.audio or (take.audio if take else ""), "offset_s": step.offset_s,
@@ -310,6 +347,7 @@ def _raw_sections(session: Session) -> list[dict[str, Any]]:
             "text": step.transcript, "align_text": step.analysis.transcript or step.transcript,
             "words": transcript.words if transcript else [], "analysis": step.analysis, "take": step.take,
             "n_takes": max(1, len(session.takes_for(step.step))),
+            "other_takes": [_other_take(t, folder) for t in others],
         })
     for probe in session.probes:
         if not (probe.audio or probe.transcript):
@@ -329,6 +367,36 @@ def _raw_probe(probe: ProbeResult) -> dict[str, Any]:
         "question": probe.question, "verdict": probe.verdict, "reasons": list(probe.reasons),
         "key_line": probe.key_line,
     }
+
+
+def _chosen_take(session: Session, counted: StepResult, number: int) -> tuple[StepResult, Take]:
+    """The step as take ``number`` of it said it (to play a take that does not count)."""
+    import dataclasses
+
+    take = next((t for t in session.takes_for(counted.step) if t.take == number), None)
+    if take is None or take.transcript is None or take.analysis is None:
+        usable = [str(t.take) for t in session.takes_for(counted.step) if t.transcript is not None and t.analysis]
+        raise TimelineError(f"No take {number} of {counted.step} to play in session {session.session_id}",
+                            f"takes of {counted.step}: {', '.join(usable) or 'none'}")
+    if not take.audio.startswith(f"audio/{counted.step}-"):
+        raise TimelineError(f"Take {number} of {counted.step} is part of a whole answer ({take.audio})",
+                            "whole answers replay as they count; the review lists every take")
+    step = dataclasses.replace(counted, duration_s=take.duration_s, transcript=take.transcript.text,
+                               analysis=take.analysis, take=take.take, audio=take.audio, offset_s=0.0)
+    return step, take
+
+
+def _other_take(take: Take, folder: Path | None) -> OtherTake:
+    path = None
+    if folder is not None and take.audio:
+        try:
+            candidate = resolve_inside(folder, take.audio)
+            path = candidate if candidate.exists() else None
+        except StorageError:
+            path = None
+    problems = sum(1 for f in take.analysis.findings if f.severity != "info") if take.analysis else 0
+    return OtherTake(take.take, take.duration_s, take.stopped_by,
+                     take.transcript.text if take.transcript is not None else "", problems, path)
 
 
 def _counted_take(session: Session, step: StepResult) -> Take | None:
