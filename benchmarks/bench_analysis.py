@@ -113,6 +113,56 @@ def accuracy() -> dict:
     }
 
 
+def offtopic() -> dict:
+    """The off-topic detector on tests/corpus/offtopic (dev and held-out), by source group, and
+    its cost: :func:`starcoach.analysis.relevance.address` per answer, against the probe judge's
+    content rating it gates (``judge_probe``) on the same answers."""
+    from score import load_offtopic, score_offtopic
+
+    from starcoach.analysis import judge_probe
+    from starcoach.analysis.relevance import address
+    from starcoach.scenario import load_all
+
+    scenarios = {s.id: s for s in load_all()}
+    out = {}
+    for part in ("dev", "holdout"):
+        answers = load_offtopic(part)
+        report = score_offtopic(answers, scenarios)
+        groups = {g: {"on": report.rate("on", (g,)), "off": report.rate("off", (g,))} for g in sorted(report.groups)}
+        out[part] = {"line": report.line(), "on": report.rate("on"), "off": report.rate("off"), "groups": groups,
+                     "wrong": report.wrong}
+    sample = [a for a in load_offtopic("dev") if a["label"] != "unclear"][:60]
+    t_address, t_judge = [], []
+    for a in sample:
+        sc = scenarios[a["scenario"]]
+        probe = sc.probes[a["probe"] - 1]
+        w = time.perf_counter()
+        address(a["text"], probe, sc)
+        t_address.append((time.perf_counter() - w) * 1000)
+        w = time.perf_counter()
+        judge_probe(a["text"], probe, sc)
+        t_judge.append((time.perf_counter() - w) * 1000)
+    out["ms"] = {"address": statistics.median(t_address), "judge": statistics.median(t_judge), "n": len(sample)}
+    return out
+
+
+def _offtopic_lines(ot: dict) -> list[str]:
+    lines = ["**Off-topic probe answers** (tests/corpus/offtopic: on-topic kept, off-topic caught; `unclear` "
+             "answers not scored; the `own` group is the probe's own model answers, which the detector reads):", "",
+             "| part | group | on-topic kept | off-topic caught |", "|---|---|---:|---:|"]
+    for part in ("dev", "holdout"):
+        for g, r in ot[part]["groups"].items():
+            on = f"{r['on'][0]}/{r['on'][1]}" if r["on"][1] else "-"
+            off = f"{r['off'][0]}/{r['off'][1]}" if r["off"][1] else "-"
+            lines.append(f"| {part} | {g} | {on} | {off} |")
+        (onr, onn), (offr, offn) = ot[part]["on"], ot[part]["off"]
+        lines.append(f"| **{part}** | **all** | **{onr}/{onn} ({onr / onn:.0%})** | **{offr}/{offn} ({offr / offn:.0%})** |")
+    ms = ot["ms"]
+    lines += ["", f"Cost: `address()` median {ms['address']:.1f} ms per answer; the whole `judge_probe` (which "
+              f"calls it) median {ms['judge']:.1f} ms, on {ms['n']} development answers.", ""]
+    return lines
+
+
 def speed(runs: int) -> dict:
     from starcoach.analysis import analyze_answer
     from starcoach.analysis.nlp import load_nlp, parse, parse_plain
@@ -179,6 +229,8 @@ def report(acc: dict | None, sp: dict) -> str:
              f"`benchmarks/bench_analysis.py`.", ""]
     if acc:
         lines += _accuracy_lines(acc)
+        if "offtopic" in acc:
+            lines += _offtopic_lines(acc["offtopic"])
     a, pa, nl = sp["analyze"], sp["parse"], sp["nlp"]
     lines += [
         f"**Speed**, {sp['words']}-word Action answer, after loading (model load {sp['load_s']:.2f} s, "
@@ -204,12 +256,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="timing runs (default 30)")
     parser.add_argument("--speed-only", action="store_true", help="skip the accuracy part")
+    parser.add_argument("--offtopic-only", action="store_true", help="only the off-topic detector's figures")
     args = parser.parse_args()
+    if args.offtopic_only:
+        ot = offtopic()
+        print(f"Run {date.today()} on {platform.node()} ({os.cpu_count()} cores, one-minute load average "
+              f"{os.getloadavg()[0]:.1f}), `benchmarks/bench_analysis.py --offtopic-only`.\n")
+        print("\n".join(_offtopic_lines(ot)))
+        return 0
     sp = speed(args.runs)
     if args.speed_only:
         print(report(None, sp))
         return 0
     acc = accuracy()
+    acc["offtopic"] = offtopic()
     print(report(acc, sp))
     out = ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)

@@ -583,3 +583,21 @@ def test_recorded_answer_end_to_end(say, capsys):
     d = json.loads(capsys.readouterr().out)
     assert rc == 0 and d["duration_s"] > 3 and d["wpm"] is not None
     assert d["delivery"]["energy"] is not None
+
+
+@pytest.mark.slow
+def test_cli_on_a_silent_recording_says_there_is_nothing_to_analyse(tmp_path, capsys):
+    import numpy as np
+    import soundfile as sf
+
+    from starcoach.cli import main
+
+    quiet = tmp_path / "quiet.wav"
+    sf.write(quiet, np.zeros(16000 * 3, np.float32), 16000)
+    assert main(["analyze", "--step", "action", str(quiet)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert f"E511: Nothing to analyse: no speech detected in {quiet}" in captured.err
+    assert main(["analyze", "--step", "action", str(quiet), "--json"]) == 0   # scripts get the analysis
+    data = json.loads(capsys.readouterr().out)
+    assert data["no_speech"] is True and [f["type"] for f in data["findings"]] == ["no-speech"]

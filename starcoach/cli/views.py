@@ -240,8 +240,12 @@ def render_demo_comparison(strong, weak) -> Any:
     table.add_column("Weak")
     table.add_row("Bar Raiser", strong.summary.bar_raiser.lean, weak.summary.bar_raiser.lean)
     table.add_row("Total", f"{strong.total_s:.0f}s", f"{weak.total_s:.0f}s")
-    for name in ("strong", "mixed", "weak"):
+    for name in ("strong", "mixed", "weak", "off-topic", "skipped"):
+        if name in ("off-topic", "skipped") and not (strong.summary.probes.get(name) or weak.summary.probes.get(name)):
+            continue
         table.add_row(f"Probes {name}", str(strong.summary.probes.get(name, 0)), str(weak.summary.probes.get(name, 0)))
+    follow = lambda s: ", ".join(f"{p.gap}: {p.verdict}" for p in s.probes if p.source == "adaptive") or "none"  # noqa: E731
+    table.add_row("Adaptive follow-ups", follow(strong), follow(weak))
     top = lambda s: "\n".join(f.text[:50] for f in s.summary.top_fixes) or "—"  # noqa: E731
     table.add_row("Top fixes", top(strong), top(weak))
     return table
