@@ -129,7 +129,10 @@ def test_weak_candidate_is_flagged_for_every_annotation_and_leans_no_hire(demo, 
     assert any("assigned" in r for r in session.probes[1].reasons)    # assigned, not self-initiated
     read = session.summary.bar_raiser
     assert read.lean == "leaning no hire"
-    assert "ownership and impact" in read.headline
+    # the decisive gaps first, in the candidate's words (issue #11): never "sounds competent"
+    assert read.headline.startswith('The work was assigned, not self-initiated ("My manager asked me to')
+    assert '), and ends on a vague outcome ("' in read.headline
+    assert read.headline.endswith(": leaning No Hire for Learn and Be Curious.")
     against = "\n".join(read.against).lower()
     assert "i did escalate it" in against and "slack message" in against and "result not quantified" in against
     top = [f.kind for f in session.summary.top_fixes]
