@@ -40,6 +40,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E440": ("HistoryInputError", "a filter or a note for the saved sessions is not valid"),
     "E500": ("AnalysisDataError", "a data file of the analysis is missing or malformed"),
     "E510": ("AnalysisInputError", "the analysis was asked about an unknown step or level"),
+    "E511": ("NothingToAnalyse", "the answer to analyse has no words (an empty text, or audio without speech)"),
     "E520": ("FindingTypesError", "the finding-type registry (data/findings.toml) is malformed"),
     "E600": ("RunInterrupted", "the run was stopped before the end; what was recorded is saved"),
     "E601": ("RunError", "a run cannot start or continue as asked"),

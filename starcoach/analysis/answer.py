@@ -54,8 +54,6 @@ class AnalysisInputError(StarcoachError):
 class NothingToAnalyse(AnalysisInputError):
     """The answer has no words (an empty text, or audio without speech)."""
 
-    code = "E511"
-
 
 class WordTimer:
     """Maps character spans of the transcript text to the words' audio times."""

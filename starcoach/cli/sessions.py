@@ -180,7 +180,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     timeline = open_report(args.session)
     out = console()
-    for part in review_renderables(timeline):
+    sid = timeline.session.session_id
+    for part in review_renderables(timeline, hear=lambda step, take: f"starcoach replay {sid} --step {step} --take {take}"):
         out.print(part)
     return 0
 

@@ -140,8 +140,9 @@ def summary_renderables(timeline: Timeline) -> list[Any]:
     return out
 
 
-def section_renderables(timeline: Timeline, index: int) -> list[Any]:
-    """One step or probe: heading, transcript, notes, findings."""
+def section_renderables(timeline: Timeline, index: int, hear=None) -> list[Any]:
+    """One step or probe: heading, transcript, notes, findings, the step's other takes (``hear``:
+    see :func:`other_take_lines`)."""
     from rich.rule import Rule
     from rich.text import Text
 
@@ -171,19 +172,18 @@ def section_renderables(timeline: Timeline, index: int) -> list[Any]:
             out.append(note_text(n.at_s - sec.start_s, n.note.author, n.note.text))
     for f in timeline.findings_in(index):
         out.append(finding_text(f, sec.start_s))
-    out.extend(other_take_lines(timeline, index))
+    out.extend(other_take_lines(timeline, index, hear))
     return out
 
 
-def other_take_lines(timeline: Timeline, index: int) -> list[Any]:
+def other_take_lines(timeline: Timeline, index: int, hear=None) -> list[Any]:
     """The step's takes that do not count: number, length, how it ended, what to fix, its words,
-    and how to hear it."""
+    and (``hear(step, take)``: a front end's way to play one, e.g. a command line) how to hear it."""
     from rich.text import Text
 
     sec = timeline.sections[index]
     if not sec.other_takes:
         return []
-    sid = timeline.session.session_id
     out: list[Any] = [Text(f"  Other takes of {sec.title} (take {sec.take} counts):", style="bold dim")]
     for t in sec.other_takes:
         line = Text(f"  take {t.take} · {format_clock(t.duration_s)} · stopped by {t.stopped_by}", style="dim")
@@ -192,8 +192,8 @@ def other_take_lines(timeline: Timeline, index: int) -> list[Any]:
             words = t.transcript if len(t.transcript) <= 140 else t.transcript[:137] + "…"
             line.append(f" — “{words}”", style="italic dim")
         out.append(line)
-        if t.audio is not None and t.transcript:
-            out.append(Text(f"    hear it: starcoach replay {sid} --step {sec.name} --take {t.take}", style="dim"))
+        if hear is not None and t.audio is not None and t.transcript:
+            out.append(Text(f"    hear it: {hear(sec.name, t.take)}", style="dim"))
     return out
 
 
@@ -221,7 +221,7 @@ def finding_text(f, section_start: float):
     return line
 
 
-def review_renderables(timeline: Timeline) -> list[Any]:
+def review_renderables(timeline: Timeline, hear=None) -> list[Any]:
     """The full review: header, summary, then every section."""
     from rich.text import Text
 
@@ -236,7 +236,7 @@ def review_renderables(timeline: Timeline) -> list[Any]:
     out += summary_renderables(timeline)
     for i in range(len(timeline.sections)):
         out.append(Text(""))
-        out += section_renderables(timeline, i)
+        out += section_renderables(timeline, i, hear)
     unplaced = [n for n in timeline.notes if not timeline.sections]
     for n in unplaced:
         out.append(note_text(n.at_s, n.note.author, n.note.text))
