@@ -28,6 +28,7 @@ It never prints; the server's config comes in as :class:`starcoach.web.app.WebCo
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import queue
@@ -399,8 +400,10 @@ class Practice:
             probes = "none"
         elif req.probes is not None:  # "the first N": as many as this question has, up to N
             probes = tuple(range(1, min(req.probes, len(scenario.probes)) + 1))
-        return RunPlan.build(scenario, req.mode or None, req.level or None, only=req.steps or None,
+        plan = RunPlan.build(scenario, req.mode or None, req.level or None, only=req.steps or None,
                              probes=probes, continuous=req.continuous)
+        # the page does not ask adaptive follow-ups (run.ask_followup) yet: leave them out
+        return dataclasses.replace(plan, followups=0)
 
     def _begin(self) -> None:
         """Start the run for the current question of the request."""
@@ -416,7 +419,7 @@ class Practice:
         run.start()
         self.run = run
         pending = run.pending()
-        steps = [label for label in pending if not label.startswith("probe-")]
+        steps = [label for label in pending if not label.startswith(("probe-", "followup-"))]
         probes = [int(label.split("-")[1]) for label in pending if label.startswith("probe-")]
         sc = plan.scenario
         self.done({
