@@ -71,13 +71,15 @@ def main() -> int:
             b.wait_for(f"performance.now() - window.starcoach.micOpenedAt >= {length * 1000:.0f}", timeout=120)
             b.click("#stop-btn")
             b.wait_for("document.body.dataset.state === 'feedback'", timeout=120)
-            b.evaluate("window.scrollTo(0, document.getElementById('step-list').getBoundingClientRect().top + scrollY - 12)")
+            size(960, 1500)
+            b.evaluate("window.scrollTo(0, document.getElementById('question').getBoundingClientRect().top + scrollY - 8)")
             b.screenshot(DOCS / "web-practice.png")
+            size(960, 1000)
 
             b.goto(f"{served.base}/sessions")
             b.screenshot(DOCS / "web-sessions.png")
 
-            weak = b.evaluate("document.querySelector('.session-row').dataset.session")
+            weak = b.evaluate("document.querySelector('.lean-no-hire').closest('.session-row').dataset.session")
             b.goto(f"{served.base}/sessions/{weak}")
             b.evaluate("""new Promise(r => { const a = document.getElementById('player');
                           if (a.readyState >= 1) r(); else a.addEventListener('loadedmetadata', () => r()); })""")

@@ -393,7 +393,7 @@ class MockRun:
         clock: Monotonic seconds, for latencies.
         model: Whisper model name or path (``None``: the default resolution).
         session: A saved, incomplete session to resume (its scenario must match ``plan``).
-        source_kind: Stored in the session: ``microphone``, ``files`` or ``demo``.
+        source_kind: Stored in the session: ``microphone``, ``files``, ``demo`` or ``browser``.
         silence_stop_s: Stop a take after this much silence once speech started (``None``: never).
         max_take_s: Stop a take after this many seconds (``None``: twice the target plus a minute).
         lead_silence_s: Stop a take when nothing at all has been said this long after it started

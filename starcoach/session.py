@@ -235,7 +235,7 @@ class Session:
         ended_at: ISO time it ended ("" while running).
         complete: False when the run was interrupted before the summary.
         continuous: True for whole-answer mode.
-        source: ``microphone``, ``files`` or ``demo``.
+        source: ``microphone``, ``files``, ``demo`` or ``browser`` (the page of ``starcoach serve``).
         steps: The counted take per step, in STAR order.
         takes: Every take.
         probes: Probe answers and verdicts.

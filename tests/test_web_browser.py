@@ -140,6 +140,8 @@ def test_practice_step_redo_probe_and_saved_session(browser, server, home, mic, 
     marks = b.evaluate("Array.from(document.querySelectorAll('#feedback mark.hl')).map(m => m.className + ':' + m.textContent)")
     assert any({"hl-i-statement", "hl-green"} <= set(m.split(":")[0].split()) and "I" in m for m in marks), marks
     assert any({"hl-quantified", "hl-cyan", "hl-bold"} <= set(m.split(":")[0].split()) for m in marks), marks
+    visible = "(id => document.getElementById(id).offsetParent !== null)"
+    assert b.evaluate(f"{visible}('actions')") and not b.evaluate(f"{visible}('after')")  # hidden means hidden
     first = b.evaluate("window.starcoach.latencies[0]")
     assert first["label"] == "action" and first["take"] == 1 and 0 < first["page_s"] < 30
 
@@ -171,6 +173,7 @@ def test_practice_step_redo_probe_and_saved_session(browser, server, home, mic, 
     b.click("#next-btn")
     b.wait_for("document.body.dataset.state === 'done'", timeout=60)
     assert "Bar Raiser read" in b.evaluate("document.getElementById('summary').innerText")
+    assert b.evaluate(f"{visible}('after')") and not b.evaluate(f"{visible}('actions')")
     session = load_session(sid)
     assert session.complete and session.source == "browser" and session.plan == ["action", "probe-1"]
     assert [(t.step, t.take) for t in session.takes] == [("action", 1), ("action", 2), ("probe-1", 1)]
