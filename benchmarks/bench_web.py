@@ -101,7 +101,8 @@ def browser_run(files: dict[str, dict[str, Path]], work: Path) -> list[dict]:
                 for step in ("situation", "task", "action", "result", "reflection"):
                     if step not in steps:
                         b.click(f"#step-{step}")
-                b.evaluate(f"document.getElementById('probes').value = '{len(probes) if probes else 'none'}'")
+                b.evaluate(f"document.getElementById('probes').value = '{'all' if len(probes) > 2 else len(probes) or 'none'}'")
+                b.evaluate("document.getElementById('adaptive').checked = false")  # the same plan as the terminal's
                 b.click("#start")
                 b.wait_for("document.body.dataset.state === 'ready'", timeout=120)
                 for label in steps + probes:

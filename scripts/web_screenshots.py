@@ -64,6 +64,7 @@ def main() -> int:
             for step in ("situation", "task", "result", "reflection"):
                 b.click(f"#step-{step}")
             b.evaluate("document.getElementById('probes').value = 'none'")
+            b.evaluate("document.getElementById('adaptive').checked = false")
             b.click("#start")
             b.wait_for("document.body.dataset.state === 'ready'", timeout=120)
             b.click("#record-btn")

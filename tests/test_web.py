@@ -269,7 +269,7 @@ def test_a_page_that_goes_away_mid_answer_keeps_the_take(server, say, monkeypatc
     url = f"ws://127.0.0.1:{server.port}/ws/practice"
     with connect(url, origin=f"http://127.0.0.1:{server.port}", additional_headers=server.authed(),
                  open_timeout=10) as ws:
-        ws.send(json.dumps({"type": "start", "only": ["situation"], "probes": "none"}))
+        ws.send(json.dumps({"type": "start", "only": ["situation"], "probes": "none", "adaptive": False}))
         plan = _until(ws, "plan")
         assert [s["label"] for s in plan["steps"]] == ["situation"] and plan["probes"] == []
         ws.send(json.dumps({"type": "record", "label": "situation", "rate": rate}))

@@ -93,6 +93,10 @@ def home(server, monkeypatch):
     return server.home
 
 
+def state(b) -> str:
+    return b.evaluate("document.body.dataset.state")
+
+
 def install(bank, name: str):
     """Put bank session ``name`` in the server's data folder (replacing an earlier copy)."""
     from starcoach.paths import sessions_dir
@@ -111,7 +115,7 @@ def answer(b, seconds: float, stop_with: str = "click") -> None:
         b.key(" ")
 
 
-def test_practice_step_redo_probe_and_saved_session(browser, server, home, mic, answers):
+def test_practice_step_redo_keep_probes_and_saved_session(browser, server, home, mic, answers):
     from starcoach.store import load_session
 
     b = browser
@@ -153,6 +157,13 @@ def test_practice_step_redo_probe_and_saved_session(browser, server, home, mic, 
     b.wait_for("document.body.dataset.state === 'feedback' && window.starcoach.latencies.length === 2", timeout=120)
     assert "take 2" in b.evaluate("document.getElementById('feedback').innerText")
     assert "Take 2 counts" in b.evaluate("document.getElementById('takes').textContent")
+    assert load_session(sid).steps[0].take == 2
+    # ... and k lets the earlier take count again (both stay saved).
+    b.key("k")
+    b.wait_for("window.starcoach.events.indexOf('kept') >= 0 && document.body.dataset.state === 'feedback'", timeout=60)
+    assert "Take 1 counts" in b.evaluate("document.getElementById('takes').textContent")
+    assert "take 2" not in b.evaluate("document.getElementById('feedback').innerText")
+    assert load_session(sid).steps[0].take == 1
 
     # 3. A follow-up probe: read aloud by the server's voice, answered, judged.
     shutil.copy(answers["probe"], mic)
@@ -169,19 +180,37 @@ def test_practice_step_redo_probe_and_saved_session(browser, server, home, mic, 
     assert "tech lead" in b.evaluate("document.getElementById('feedback').innerText").lower()
     assert "probe-voice" in b.evaluate("window.starcoach.events")
 
-    # 4. The summary; the session is saved, complete, and the CLI lists it.
-    b.click("#next-btn")
-    b.wait_for("document.body.dataset.state === 'done'", timeout=60)
+    # 4. Then the follow-ups the answer's gaps call for (adaptive): each is read aloud and skipped.
+    while True:
+        b.wait_for("document.body.dataset.state === 'done' || document.body.dataset.state === 'feedback' || "
+                   "(['asking', 'recording'].includes(document.body.dataset.state) && "
+                   "!document.getElementById('skip-probe').hidden)", timeout=120)
+        now = state(b)
+        if now == "done":
+            break
+        if now == "feedback":
+            b.click("#next-btn")  # the next follow-up, or the summary
+            b.wait_for("document.body.dataset.state !== 'feedback'", timeout=30)
+        else:
+            assert b.evaluate("document.querySelector('#stage h3').textContent").startswith("Adaptive follow-up")
+            b.click("#skip-probe")
+            b.wait_for("document.body.dataset.state === 'feedback'", timeout=120)
+            assert b.evaluate("document.querySelector('#feedback .verdict').textContent") == "skipped"
+    adaptive = [x for x in b.evaluate("window.starcoach.latencies") if x["label"].startswith("followup-")]
+    none = b.evaluate("window.starcoach.events.filter(e => e === 'probe-none').length")
+    assert len(adaptive) + none >= 1 and len(adaptive) <= 2  # the plan allows two
     assert "Bar Raiser read" in b.evaluate("document.getElementById('summary').innerText")
     assert b.evaluate(f"{visible}('after')") and not b.evaluate(f"{visible}('actions')")
     session = load_session(sid)
-    assert session.complete and session.source == "browser" and session.plan == ["action", "probe-1"]
-    assert [(t.step, t.take) for t in session.takes] == [("action", 1), ("action", 2), ("probe-1", 1)]
-    assert session.steps[0].take == 2 and "retry handler" in session.steps[0].transcript.lower()
+    assert session.complete and session.source == "browser"
+    assert session.plan == ["action", "probe-1", "followup-1", "followup-2"]
+    assert [(t.step, t.take) for t in session.takes][:3] == [("action", 1), ("action", 2), ("probe-1", 1)]
+    assert session.steps[0].take == 1 and "retry handler" in session.steps[0].transcript.lower()
     assert session.probes[0].question == question.strip("\u201c\u201d") and "tech lead" in session.probes[0].transcript.lower()
+    assert [(p.source, p.verdict) for p in session.probes[1:]] == [("adaptive", "skipped")] * len(adaptive)
     import soundfile as sf
 
-    for take, spoken in zip(session.takes, (answers["action"], answers["action"], answers["probe"])):
+    for take, spoken in zip(session.takes[:3], (answers["action"], answers["action"], answers["probe"])):
         info = sf.info(str(home / "sessions" / sid / take.audio))
         assert info.samplerate == 16000 and info.channels == 1
         assert duration(spoken) <= info.duration <= duration(spoken) + 3.0, (take.audio, info.duration)
@@ -194,7 +223,7 @@ def test_practice_step_redo_probe_and_saved_session(browser, server, home, mic, 
     b.click("#review-link")
     b.wait_for("document.readyState === 'complete' && location.pathname.startsWith('/sessions/')")
     track = b.evaluate(WAIT_METADATA)
-    assert track == pytest.approx(session.steps[0].duration_s + session.probes[0].duration_s, abs=0.2)
+    assert track == pytest.approx(session.steps[0].duration_s + sum(p.duration_s for p in session.probes), abs=0.2)
     assert b.console_errors() == []
     assert all(u.startswith((server.base, "data:", "blob:")) for u in b.requests()), b.requests()
 

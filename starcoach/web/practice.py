@@ -10,17 +10,23 @@ with the feedback already rendered as HTML (escaped, from the same data the term
 
 The protocol, page → server (text frames are JSON; binary frames are audio):
 
-- ``{"type": "start", "scenario"|"principle"|"loop"|"resume", "mode", "level", "continuous"}``
+- ``{"type": "start", "scenario"|"principle"|"loop"|"resume", "mode", "level", "only", "probes",
+  "continuous"}``;
 - ``{"type": "record", "label": "situation", "rate": 48000}`` then binary frames, then
-  ``{"type": "stop"}`` (the page sends the audio it still holds before the stop);
-- ``{"type": "probe", "index": 1}``: ask a follow-up; the server sends the question and its
-  spoken audio, the page plays it and answers with ``{"type": "answer", "rate": …}`` (then audio
-  and stop, as above) or ``{"type": "skip"}``;
+  ``{"type": "stop"}`` (the page sends the audio it still holds before the stop); recording the
+  same step again is a redo (the new take counts), ``{"type": "keep", "label", "take"}`` lets an
+  earlier take count instead;
+- ``{"type": "probe", "label": "probe-1"|"followup-1"}``: ask a follow-up (the scenario's, or an
+  adaptive one chosen from the answer's gaps); the server sends the question and its spoken
+  audio, the page plays it and answers with ``{"type": "answer", "rate": …}`` (then audio and
+  stop, as above); ``{"type": "skip"}`` skips it, before or while answering;
 - ``{"type": "finish"}``: the summary; ``{"type": "next"}``: the next question of a loop.
 
 Server → page: ``plan``, ``models-ready``, ``take-started``, ``level``, ``take-stopped``,
-``feedback``, ``probe-asked``, ``probe-judged``, ``finished``, ``error``. A page that goes away
-mid-run leaves the session saved as incomplete (``starcoach run --resume ID`` continues it).
+``feedback``, ``recorded``, ``kept``, ``probe-asked``, ``probe-voice``, ``probe-judged``,
+``probe-none`` (no adaptive follow-up needed), ``finished``, ``notice``, ``error``. A page that
+goes away mid-run leaves the session saved as incomplete (resumable from the Sessions page or
+with ``starcoach run --resume``).
 
 It never prints; the server's config comes in as :class:`starcoach.web.app.WebConfig`.
 """
@@ -61,33 +67,49 @@ class BrowserSource:
     at ``rate``) and :meth:`end` when the page goes away; the recorder reads 16 kHz blocks.
 
     Args:
-        rate: The page's sample rate (its AudioContext's).
+        rate: The page's sample rate (its AudioContext's); ``None`` until the page opens its
+            microphone (a follow-up's source exists before the question is read: :meth:`set_rate`).
         name: Stored with the take.
     """
 
     realtime = True  # a live source: the transcriber keeps up while the candidate speaks
 
-    def __init__(self, rate: int, name: str = "browser microphone") -> None:
+    def __init__(self, rate: int | None = None, name: str = "browser microphone") -> None:
+        self.name = name
+        self.rate: int | None = None
+        self.received_s = 0.0
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._resampler = None
+        if rate is not None:
+            self.set_rate(rate)
+
+    def set_rate(self, rate: Any) -> None:
+        """The page opened its microphone at ``rate`` samples a second.
+
+        Raises:
+            AudioError: not a usable sample rate.
+        """
         from starcoach.capture import _Resampler
         from starcoach.vad import SAMPLE_RATE
 
-        if int(rate) not in RATES:
+        try:
+            usable = int(rate) in RATES
+        except (TypeError, ValueError):
+            usable = False
+        if not usable:
             from starcoach.errors import AudioError
 
             raise AudioError(f"The page's sample rate {rate!r} is not usable", "reload the page and try again",
                              param="rate", value=rate)
-        self.name = name
         self.rate = int(rate)
-        self.received_s = 0.0
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._resampler = _Resampler(self.rate, SAMPLE_RATE) if self.rate != SAMPLE_RATE else None
 
     def feed(self, data: bytes) -> None:
-        """Queue one frame of the page's audio."""
+        """Queue one frame of the page's audio (nothing before the page said its rate)."""
         import numpy as np
 
         usable = len(data) - len(data) % 4
-        if usable <= 0:
+        if usable <= 0 or self.rate is None:
             return
         block = np.frombuffer(data[:usable], dtype="<f4").astype(np.float32)
         block = np.nan_to_num(np.clip(block, -1.0, 1.0))
@@ -142,6 +164,7 @@ class Request:
     steps: tuple[str, ...] | None = None
     probes: int | None = None  # ask the first N probes (None: all)
     no_probes: bool = False
+    adaptive: bool = True  # then the adaptive follow-ups the answer's gaps call for
 
 
 class PracticeHub:
@@ -212,8 +235,9 @@ class Practice:
         self.worker: threading.Thread | None = None
         self.source: BrowserSource | None = None
         self.stop = threading.Event()
-        self.answer = threading.Event()  # the page finished playing a probe (answer or skip)
-        self.probe_source: BrowserSource | None = None
+        self.skip = threading.Event()
+        self.answer = threading.Event()  # the page finished playing a follow-up question (answer or skip)
+        self.probe_source = BrowserSource()
         self.closed = False
         self.busy = False
         self.job = 0
@@ -276,17 +300,18 @@ class Practice:
         if kind == "stop":
             self.stop.set()
             return
-        if kind == "answer":
+        if kind == "answer":  # the question has been read: the page's microphone is open
             try:
-                self.probe_source = BrowserSource(command.get("rate", 0))
+                self.probe_source.set_rate(command.get("rate"))
             except StarcoachError as e:
                 self._error(e)
                 return
             self.source = self.probe_source
             self.answer.set()
             return
-        if kind == "skip":
-            self.probe_source = None
+        if kind == "skip":  # skip the follow-up, before or while answering (what was said is kept)
+            self.skip.set()
+            self.stop.set()
             self.answer.set()
             return
         if self.busy:
@@ -306,9 +331,12 @@ class Practice:
             self.stop = threading.Event()
             self._work(self._record, label)
         elif kind == "probe":
-            self.stop = threading.Event()
+            self.stop, self.skip = threading.Event(), threading.Event()
             self.answer.clear()
-            self._work(self._probe, command.get("index"))
+            self.probe_source = BrowserSource()
+            self._work(self._probe, str(command.get("label") or ""))
+        elif kind == "keep":
+            self._work(self._keep, str(command.get("label") or ""), command.get("take"))
         elif kind == "finish":
             self._work(self._finish)
         elif kind == "next":
@@ -386,7 +414,7 @@ class Practice:
                                 "choose all of them, none, or how many", "probes", probes) from None
         return Request(scenarios, str(command.get("mode") or ""), str(command.get("level") or ""),
                        bool(command.get("continuous")), steps=tuple(str(x) for x in only) if isinstance(only, list) else None,
-                       probes=first, no_probes=probes == "none")
+                       probes=first, no_probes=probes == "none", adaptive=command.get("adaptive", True) is not False)
 
     def _plan(self, scenario):
         """The plan of the current question: :meth:`starcoach.run.RunPlan.build` on the page's choices."""
@@ -395,15 +423,18 @@ class Practice:
         req = self.request
         if req.resume is not None:
             return req.resume.plan
-        probes: Any = None
+        words: list[str] | None = None  # None: all of the scenario's probes
         if req.no_probes:
-            probes = "none"
+            words = []
         elif req.probes is not None:  # "the first N": as many as this question has, up to N
-            probes = tuple(range(1, min(req.probes, len(scenario.probes)) + 1))
+            words = [str(i) for i in range(1, min(req.probes, len(scenario.probes)) + 1)]
+        if words is not None:
+            words += ["adaptive"] if req.adaptive else []
         plan = RunPlan.build(scenario, req.mode or None, req.level or None, only=req.steps or None,
-                             probes=probes, continuous=req.continuous)
-        # the page does not ask adaptive follow-ups (run.ask_followup) yet: leave them out
-        return dataclasses.replace(plan, followups=0)
+                             probes=None if words is None else (",".join(words) or "none"), continuous=req.continuous)
+        if not req.adaptive:  # "all of them, no adaptive ones" has no word of its own
+            plan = dataclasses.replace(plan, followups=0)
+        return plan
 
     def _begin(self) -> None:
         """Start the run for the current question of the request."""
@@ -420,7 +451,7 @@ class Practice:
         self.run = run
         pending = run.pending()
         steps = [label for label in pending if not label.startswith(("probe-", "followup-"))]
-        probes = [int(label.split("-")[1]) for label in pending if label.startswith("probe-")]
+        probes = [label for label in pending if label.startswith(("probe-", "followup-"))]
         sc = plan.scenario
         self.done({
             "type": "plan",
@@ -438,13 +469,16 @@ class Practice:
         })
         threading.Thread(target=self._prepare_voice, args=(sc, probes), daemon=True).start()
 
-    def _prepare_voice(self, scenario, probes: list[int]) -> None:
-        """Speak the probes ahead of time, so a question plays as soon as it is asked."""
-        for index in probes:
+    def _prepare_voice(self, scenario, probes: list[str]) -> None:
+        """Speak the scenario's probes ahead of time, so a question plays as soon as it is asked
+        (adaptive follow-ups are chosen from the answer, so they are spoken when asked)."""
+        for label in probes:
             if self.closed:
                 return
+            if not label.startswith("probe-"):
+                continue
             try:
-                self.hub.speak(scenario.probes[index - 1].question)
+                self.hub.speak(scenario.probes[int(label.split("-")[1]) - 1].question)
             except Exception:  # noqa: BLE001 - asked again (and reported) when the probe comes
                 return
 
@@ -464,17 +498,37 @@ class Practice:
             self.run.record_step(label, self.stop)
         self.done({"type": "recorded", "label": label})
 
-    def _probe(self, index: Any) -> None:
+    def _probe(self, label: str) -> None:
+        """Ask follow-up ``probe-N`` (the scenario's) or ``followup-N`` (adaptive, from the answer's gaps)."""
         if self.run is None:
             raise RunError("No run in progress", "start one first")
+        asked = [x for x in self.run.plan.labels() if x.startswith(("probe-", "followup-"))]
+        if label not in asked:
+            raise PlanError(f"No follow-up '{label}' in this run", "ask the follow-ups the run lists", "probes",
+                            label, tuple(asked))
+        number = int(label.split("-")[1])
+        if label.startswith("probe-"):
+            self.run.ask_probe(number, self.stop, self.skip)
+        elif self.run.ask_followup(number, self.stop, self.skip) is None:
+            self.done({"type": "probe-none", "label": label})  # the answer's gaps called for fewer
+
+    def _keep(self, label: str, take: Any) -> None:
+        """Let an earlier take of a step count instead of the latest (every take stays saved)."""
+        if self.run is None:
+            raise RunError("No run in progress", "start one first")
+        self._check_label(label)
         try:
-            index = int(index)
+            number = int(take)
         except (TypeError, ValueError):
-            raise PlanError(f"No probe {index!r}", "ask the probes the run lists", "probes", index) from None
-        if index not in self.run.plan.probe_indexes:
-            raise PlanError(f"No probe {index} in this run", "ask the probes the run lists", "probes", index,
-                            tuple(str(i) for i in self.run.plan.probe_indexes))
-        self.run.ask_probe(index, self.stop)
+            raise RunError(f"No take {take!r} of {label}", "choose one of the step's takes") from None
+        result = self.run.keep_take(label, number)
+        view = feedback_view(result.step, result.analysis, take=result.take)
+        self.done({"type": "kept", "label": label, "take": result.take, "takes": self._takes(label),
+                   "html": render("_feedback.html", f=view, transcript=result.transcript)})
+
+    def _takes(self, label: str) -> list[int]:
+        """The finished takes of a step (those that can count)."""
+        return [t.take for t in self.run.session.takes_for(label) if t.analysis is not None] if self.run else []
 
     def _finish(self) -> None:
         if self.run is None:
@@ -518,8 +572,8 @@ class Practice:
     # --- the run's world -----------------------------------------------------------------------
 
     def _source_for(self, label: str):
-        if label.startswith("probe-"):
-            return self.probe_source
+        if label.startswith(("probe-", "followup-")):
+            return self.probe_source  # its rate comes when the page answers
         return self.source
 
     def _voice(self, question: str) -> None:
@@ -530,7 +584,6 @@ class Practice:
         except Exception as e:  # noqa: BLE001 - no voice must not end the interview
             self.send({"type": "notice", "message": f"The interviewer's voice is unavailable ({getattr(e, 'message', e)});"
                                                    " questions are shown as text."})
-        self.probe_source = None
         self.send({"type": "probe-voice", "url": url})
         self.answer.wait()
         self.answer.clear()
@@ -559,18 +612,19 @@ class Practice:
         elif isinstance(event, r.StepFeedback):
             result = event.result
             view = feedback_view(result.step, result.analysis, take=result.take, latency_s=event.latency_s)
-            takes = [t.take for t in self.run.session.takes_for(result.step)] if self.run else [result.take]
-            self.send({"type": "feedback", "label": result.step, "take": result.take, "takes": takes,
+            self.send({"type": "feedback", "label": result.step, "take": result.take, "takes": self._takes(result.step),
                        "latency_s": event.latency_s, "continuous": self.run.plan.continuous if self.run else False,
                        "html": render("_feedback.html", f=view, transcript=result.transcript)})
         elif isinstance(event, r.ProbeAsked):
-            self.send({"type": "probe-asked", "index": event.index, "question": event.question})
+            self.send({"type": "probe-asked", "index": event.index, "question": event.question,
+                       "source": event.source})
         elif isinstance(event, r.ProbeJudged):
             result = event.result
-            view = feedback_view(f"probe-{result.index}", result.analysis, latency_s=event.latency_s) \
-                if result.analysis else None
-            self.done({"type": "probe-judged", "index": result.index, "verdict": result.verdict,
-                       "latency_s": event.latency_s, "html": render("_probe.html", p=result, f=view)})
+            view = feedback_view(result.label, result.analysis, latency_s=event.latency_s) \
+                if result.analysis and result.transcript.strip() else None
+            self.done({"type": "probe-judged", "label": result.label, "index": result.index, "verdict": result.verdict,
+                       "source": result.source, "latency_s": event.latency_s,
+                       "html": render("_probe.html", p=result, f=view)})
         elif isinstance(event, r.RunFinished):
             from starcoach.summary import time_against_budget, verdict_counts
 

@@ -119,7 +119,7 @@
     var only = Array.prototype.slice.call(form.querySelectorAll("input[name=only]:checked")).map(function (c) { return c.value; });
     if (!only.length) { alertBox("Choose at least one step to answer."); return; }
     var msg = { type: "start", mode: $("mode").value, level: $("level").value, continuous: $("continuous").checked,
-                only: only, probes: $("probes").value };
+                only: only, probes: $("probes").value, adaptive: $("adaptive").checked };
     var resume = form.getAttribute("data-resume");
     if (resume) { msg.resume = resume; }
     else if (pick === "scenario") { msg.scenario = $("scenario").value; }
@@ -174,6 +174,8 @@
     analysing();
   }
   function analysing() {
+    show($("answer-now"), false);
+    show($("skip-probe"), false);
     setState("analysing");
     $("stop-btn").disabled = true;
     $("meter").value = 0;
@@ -192,8 +194,19 @@
     }
   }
   function redo() {
-    if (state !== "feedback" || !current || current.indexOf("probe-") === 0) { return; }
+    if (state !== "feedback" || !current || isProbe(current)) { return; }
     prompt();
+  }
+  function keep(take) {  // let an earlier take count instead of the latest
+    if (state !== "feedback" || !current || isProbe(current)) { return; }
+    setState("analysing");
+    status("Keeping take " + take + "…");
+    send({ type: "keep", label: current, take: take });
+  }
+  function isProbe(label) { return label.indexOf("probe-") === 0 || label.indexOf("followup-") === 0; }
+  function probeTitle(label) {
+    var n = label.split("-")[1];
+    return label.indexOf("followup-") === 0 ? "Adaptive follow-up " + n : "Follow-up " + n;
   }
 
   function prompt() {
@@ -217,18 +230,20 @@
   }
 
   function askProbe() {
-    var index = probes[probeIndex];
+    var label = probes[probeIndex];
     probeIndex += 1;
-    current = "probe-" + index;
+    current = label;
     markSteps(current);
     setState("asking");
     show($("actions"), false);
     show($("recorder"), true);
     $("record-btn").disabled = true;
     $("stop-btn").disabled = true;
+    show($("answer-now"), false);
+    show($("skip-probe"), false);
     html($("stage"), "");
     status("The interviewer asks a follow-up question…");
-    send({ type: "probe", index: index });
+    send({ type: "probe", label: label });
   }
   function probeAnswer() {
     if (state !== "asking") { return; }
@@ -242,14 +257,17 @@
       heard = false;
       sending = true;
       recordingView(30);
+      show($("skip-probe"), true);
     }).catch(function (err) { send({ type: "skip" }); micError(err); });
   }
-  function skipProbe() {
-    if (state !== "asking") { return; }
+  function skipProbe() {  // before answering, or while answering (what was said is kept)
+    if (state !== "asking" && !(state === "recording" && isProbe(current))) { return; }
     if (voice) { voice.pause(); voice = null; }
     show($("answer-now"), false);
     show($("skip-probe"), false);
+    if (state === "recording") { stoppedAt = performance.now(); flush(); sending = false; closeMic(); }
     setState("analysing");
+    status("Skipped.");
     send({ type: "skip" });
   }
   function finish() {
@@ -293,6 +311,8 @@
       case "probe-asked": return onProbeAsked(msg);
       case "probe-voice": return onProbeVoice(msg);
       case "probe-judged": return onProbeJudged(msg);
+      case "probe-none": return onProbeNone(msg);
+      case "kept": return onKept(msg);
       case "finished": return onFinished(msg);
       case "notice": status(msg.message); return;
       case "error":
@@ -318,7 +338,7 @@
     var list = $("step-list");
     list.textContent = "";
     msg.steps.forEach(function (s) { list.appendChild(stepItem(s.label, titleOf(s.label) + " " + fmt(s.target_s))); });
-    probes.forEach(function (i) { list.appendChild(stepItem("probe-" + i, "Follow-up " + i)); });
+    probes.forEach(function (label) { list.appendChild(stepItem(label, probeTitle(label))); });
     $("review-link").href = "/sessions/" + encodeURIComponent(msg.session_id);
     if (msg.steps.length) { prompt(); } else if (probes.length) { setState("feedback"); askProbe(); } else { finish(); }
   }
@@ -366,7 +386,36 @@
     $("next-btn").textContent = !last ? "Next step" : (probeIndex < probes.length ? "Follow-up questions" : "Finish and see the summary");
     $("redo-btn").textContent = msg.label === "answer" ? "Answer again" : "Redo this step";
     show($("redo-btn"), true);
-    $("takes").textContent = lastTake && lastTake.take > 1 ? "Take " + lastTake.take + " counts; every take is kept in the session." : "";
+    showTakes(lastTake && lastTake.label === msg.label ? lastTake : null);
+    focus($("next-btn"));
+  }
+  function showTakes(msg) {
+    // After a redo: which take counts, and buttons to let an earlier one count instead.
+    var box = $("takes");
+    box.textContent = "";
+    if (!msg || !msg.takes || msg.takes.length < 2) { return; }
+    box.appendChild(document.createTextNode("Take " + msg.take + " counts; every take is kept. "));
+    msg.takes.forEach(function (n) {
+      if (n === msg.take) { return; }
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "keep";
+      b.setAttribute("data-take", String(n));
+      b.textContent = "Keep take " + n + " instead";
+      b.addEventListener("click", function () { keep(n); });
+      box.appendChild(b);
+    });
+  }
+  function onKept(msg) {
+    var box = document.createElement("div");
+    html(box, msg.html);
+    var feedback = $("feedback");
+    feedback.textContent = "";
+    feedback.appendChild(box.firstElementChild);
+    lastTake = msg;
+    setState("feedback");
+    showTakes(msg);
+    status("Take " + msg.take + " counts now.");
     focus($("next-btn"));
   }
 
@@ -375,7 +424,7 @@
     var p = document.createElement("div");
     p.className = "step-prompt";
     var h = document.createElement("h3");
-    h.textContent = "Follow-up " + msg.index;
+    h.textContent = msg.source === "adaptive" ? "Adaptive follow-up " + msg.index : "Follow-up " + msg.index;
     var q = document.createElement("p");
     q.className = "question asked";
     q.textContent = "\u201c" + msg.question + "\u201d";
@@ -406,9 +455,9 @@
     feedback.textContent = "";
     feedback.appendChild(box.firstElementChild);
     var page = stoppedAt ? (performance.now() - stoppedAt) / 1000 : null;
-    api.latencies.push({ label: "probe-" + msg.index, server_s: msg.latency_s, page_s: page, verdict: msg.verdict });
+    api.latencies.push({ label: msg.label, server_s: msg.latency_s, page_s: page, verdict: msg.verdict });
     stoppedAt = 0;
-    var item = $("step-list").querySelector("li[data-label='probe-" + msg.index + "']");
+    var item = $("step-list").querySelector("li[data-label='" + msg.label + "']");
     if (item) { item.classList.add("done"); }
     setState("feedback");
     show($("actions"), true);
@@ -418,6 +467,13 @@
     $("next-btn").textContent = probeIndex < probes.length ? "Next follow-up" : "Finish and see the summary";
     status(msg.verdict === "skipped" ? "Skipped." : "Verdict: " + msg.verdict + ".");
     focus($("next-btn"));
+  }
+  function onProbeNone(msg) {  // the answer's gaps called for fewer adaptive follow-ups
+    var item = $("step-list").querySelector("li[data-label='" + msg.label + "']");
+    if (item) { item.remove(); }
+    probes = probes.filter(function (label) { return label !== msg.label; });
+    probeIndex -= 1;
+    if (probeIndex < probes.length) { setState("feedback"); askProbe(); } else { finish(); }
   }
   function onFinished(msg) {
     setState("done");
@@ -455,6 +511,10 @@
     } else if (state === "feedback" && e.key === "r") {
       e.preventDefault();
       redo();
+    } else if (state === "feedback" && e.key === "k" && lastTake && lastTake.takes && lastTake.takes.length > 1) {
+      e.preventDefault();  // keep the take before the one that counts
+      var earlier = lastTake.takes.filter(function (n) { return n < lastTake.take; });
+      if (earlier.length) { keep(earlier[earlier.length - 1]); }
     }
   });
   window.addEventListener("beforeunload", function (e) {
