@@ -35,13 +35,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Protocol
 
-from starcoach.errors import DeviceError, StorageError
-from starcoach.vad import SAMPLE_RATE, WINDOW, VadOptions, VadStream
+from starcoach.config import input_device_default
+from starcoach.errors import DeviceError, StorageError, storage_error
+from starcoach.transcribe import load_audio
+from starcoach.vad import SAMPLE_RATE, VadOptions, VadStream, WINDOW
+from starcoach.wavfile import repair_header
 
 #: Seconds of audio per block a source delivers.
 BLOCK_S = 0.1
 
-#: Values of :attr:`Take.stopped_by`.
+#: Values of :attr:`RecordedTake.stopped_by`.
 STOPPED_BY = ("stop", "silence", "max_length", "end_of_source", "interrupt")
 
 _PORTAUDIO_FIX = "sudo apt-get install libportaudio2 (macOS: brew install portaudio)"
@@ -129,8 +132,6 @@ def resolve_input_device(spec: str | int | None = None) -> InputDevice:
         DeviceError: no such device, an ambiguous name, a device without inputs, or none at all;
             the message lists the devices.
     """
-    from starcoach.config import input_device_default
-
     if spec is None or (isinstance(spec, str) and not spec.strip()):
         spec = input_device_default()
     devices = list_input_devices()
@@ -286,7 +287,6 @@ class FileSource:
                  clock: Callable[[], float] = time.monotonic, lead_silence_s: float = 0.0) -> None:
         import numpy as np
 
-        from starcoach.transcribe import load_audio
 
         self.path = Path(path)
         self.name = self.path.name
@@ -408,7 +408,7 @@ class RecorderStatus:
 
 
 @dataclass(frozen=True)
-class Take:
+class RecordedTake:
     """One recorded take.
 
     Attributes:
@@ -442,7 +442,7 @@ class RecordingWriteError(StorageError):
         disk_full: True when the folder's file system has no space left.
     """
 
-    def __init__(self, take: "Take", disk_full: bool, cause: BaseException) -> None:
+    def __init__(self, take: "RecordedTake", disk_full: bool, cause: BaseException) -> None:
         where = take.path.parent
         kept = f"kept {take.duration_s:.1f} s of audio in {take.path}"
         if disk_full:
@@ -482,7 +482,7 @@ def _disk_full(folder: Path, cause: BaseException) -> bool:
 class RecordingInterrupted(KeyboardInterrupt):
     """Ctrl-C during a take; the WAV file is complete and playable. ``take`` describes it."""
 
-    def __init__(self, take: Take) -> None:
+    def __init__(self, take: RecordedTake) -> None:
         super().__init__(f"recording interrupted after {take.duration_s:.1f} s; saved {take.path}")
         self.take = take
 
@@ -517,7 +517,7 @@ class Recorder:
     def elapsed_s(self) -> float:
         return self._frames / SAMPLE_RATE
 
-    def run(self) -> Take:
+    def run(self) -> RecordedTake:
         """Record until a stop condition; return the take.
 
         Raises:
@@ -554,8 +554,6 @@ class Recorder:
 
     def _write_error(self, cause: BaseException, started_at: str) -> RecordingWriteError:
         """Close out a take whose write failed: header repaired to the frames on disk."""
-        from starcoach.wavfile import repair_header
-
         kept = None
         with contextlib.suppress(OSError):
             kept = repair_header(self.path)
@@ -573,7 +571,6 @@ class Recorder:
             return sf.SoundFile(str(self.path), mode="w", samplerate=SAMPLE_RATE, channels=1,
                                 subtype="PCM_16", format="WAV")
         except (OSError, RuntimeError) as e:  # soundfile raises LibsndfileError (a RuntimeError)
-            from starcoach.store import storage_error
 
             with contextlib.suppress(OSError):
                 if self.path.stat().st_size == 0:
@@ -586,9 +583,9 @@ class Recorder:
             raise StorageError(f"Cannot write the recording {self.path}: {_describe_write_error(e)}",
                                "choose a folder you can write, with free space") from e
 
-    def _take(self, stopped_by: str, started_at: str) -> Take:
+    def _take(self, stopped_by: str, started_at: str) -> RecordedTake:
         started = self._speech_started_at
-        return Take(self.path, round(self.elapsed_s, 3), stopped_by, started_at, self.source.name,
+        return RecordedTake(self.path, round(self.elapsed_s, 3), stopped_by, started_at, self.source.name,
                     speech_started_s=None if started is None else round(started / SAMPLE_RATE, 3),
                     overflows=getattr(self.source, "overflows", 0))
 
@@ -699,7 +696,7 @@ def record_take(source: AudioSource, out_path: Path | str, *, stop_event: thread
                 on_block: Callable[[object, RecorderStatus], None] | None = None,
                 on_status: Callable[[RecorderStatus], None] | None = None,
                 on_start: Callable[[], None] | None = None,
-                **option_overrides) -> Take:
+                **option_overrides) -> RecordedTake:
     """Record one take from ``source`` into the WAV file ``out_path``.
 
     Args:
@@ -715,7 +712,7 @@ def record_take(source: AudioSource, out_path: Path | str, *, stop_event: thread
             block: the moment to tell the candidate "recording" (nothing said after it is lost).
 
     Returns:
-        The :class:`Take`.
+        The :class:`RecordedTake`.
 
     Raises:
         RecordingInterrupted: Ctrl-C (a ``KeyboardInterrupt``); the WAV is playable.

@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 from starcoach.errors import StarcoachError
+from starcoach.paths import data_dir
 
 
 class ConfigError(StarcoachError):
@@ -27,8 +28,6 @@ class ConfigError(StarcoachError):
 
 def config_path() -> Path:
     """Where the user's config file lives (it need not exist)."""
-    from starcoach.paths import data_dir
-
     return data_dir(create=False) / "config.toml"
 
 

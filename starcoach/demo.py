@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from starcoach.run import MockRun, RunPlan, answers_source_factory
 from starcoach.scenario import STEP_NAMES, Scenario
+from starcoach.voice import synthesize
 
 #: Fallback weak lines when a step's common mistake quotes nothing speakable.
 _GENERIC_WEAK = {
@@ -90,8 +92,6 @@ def weak_candidate(scenario: Scenario) -> DemoCandidate:
 def synthesize_answers(candidate: DemoCandidate, out_dir: Path, voice: str = "hibari",
                        labels: tuple[str, ...] | None = None) -> dict[str, Path]:
     """Speak every answer of ``candidate`` into ``out_dir/<label>.wav`` (cached by text)."""
-    from starcoach.voice import synthesize
-
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     for i, (label, text) in enumerate(candidate.answers.items()):
@@ -140,8 +140,6 @@ def run_demo(
         followups: At most this many adaptive follow-ups; the candidate answers each with its own
             strong (or weak) model answer, spoken when the question is chosen.
     """
-    from starcoach.run import MockRun, RunPlan, answers_source_factory
-
     sessions = []
     for candidate in (strong_candidate(scenario, level), weak_candidate(scenario)):
         if on_candidate is not None:

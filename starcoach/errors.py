@@ -13,6 +13,8 @@ form highlights its field.
 
 from __future__ import annotations
 
+import errno
+from pathlib import Path
 from typing import Any
 
 #: Every error starcoach raises: code -> (class name, what it means). The only place codes live.
@@ -124,6 +126,19 @@ class ModelNotFound(StarcoachError):
 
 class StorageError(StarcoachError):
     """The data directory cannot be written (full disk, permissions)."""
+
+
+def storage_error(e: OSError, path: Path) -> StorageError:
+    """A :class:`StorageError` naming ``path`` and what to do for ``e`` (full disk, read-only, ...)."""
+    if e.errno == errno.ENOSPC:
+        return StorageError(f"The disk holding {path.parent} is full (writing {path.name})",
+                            "free some space; audio recorded so far is kept")
+    if e.errno == errno.EROFS:
+        return StorageError(f"Cannot write {path}: the folder is on a read-only file system",
+                            "set STARCOACH_HOME to a folder you can write")
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return StorageError(f"Cannot write {path} (permission denied)", "set STARCOACH_HOME to a folder you can write")
+    return StorageError(f"Cannot write {path} ({e.strerror})", "check the disk and STARCOACH_HOME")
 
 
 class SessionNotFound(StorageError):

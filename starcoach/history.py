@@ -24,9 +24,8 @@ from starcoach.clock import parse_clock
 from starcoach.errors import StarcoachError
 from starcoach.index import ReindexReport, SessionIndex, SessionSummary, reindex
 from starcoach.report.bundle import BundleInfo, export_bundle, import_bundle
-from starcoach.report.export import ExportResult, export_session, load_timeline
-from starcoach.report.export import render as render_export
-from starcoach.report.progress import Progress, progress
+from starcoach.report.export import ExportResult, export_session, load_timeline, render as render_export
+from starcoach.report.progress import Progress, progress, render_progress_html
 from starcoach.report.timeline import Timeline
 from starcoach.session import Note, Session, now_iso
 from starcoach.store import add_note, delete_session, load_session, resolve_session_id
@@ -148,8 +147,6 @@ def remove_session(ref: str) -> str:
 
 def progress_page(p: Progress) -> str:
     """The trends as one self-contained HTML page."""
-    from starcoach.report.progress import render_progress_html
-
     return render_progress_html(p)
 
 

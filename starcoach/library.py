@@ -11,7 +11,8 @@ import random
 from collections.abc import Iterable
 
 from starcoach.errors import ScenarioError
-from starcoach.scenario import LEADERSHIP_PRINCIPLES, Scenario, resolve_principle
+from starcoach.paths import scenario_dirs
+from starcoach.scenario import LEADERSHIP_PRINCIPLES, Scenario, resolve_principle, scan
 
 
 def covered_principles(scenarios: Iterable[Scenario]) -> list[str]:
@@ -91,13 +92,9 @@ def pick_scenarios(
 def _bank(scenarios: Iterable[Scenario] | None) -> list[Scenario]:
     """The scenarios to pick from, sorted by id so a seeded rng always picks the same."""
     if scenarios is None:
-        from starcoach.scenario import scan
-
         scenarios = scan().scenarios
     bank = sorted(scenarios, key=lambda s: s.id)
     if not bank:
-        from starcoach.paths import scenario_dirs
-
         folders = ", ".join(str(d) for d in scenario_dirs())
         raise ScenarioError("No scenarios to pick from",
                             f"add scenario files to one of: {folders} (starcoach scenarios new ID)")

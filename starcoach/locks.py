@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from starcoach.errors import StorageError
+from starcoach.errors import StorageError, storage_error
 
 #: How long a command waits for a lock another process holds before it gives up.
 DEFAULT_LOCK_TIMEOUT_S = 15.0
@@ -148,8 +148,6 @@ def file_lock(path: Path, what: str, *, shared: bool = False, timeout_s: float |
 
 
 def _open(path: Path) -> int:
-    from starcoach.store import storage_error
-
     try:
         return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
     except OSError as e:

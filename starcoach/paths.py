@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from starcoach.errors import storage_error
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,8 +41,6 @@ def _make(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        from starcoach.store import storage_error
-
         raise storage_error(e, path) from e
 
 

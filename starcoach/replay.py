@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from starcoach.errors import DeviceError, StarcoachError
+from starcoach.report.audio import session_audio
 from starcoach.report.timeline import Timeline
 
 #: Seconds into a step after which "previous step" restarts the step instead of going back.
@@ -303,7 +304,6 @@ class SoundDeviceSink:
             raise DeviceError(f"No audio output device{f' {device!r}' if device is not None else ''} ({e})",
                               "replay without audio to read the transcript at its real pace",
                               instead=("no_audio",)) from e
-        from starcoach.report.audio import session_audio
 
         self.rate = int(info["default_samplerate"] or 16000)
         audio = session_audio(timeline, self.rate)

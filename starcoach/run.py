@@ -30,10 +30,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, NamedTuple
 
+from starcoach import capture
+from starcoach.analysis import analyze_answer, judge_probe
 from starcoach.analysis.model import Analysis
-from starcoach.errors import StarcoachError
-from starcoach.scenario import STEP_NAMES, Scenario
+from starcoach.capture import RecordingInterrupted, RecordingWriteError, record_take
+from starcoach.errors import AudioError, StarcoachError, StorageError, storage_error
+from starcoach.scenario import STEP_NAMES, Scenario, find_scenario
+from starcoach.segment import split_answer
 from starcoach.session import ProbeResult, Session, StepResult, Take, now_iso
+from starcoach.store import (
+    adopt_orphan_takes,
+    claim_session_folder,
+    hold_session,
+    load_session,
+    read_session_file,
+    release_unused_folder,
+    save_run_session,
+    session_dir,
+    take_numbers_on_disk,
+)
+from starcoach.summary import summarize
+from starcoach.transcribe import (
+    StreamingTranscriber,
+    TranscribeOptions,
+    Word,
+    load_whisper,
+    resolve_model,
+    transcribe_file,
+)
 
 #: Sample rate every take is recorded at.
 SAMPLE_RATE = 16000
@@ -296,7 +320,7 @@ class TakeStarted(RunEvent):
 
 
 @dataclass
-class Progress(RunEvent):
+class TakeProgress(RunEvent):
     """A block of audio arrived: elapsed seconds, input level (0..1), speech heard yet."""
 
     label: str
@@ -464,8 +488,6 @@ class MockRun:
 
     @property
     def session_dir(self) -> Path:
-        from starcoach.store import session_dir
-
         return session_dir(self.session.session_id, create=True)
 
     def start(self) -> Session:
@@ -478,9 +500,6 @@ class MockRun:
             ModelNotFound: the Whisper model cannot be found (checked now, before any answer).
             InUse: another live process is recording into this session (a second ``--resume``).
         """
-        from starcoach.store import adopt_orphan_takes, hold_session, release_unused_folder
-        from starcoach.transcribe import resolve_model
-
         try:
             resolve_model(self.model)
             if self._hold is None:
@@ -509,8 +528,6 @@ class MockRun:
     def _reread_resumed(self) -> None:
         """Re-read a resumed session now that this run holds it: a run that held it a moment ago
         may have saved more takes (or finished it) since the copy passed in was read."""
-        from starcoach.store import read_session_file
-
         sid = self.session.session_id
         path = self.session_dir / "session.json"
         if not path.exists():
@@ -525,8 +542,6 @@ class MockRun:
 
     def _load_models(self) -> None:
         try:
-            from starcoach.analysis import analyze_answer
-
             load_whisper_kept(self.model)
             # Warm spaCy (and the analysis data files) so the first feedback is as fast as the rest.
             analyze_answer("I traced the failure and wrote a fix.", "action", self.scenario, level=self.plan.level)
@@ -543,8 +558,6 @@ class MockRun:
 
     def _transcribe_adopted(self) -> None:
         """Transcribe interrupted takes found on resume (on the loader thread; merged at the next save)."""
-        from starcoach.transcribe import transcribe_file
-
         for take in self._untranscribed if self._models_error is None else []:
             try:
                 transcript = transcribe_file(self.session_dir / take.audio, model=load_whisper_kept(self.model))
@@ -616,8 +629,6 @@ class MockRun:
 
     def finish(self) -> Session:
         """Write the summary, mark the session complete, save it and let go of it."""
-        from starcoach.summary import summarize
-
         if self._untranscribed and self._loader is not None:
             self._adopted_done.wait(300)  # their transcripts belong in the finished session
         self._refresh_totals()
@@ -714,8 +725,6 @@ class MockRun:
 
     def record_answer(self, stop: threading.Event | None = None) -> list[StepResult]:
         """Whole-answer mode: record one answer, split it into steps, analyse each step."""
-        from starcoach.segment import split_answer
-
         take_no = self._claim_take("answer")
         target = self.plan.budget_s[1]  # the level's budget, the one figure the candidate is shown
         rec = self._record("answer", take_no, target, stop)
@@ -846,9 +855,6 @@ class MockRun:
 
     def _record(self, label: str, take_no: int, target_s: float, stop: threading.Event | None,
                 source: Any = None) -> Recording:
-        from starcoach.capture import RecordingInterrupted, RecordingWriteError, record_take
-        from starcoach.transcribe import StreamingTranscriber
-
         source = source if source is not None else self.source_factory(label)
         if source is None:
             raise RunError(f"No audio source for '{label}'", "answer every step, or narrow the run to the steps you have")
@@ -868,7 +874,7 @@ class MockRun:
 
         def on_block(samples, status) -> None:
             stream.feed(samples)
-            self.on_event(Progress(label, status.elapsed_s, status.level, status.speaking))
+            self.on_event(TakeProgress(label, status.elapsed_s, status.level, status.speaking))
             if (self.lead_silence_s is not None and not status.speech_started
                     and status.elapsed_s >= self.lead_silence_s and not stop.is_set()):
                 silent_start.set()  # nothing said at all: stop as a silence stop does
@@ -913,8 +919,6 @@ class MockRun:
         models are ready. session.json is saved if there is room for it; if not, ``--resume``
         adopts the take from its file. Raises the StorageError the person sees.
         """
-        from starcoach.errors import StorageError
-
         self._cancel.set()
         transcript = stream.finish_quietly(timeout=120)
         self._keep_interrupted(label, take_no, rec)
@@ -938,8 +942,6 @@ class MockRun:
 
     def _analyze(self, text: str, step: str, transcript: Any, duration_s: float, path: Path | None,
                  samples: Any = None) -> Analysis:
-        from starcoach.analysis import analyze_answer
-
         self.wait_for_models()
         if samples is None and path is not None:
             samples = _read_samples(path)
@@ -959,8 +961,6 @@ class MockRun:
         self.session.total_s = round(sum(s.duration_s for s in self.session.steps), 2)
 
     def _save(self) -> None:
-        from starcoach.store import save_run_session
-
         self._refresh_totals()
         for take in self.session.takes:
             if take.transcript is None and take.audio in self._adopted_transcripts:
@@ -974,8 +974,6 @@ class MockRun:
         run recorded but never listed) both count, and the file is created exclusively, so an
         existing recording is never written over.
         """
-        from starcoach.store import take_numbers_on_disk
-
         used = {t.take for t in self.session.takes if t.step == label}
         used |= take_numbers_on_disk(self.session.session_id, label)
         number = max(used, default=0) + 1
@@ -988,8 +986,6 @@ class MockRun:
             except FileExistsError:
                 number += 1
             except OSError as e:
-                from starcoach.store import storage_error
-
                 raise storage_error(e, folder / f"{label}-{number}.wav") from e
 
 
@@ -1005,8 +1001,6 @@ def load_whisper_kept(model: str | None = None):
     happen on a thread that then ends. The first call for a model loads it on a parked daemon
     thread; later calls return the cached model.
     """
-    from starcoach.transcribe import load_whisper
-
     with _keepers_lock:
         if model not in _keepers:
             box: dict[str, Any] = {}
@@ -1081,15 +1075,11 @@ def _batch_options():
     Nobody waits for the tail of a file read at once, so chunks close only at longer pauses:
     fewer Whisper windows, about half the CPU of the live settings (see BENCHMARKS.md).
     """
-    from starcoach.transcribe import TranscribeOptions
-
     return TranscribeOptions(close_pause_s=1.5, long_chunk_s=20.0, max_chunk_s=28.0)
 
 
 def _claim_session_id(scenario_id: str) -> str:
     """A new session id, its folder created as the claim (runs in the same second get ``-2``, ...)."""
-    from starcoach.store import claim_session_folder
-
     return claim_session_folder(scenario_id)
 
 
@@ -1107,7 +1097,6 @@ def _sub_transcript(transcript: Any, seg: Any) -> Any:
     """The part of a whole-answer transcript that belongs to one step (times stay absolute)."""
     import dataclasses
 
-    from starcoach.transcribe import Word
 
     words = [Word(w["word"], w["start"], w["end"], w.get("probability", 1.0)) for w in seg.words]
     pauses = [p for p in getattr(transcript, "pauses", []) if seg.start_s <= p.start and p.end <= seg.end_s]
@@ -1130,8 +1119,6 @@ def find_answer_files(folder: Path | str) -> dict[str, Path]:
     Raises:
         AudioError: the folder does not exist, or two files answer the same step.
     """
-    from starcoach.errors import AudioError
-
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise AudioError(f"Answers folder {folder} does not exist",
@@ -1152,8 +1139,6 @@ def find_answer_files(folder: Path | str) -> dict[str, Path]:
 
 def check_answer_files(files: dict[str, Path], plan: RunPlan, folder: Path | str) -> None:
     """Raise when a planned step has no file (probes without a file are skipped)."""
-    from starcoach.errors import AudioError
-
     needed = ["answer"] if plan.continuous else list(plan.steps)
     missing = [label for label in needed if label not in files]
     if missing:
@@ -1167,8 +1152,6 @@ def check_answer_files(files: dict[str, Path], plan: RunPlan, folder: Path | str
 
 def answers_source_factory(files: dict[str, Path], realtime: bool = False) -> SourceFactory:
     """Audio sources reading answer files: at full speed, or at real-time pace like a microphone."""
-    from starcoach import capture
-
     def factory(label: str):
         path = files.get(label)
         if path is None:
@@ -1180,8 +1163,6 @@ def answers_source_factory(files: dict[str, Path], realtime: bool = False) -> So
 
 def microphone_source_factory(device: str | int | None = None) -> SourceFactory:
     """Every recording comes from the microphone (``device``: name or index, ``None``: default)."""
-    from starcoach import capture
-
     def factory(label: str):
         return capture.MicrophoneSource(device)
 
@@ -1230,9 +1211,6 @@ def resume_run(ref: str) -> ResumedRun:
         RunError: the session is already complete.
         ScenarioNotFound: its scenario is no longer in the question bank.
     """
-    from starcoach.scenario import find_scenario
-    from starcoach.store import load_session
-
     session = load_session(ref)
     if session.complete:
         raise RunError(f"Session {session.session_id} is already complete",

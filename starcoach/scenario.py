@@ -17,6 +17,7 @@ from pathlib import Path
 
 from starcoach.errors import ScenarioError, ScenarioNotFound
 from starcoach.findings import annotation_kinds
+from starcoach.paths import scenario_dirs
 
 #: The STAR steps, in the order a candidate answers them.
 STEP_NAMES: tuple[str, ...] = ("situation", "task", "action", "result", "reflection")
@@ -818,8 +819,6 @@ def scan(dirs: list[Path] | None = None) -> ScenarioLibrary:
     with one id in the same folder are a problem (the first one found is used).
     """
     if dirs is None:
-        from starcoach.paths import scenario_dirs
-
         dirs = scenario_dirs()
     found: dict[str, Scenario] = {}
     folder_of: dict[str, int] = {}

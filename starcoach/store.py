@@ -25,10 +25,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from starcoach.clock import format_clock
-from starcoach.errors import SessionInvalid, SessionNotFound, StorageError
+from starcoach.errors import SessionInvalid, SessionNotFound, StorageError, storage_error
+from starcoach.locks import file_lock, hold
 from starcoach.paths import sessions_dir
 from starcoach.records import RecordError
-from starcoach.session import SESSION_ID_RE, Note, Session, Take, new_session_id
+from starcoach.session import Note, SESSION_ID_RE, Session, Take, new_session_id
+from starcoach.wavfile import repair_header
 
 #: Name of the per-session lock file (read-modify-write of session.json holds it).
 LOCK_NAME = ".lock"
@@ -265,8 +267,6 @@ def session_lock(session_id: str) -> Iterator[None]:
         LockTimeout: another process held it too long (the message names it).
         StorageError: the lock file cannot be created.
     """
-    from starcoach.locks import file_lock
-
     folder = session_dir(session_id)
     if not folder.is_dir():
         raise SessionNotFound(f"Session {session_id} no longer exists", "run `starcoach sessions` to list sessions")
@@ -321,8 +321,6 @@ def hold_session(session_id: str, command: str = "a run"):
     Raises:
         InUse: another live process holds the session.
     """
-    from starcoach.locks import hold
-
     folder = session_dir(session_id)
     return hold(folder / HOLD_NAME, f"session {session_id}",
                 f"wait for {command} to finish (or stop it with Ctrl-C), then try again")
@@ -396,8 +394,6 @@ def adopt_orphan_takes(session: Session) -> list[Take]:
     duration read from it. Transcribing it is the caller's (it needs the model). Empty files
     (a take claimed but never recorded) are removed. Returns the adopted takes, in file order.
     """
-    from starcoach.wavfile import repair_header
-
     folder = session_dir(session.session_id)
     listed = {t.audio for t in session.takes} | {s.audio for s in session.steps} | {p.audio for p in session.probes}
     adopted: list[Take] = []
@@ -452,16 +448,3 @@ def _span_of(session: Session, section: str) -> float | None:
 def _section_order(session: Session, section: str) -> int:
     names = section_names(session)
     return names.index(section) + 1 if section in names else 0
-
-
-def storage_error(e: OSError, path: Path) -> StorageError:
-    """A :class:`StorageError` naming ``path`` and what to do for ``e`` (full disk, read-only, ...)."""
-    if e.errno == errno.ENOSPC:
-        return StorageError(f"The disk holding {path.parent} is full (writing {path.name})",
-                            "free some space; audio recorded so far is kept")
-    if e.errno == errno.EROFS:
-        return StorageError(f"Cannot write {path}: the folder is on a read-only file system",
-                            "set STARCOACH_HOME to a folder you can write")
-    if e.errno in (errno.EACCES, errno.EPERM):
-        return StorageError(f"Cannot write {path} (permission denied)", "set STARCOACH_HOME to a folder you can write")
-    return StorageError(f"Cannot write {path} ({e.strerror})", "check the disk and STARCOACH_HOME")

@@ -41,7 +41,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from starcoach.config import load_config
 from starcoach.errors import AudioError, ModelNotFound
+from starcoach.paths import models_dir
 from starcoach.records import Fields
 from starcoach.vad import (SAMPLE_RATE, WINDOW, WINDOW_S, SpeechTracker, VadOptions, VadStream, pauses_between,
                            speech_regions)
@@ -281,14 +283,10 @@ def resolve_model(model: str | None = None) -> ModelSource:
     Raises:
         ModelNotFound: naming every place looked at and how to add the model.
     """
-    from starcoach.paths import models_dir
-
     origin = "the model asked for"
     if not model:
         model, origin = os.environ.get("STARCOACH_MODEL") or None, "STARCOACH_MODEL"
     if not model:
-        from starcoach.config import load_config
-
         model, origin = (load_config().get("speech") or {}).get("model") or None, "config.toml"
     if not model:
         model, origin = DEFAULT_MODEL, "default"
@@ -373,7 +371,6 @@ def _load(source: ModelSource) -> Whisper:
     location = source.location
     if source.download:
         from faster_whisper.utils import download_model
-        from starcoach.paths import models_dir
 
         target = models_dir() / source.name.replace("/", "--")
         try:

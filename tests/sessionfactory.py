@@ -3,9 +3,8 @@
 Each step is spoken by the bundled voice (``say`` fixture), written into the session folder as a
 16 kHz mono WAV the way the recorder writes it, transcribed by the real Whisper model
 (:func:`starcoach.transcribe.transcribe_file`, word timings from the audio), and analysed by small explicit
-rules below that produce the analysis JSON of the analysis issue (``findings`` with character
-offsets, seconds, kinds and coaching lines; typed, as :class:`starcoach.analysis.model.Analysis`).
-The rules are deliberately simple and deterministic:
+rules below that produce an :class:`starcoach.analysis.model.Analysis` (``findings`` with character
+offsets, seconds, kinds and coaching lines). The rules are deliberately simple and deterministic:
 these tests check how sessions are stored, shown and exported, not how answers are judged.
 The summary comes from the real :func:`starcoach.summary.summarize` on the seed scenario.
 """

@@ -9,24 +9,15 @@ import bisect
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from starcoach.analysis import agency, delivery, phrases
-from starcoach.analysis import quantities as quantities_mod
+from starcoach.analysis import agency, delivery, phrases, quantities as quantities_mod
 from starcoach.analysis.lexicon import lexicon
-from starcoach.analysis.model import (
-    Analysis,
-    Check,
-    Delivery,
-    Finding,
-    KeyPhraseMatch,
-    Timing,
-    VoiceEnergy,
-)
-from starcoach.analysis.nlp import parse
-from starcoach.analysis.spans import fast, finding_from_tokens, merge_overlapping, kids
+from starcoach.analysis.model import Analysis, Check, Delivery, Finding, KeyPhraseMatch, Timing, VoiceEnergy
+from starcoach.analysis.nlp import _fast_ruler, load_nlp, parse
+from starcoach.analysis.spans import fast, finding_from_tokens, kids, merge_overlapping
 from starcoach.analysis.timing import time_against_target
 from starcoach.errors import StarcoachError
 from starcoach.findings import SEVERITIES, coaching_for, severity_of
-from starcoach.scenario import LEVEL_NAMES, STEP_NAMES
+from starcoach.scenario import LEVEL_NAMES, STEP_NAMES, load_all
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
@@ -266,8 +257,6 @@ def warm_up(scenario: Scenario | None = None) -> None:
     the family matchers, the parsed key phrases and disqualifier phrases of every step, the probes'
     key lines and the scenario's model-answer expectations. Call it while the candidate reads the
     question; afterwards every analysis runs at full speed."""
-    from starcoach.analysis.nlp import _fast_ruler, load_nlp
-
     load_nlp()
     _fast_ruler()
     phrases.family_matcher()
@@ -299,9 +288,6 @@ def learn_question_bank_words() -> int:
     about engineering stories use: a word the vocabulary has never seen costs ~35 µs to add (its
     lexical attributes), about 3 ms for the new words of a typical 450-word answer. Takes ~0.1 s
     once per process. Returns the number of words added."""
-    from starcoach.analysis.nlp import load_nlp
-    from starcoach.scenario import load_all
-
     nlp = load_nlp()
     before = len(nlp.vocab)
     try:

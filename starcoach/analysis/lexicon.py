@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from starcoach.errors import StarcoachError
+from starcoach.findings import registry
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 LEXICON_FILE = DATA_DIR / "lexicon.toml"
@@ -179,8 +180,6 @@ def _load_families(path: Path) -> tuple[Family, ...]:
 def disqualifier_families() -> tuple[Family, ...]:
     """The general disqualifier families of ``data/disqualifiers.toml`` (each has its row in the
     finding-type registry: a family without one is a data error)."""
-    from starcoach.findings import registry
-
     families = _load_families(DISQUALIFIERS_FILE)
     for fam in families:
         row = registry().types.get(fam.id)

@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable
 
-from starcoach.analysis.agency import _CAUSATIVE, I, OTHER, PASSIVE, WE, Statement, classify_agent
+from starcoach.analysis.agency import (
+    I,
+    OTHER,
+    PASSIVE,
+    Statement,
+    WE,
+    _CAUSATIVE,
+    classify_agent,
+    handoffs,
+    statements,
+)
 from starcoach.analysis.lexicon import (
     Family,
     Lexicon,
@@ -25,8 +35,9 @@ from starcoach.analysis.lexicon import (
     lexicon,
     signal_families,
 )
+from starcoach.analysis.nlp import load_nlp
 from starcoach.analysis.quantities import Quantity, quantities
-from starcoach.analysis.spans import fast, negated, own_subject, kids
+from starcoach.analysis.spans import controlling_subject, fast, kids, negated, own_subject
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -253,8 +264,6 @@ def _match_negated(doc: Doc, first: int, last: int) -> bool:
 def _candidates_clause(doc, first: int, last: int) -> bool:
     """Whether the clause a match hangs on is the candidate's: the first verb above the match
     (outside it) has I or we as its subject, or no subject at all."""
-    from starcoach.analysis.spans import controlling_subject
-
     tok = doc[first]
     for _ in range(12):
         if tok.head.i == tok.i:
@@ -269,8 +278,6 @@ def _candidates_clause(doc, first: int, last: int) -> bool:
 @lru_cache(maxsize=1)
 def family_matcher() -> FamilyMatcher:
     """One matcher for the disqualifier families and the signal families (one pass per answer)."""
-    from starcoach.analysis.nlp import load_nlp
-
     return FamilyMatcher(load_nlp(), disqualifier_families() + signal_families())
 
 
@@ -360,8 +367,6 @@ class PhraseSpec:
 @lru_cache(maxsize=512)
 def phrase_spec(text: str) -> PhraseSpec:
     """Parse a phrase (cached) into what conveying it takes."""
-    from starcoach.analysis.nlp import load_nlp
-
     lex = lexicon()
     doc = load_nlp()(text)
     qs = quantities(doc, lex)
@@ -639,9 +644,6 @@ def _best_shape(spec: PhraseSpec, options_found: list[list[int]], verb_hit, fd) 
 @lru_cache(maxsize=256)
 def phrase_kind(text: str) -> str:
     """The general family a scenario disqualifier phrase belongs to ("scenario" if none)."""
-    from starcoach.analysis.agency import handoffs, statements
-    from starcoach.analysis.nlp import load_nlp
-
     doc = load_nlp()(text)
     stmts = statements(doc)
     for h in handoffs(doc, stmts):

@@ -57,7 +57,7 @@ class RecordingView:
 
         if isinstance(event, r.TakeStarted):
             self.state = "recording"
-        elif isinstance(event, r.Progress):
+        elif isinstance(event, r.TakeProgress):
             self.elapsed, self.level, self.speaking = event.elapsed_s, event.level, event.speaking
         elif isinstance(event, r.TakeStopped):
             self.state = f"stopped ({event.stopped_by}) — transcribing and analysing…"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from starcoach.errors import AudioError
 from starcoach.report.timeline import Timeline
+from starcoach.transcribe import load_audio
 
 #: Export encodings: name -> (soundfile format, subtype, MIME type, file extension).
 AUDIO_FORMATS: dict[str, tuple[str, str, str, str]] = {
@@ -89,8 +90,6 @@ def read_mono(path: Path, sample_rate: int = TRACK_RATE):
         mono = data.mean(axis=1)
     except Exception:  # noqa: BLE001 - not a format libsndfile reads: let PyAV try
         try:
-            from starcoach.transcribe import load_audio
-
             return np.asarray(load_audio(path), dtype=np.float32) if sample_rate == 16000 else \
                 resample(np.asarray(load_audio(path), dtype=np.float32), 16000, sample_rate)
         except Exception as e:  # noqa: BLE001

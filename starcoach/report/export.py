@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from starcoach.errors import StorageError
+from starcoach.report.audio import AUDIO_FORMATS, encode, session_audio
+from starcoach.report.captions import render_srt, render_vtt
+from starcoach.report.html import render_html
+from starcoach.report.markdown import render_markdown
 from starcoach.report.timeline import Timeline, build_timeline
 from starcoach.store import load_session, session_dir
 
@@ -48,19 +52,11 @@ def render(timeline: Timeline, fmt: str, with_audio: bool = True, audio_format: 
     if fmt == "json":
         return json.dumps(timeline.session.to_dict(), indent=2, ensure_ascii=False) + "\n", []
     if fmt == "md":
-        from starcoach.report.markdown import render_markdown
-
         return render_markdown(timeline), []
     if fmt == "vtt":
-        from starcoach.report.captions import render_vtt
-
         return render_vtt(timeline), []
     if fmt == "srt":
-        from starcoach.report.captions import render_srt
-
         return render_srt(timeline), []
-    from starcoach.report.audio import session_audio
-    from starcoach.report.html import render_html
 
     audio = session_audio(timeline) if with_audio else None
     return render_html(timeline, audio, audio_format=audio_format), (audio.missing if audio else [])
@@ -83,8 +79,6 @@ def export_session(ref: str, fmt: str, out: Path | None = None, with_audio: bool
     result = ExportResult(sid, fmt, [path], missing)
     write_file(path, text.encode("utf-8"))
     if fmt in ("vtt", "srt") and with_audio:
-        from starcoach.report.audio import AUDIO_FORMATS, encode, session_audio
-
         audio = session_audio(timeline)
         side = path.with_suffix(AUDIO_FORMATS[audio_format][3])
         write_file(side, encode(audio, audio_format))

@@ -16,10 +16,11 @@ from importlib import resources
 from typing import Any
 
 from starcoach import __version__
-from starcoach.report.audio import SessionAudio, encode, mime_type
 from starcoach.clock import format_clock
 from starcoach.findings import SEVERITIES
+from starcoach.report.audio import SessionAudio, encode, mime_type
 from starcoach.report.timeline import Timeline
+from starcoach.scenario import LEVEL_NAMES, MODE_NAMES
 from starcoach.summary import step_timeline, time_against_budget, verdict_counts
 
 
@@ -133,7 +134,6 @@ def session_context(timeline: Timeline, audio_src: str = "", missing_audio: list
             "reasons": sec.reasons, "key_line": sec.key_line, "words": words, "findings": findings,
             "notes": notes_by_section.get(i, []),
         })
-    from starcoach.scenario import LEVEL_NAMES, MODE_NAMES
 
     return dict(
         s=session, summary=session.summary, budget=time_against_budget(session),

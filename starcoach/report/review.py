@@ -12,6 +12,7 @@ from typing import Any
 
 from starcoach.clock import format_clock
 from starcoach.report.timeline import Timeline
+from starcoach.scenario import LEVEL_NAMES, MODE_NAMES
 from starcoach.summary import TimelineEntry, step_timeline, time_against_budget, verdict_counts
 
 #: Styles, one place: flagged words, the word being spoken, statuses, verdicts.
@@ -225,7 +226,6 @@ def review_renderables(timeline: Timeline, hear=None) -> list[Any]:
     """The full review: header, summary, then every section."""
     from rich.text import Text
 
-    from starcoach.scenario import LEVEL_NAMES, MODE_NAMES
 
     s = timeline.session
     out: list[Any] = [Text(s.question or s.scenario, style="bold")]
