@@ -191,11 +191,11 @@ def default_new_path(scenario_id: str) -> Path:
     the bundled bank, ``scenarios/ID.toml``; anywhere else it goes with the user's own scenarios,
     ``<data dir>/scenarios/ID.toml``, which starcoach also searches.
     """
-    from starcoach.paths import PROJECT_ROOT, data_dir
+    from starcoach.paths import data_dir, source_checkout
 
-    bundled = PROJECT_ROOT / "scenarios"
-    if Path.cwd().resolve() == PROJECT_ROOT.resolve() and bundled.is_dir():
-        return bundled / f"{scenario_id}.toml"
+    checkout = source_checkout()
+    if checkout is not None and Path.cwd().resolve() == checkout:
+        return checkout / "scenarios" / f"{scenario_id}.toml"
     return data_dir() / "scenarios" / f"{scenario_id}.toml"
 
 
