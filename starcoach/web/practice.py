@@ -600,7 +600,7 @@ class Practice:
         elif isinstance(event, r.TakeStarted):
             self._last_level = 0.0
             self.send({"type": "take-started", "label": event.label, "take": event.take, "target_s": event.target_s})
-        elif isinstance(event, r.Progress):
+        elif isinstance(event, r.TakeProgress):
             now = time.monotonic()
             if now - self._last_level >= LEVEL_EVERY_S:
                 self._last_level = now
