@@ -717,24 +717,28 @@ class _ChunkedDecoder:
             kept = []
             for w in piece.words:
                 to_take(w)
-                (kept if self._heard(w) else self.dropped).append(w)
+                (kept if self._heard(w, chunk.end) else self.dropped).append(w)
             if not kept:
                 continue
             kept = _join_number_pieces(kept)
             self.words.extend(kept)
             self._texts.append(" ".join(w.word for w in kept))
 
-    def _heard(self, word: Word) -> bool:
+    def _heard(self, word: Word, chunk_end: int) -> bool:
         """Whether VAD heard speech where Whisper put ``word`` (else Whisper made it up).
 
         A word needs a window at or above ``vad.neg_threshold`` within ``word_margin_s``; a word
         Whisper itself doubts (faster-whisper's anomaly score: improbable, or squeezed into
         almost no time, as words repeated over silence are) needs a window of clear speech.
+        Only windows up to the chunk's end (``chunk_end``, in samples) count: how much audio
+        lies beyond it when the chunk is decoded depends on how the take arrived (live blocks
+        or a file), and the transcript must not.
         """
         vad = self.options.vad
         margin = self.options.word_margin_s
         lo = max(0, int((word.start - margin) / WINDOW_S))
-        hi = min(len(self._probs), int(math.ceil((word.end + margin) / WINDOW_S)))
+        hi = min(len(self._probs), math.ceil(chunk_end / WINDOW),
+                 int(math.ceil((word.end + margin) / WINDOW_S)))
         near = self._probs[lo:hi]
         if _anomaly(word) >= 1.5:
             return any(p >= vad.threshold for p in near)

@@ -63,6 +63,23 @@ def test_speech_regions_hysteresis_and_pauses():
     assert pauses_between(regions, 20 * WINDOW_S + 0.01) == []
 
 
+def test_vad_probabilities_do_not_depend_on_block_size():
+    """Live takes arrive in blocks of any size; VAD must decide each 32 ms window the same way
+    (carried model state and context), so live and file transcripts can be identical."""
+    from starcoach.vad import VadStream
+
+    rng = np.random.default_rng(3)
+    t = np.arange(SR * 6) / SR
+    audio = (np.sin(2 * np.pi * 220 * t) * (np.sin(2 * np.pi * 0.7 * t) > 0) * 0.3
+             + rng.standard_normal(len(t)) * 0.01).astype(np.float32)
+    whole = speech_probabilities(audio)
+    assert len(whole) == -(-len(audio) // 512)
+    for block in (7, 100, 511, 512, 1000, 1600, 4096, len(audio)):
+        stream = VadStream()
+        got = np.concatenate([stream.feed(audio[i:i + block]) for i in range(0, len(audio), block)])
+        assert np.array_equal(stream.flush(got), whole), block
+
+
 def test_transcript_json_contract_round_trips():
     t = Transcript(text="Um, I fixed it.", words=[Word("Um,", 0.1, 0.4, 0.5), Word("I", 0.6, 0.7, 0.9)],
                    duration_s=3.0, speech_s=1.5, language="en", model="tiny.en", no_speech=False,

@@ -102,7 +102,7 @@ def doubled_phrases(ws: list[str], n: int = 3) -> list[str]:
     return out
 
 
-def stream(whisper, audio, block: int = 1600) -> str:
+def stream(whisper, audio, block: int = 1600):
     st = StreamingTranscriber(whisper)
     for i in range(0, len(audio), block):
         st.feed(audio[i:i + block])
@@ -125,18 +125,17 @@ def _reference(entry: dict) -> list[str]:
 REAL = [e["file"] for e in _manifest() if e["duration_s"] < 100] if SPEECH.exists() else []
 
 
-#: Clips also fed through the streaming transcriber (the rest: after stop only, to keep the
-#: suite quick; the synthesized tests below stream every take).
-STREAMED = ("seriously.source1.2.20-30.20.flac", "stereo_diarization.right.flac", "fleurs-en-001.flac")
+#: Block sizes the streaming transcriber is fed with, clip by clip (live blocks are 0.1 s; the
+#: odd sizes straddle VAD windows). FEE013 once came out differently streamed, because a word was
+#: checked against VAD windows beyond its chunk that a file had and a live take had not yet.
+STREAM_BLOCKS = (1600, 1000, 4096, 512)
 
 
 @pytest.fixture(scope="module")
 def real_results(whisper):
     """Per clip: reference, plain faster-whisper, ours after stop, ours streaming (words)."""
     out = {}
-    for entry in _manifest():
-        if entry["file"] not in REAL:
-            continue
+    for k, entry in enumerate(e for e in _manifest() if e["file"] in REAL):
         path = SPEECH / entry["file"]
         audio = load_audio(path)
         plain = plain_words(whisper, audio)
@@ -147,7 +146,8 @@ def real_results(whisper):
             "plain": words(" ".join(w.word for w in plain)),
             "after": words(after.text),
             "lost": lost_stretches(after.words, plain),
-            "stream": words(stream(whisper, audio).text) if entry["file"] in STREAMED else None,
+            "stream": stream(whisper, audio, block=STREAM_BLOCKS[k % len(STREAM_BLOCKS)]),
+            "after_words": after.words,
         }
     return out
 
@@ -167,8 +167,7 @@ def test_real_clips_are_found():
 @pytest.mark.parametrize("clip", REAL)
 def test_real_clip_nothing_lost_nothing_repeated(real_results, clip):
     r = real_results[clip]
-    if r["stream"] is not None:
-        assert r["stream"] == r["after"], "streaming and after-stop transcripts differ"
+    assert r["stream"].words == r["after_words"], "streaming and after-stop transcripts differ"
     assert not r["lost"], f"words plain faster-whisper hears are missing: {r['lost']}"
     assert not repeated(r["after"], r["plain"]), r["after"]
     assert not (set(doubled_phrases(r["after"])) - set(doubled_phrases(r["reference"]))), r["after"]
@@ -178,12 +177,8 @@ def test_real_clip_nothing_lost_nothing_repeated(real_results, clip):
         f"ours: {' '.join(r['after'])}\nplain: {' '.join(r['plain'])}")
 
 
-def test_real_speech_parity_and_fillers(real_results):
-    ref_words = sum(len(r["reference"]) for r in real_results.values())
-    ours = sum(_errors(r["reference"], r["after"]) for r in real_results.values())
-    plain = sum(_errors(r["reference"], r["plain"]) for r in real_results.values())
-    assert ours / ref_words <= plain / ref_words + 0.005, (ours / ref_words, plain / ref_words)
-    # fillers: at least as many um/uh kept as plain faster-whisper keeps, and none invented
+def _filler_counts(real_results) -> tuple[int, int, int, int]:
+    """(said, kept by ours, kept by plain, invented by ours) um/uh over the real clips."""
     said = kept = kept_plain = invented = 0
     for r in real_results.values():
         ref = [w for w in r["reference"] if w in ("um", "uh")]
@@ -191,10 +186,28 @@ def test_real_speech_parity_and_fillers(real_results):
         kept += min(len(ref), sum(w in ("um", "uh") for w in r["after"]))
         kept_plain += min(len(ref), sum(w in ("um", "uh") for w in r["plain"]))
         invented += max(0, sum(w in ("um", "uh") for w in r["after"]) - len(ref))
-    assert said >= 10
-    # (the 90% aim is not reached: tiny.en writes "and" for two of the um's, as plain does)
-    assert kept >= kept_plain and kept >= 2 / 3 * said, (kept, kept_plain, said)
-    assert invented <= 1
+    return said, kept, kept_plain, invented
+
+
+def test_real_speech_parity_and_fillers(real_results):
+    ref_words = sum(len(r["reference"]) for r in real_results.values())
+    ours = sum(_errors(r["reference"], r["after"]) for r in real_results.values())
+    plain = sum(_errors(r["reference"], r["plain"]) for r in real_results.values())
+    assert ours / ref_words <= plain / ref_words + 0.005, (ours / ref_words, plain / ref_words)
+    said, kept, kept_plain, invented = _filler_counts(real_results)
+    assert said == 12
+    # What is achieved, pinned (BENCHMARKS.md: the 90% target of issue #14 is NOT met on tiny.en;
+    # see test_filler_target_of_90_percent): at least plain's count and at least 8 of the 12,
+    # none invented.
+    assert kept >= kept_plain and kept >= 8, (kept, kept_plain, said)
+    assert invented == 0
+
+
+@pytest.mark.xfail(strict=True, reason="issue #14 asks for 90% of um/uh on real speech; tiny.en "
+                   "writes 'and' for two 'um's and 'some' for \"that's uh\" (plain does too)")
+def test_filler_target_of_90_percent(real_results):
+    said, kept, _, invented = _filler_counts(real_results)
+    assert kept >= 0.9 * said and invented == 0, (kept, said)
 
 
 def test_the_short_read_sentence_comes_out_once(whisper):
