@@ -760,6 +760,37 @@ class MockRun:
         self._save()
         return results
 
+    def keep_answer(self, take: int) -> list[StepResult]:
+        """Whole-answer mode: make answer ``take`` the one that counts (instead of the latest).
+
+        The steps cut from that answer count again (their analyses are those computed when it
+        was recorded); steps it never reached count for nothing. Every answer stays on disk and
+        in ``session.takes``.
+
+        Raises:
+            RunError: there is no such finished answer.
+        """
+        answers = [t for t in self.session.takes_for("answer") if t.transcript is not None]
+        chosen = next((t for t in answers if t.take == take), None)
+        if chosen is None:
+            raise RunError(f"No finished answer {take} in session {self.session.session_id}",
+                           f"answers that can count: {', '.join(str(t.take) for t in answers) or 'none'}")
+        segments = split_answer(chosen.transcript.words, self.scenario, self.plan.steps,
+                                duration_s=chosen.duration_s, text=chosen.transcript.text)
+        offsets = {seg.step: round(seg.start_s, 2) for seg in segments}
+        cut = {t.step: t for t in self.session.takes if t.audio == chosen.audio and t.step != "answer"}
+        results = []
+        for step in [s for s in self.plan.steps if s in cut and cut[s].analysis is not None]:
+            t = cut[step]
+            results.append(StepResult(step=step, duration_s=t.duration_s, target_s=self.scenario.step(step).target_s,
+                                      transcript=t.transcript.text if t.transcript else "", analysis=t.analysis,
+                                      take=t.take, audio=t.audio, offset_s=offsets.get(step, 0.0)))
+        self.session.steps = [s for s in self.session.steps if s.step not in self.plan.steps]
+        for result in results:
+            self._count(result)
+        self._save()
+        return results
+
     # --- probes --------------------------------------------------------------------------------
 
     def ask_probe(self, index: int, stop: threading.Event | None = None,

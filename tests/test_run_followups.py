@@ -170,3 +170,29 @@ def test_whole_answer_is_timed_against_the_level_budget(tmp_path, weak_files, sc
     started = [e for e in events if isinstance(e, TakeStarted)]
     assert plan.budget_s == (120.0, 150.0) and started[0].target_s == 150.0
     run.finish()
+
+
+def test_keep_an_earlier_whole_answer(tmp_path, strong_files, weak_files, scenario, starcoach_home):
+    """Whole-answer mode: answer again, then keep the first answer — its steps count again."""
+    from starcoach.capture import FileSource
+    from starcoach.errors import StarcoachError
+    from starcoach.run import MockRun, RunPlan
+
+    files = iter([strong_files["action"], weak_files["action"]])
+    run = MockRun(RunPlan(scenario, "ownership", "sde2", continuous=True, probes=()),
+                  lambda label: FileSource(next(files)), source_kind="files")
+    run.start()
+    first = run.record_answer()
+    second = run.record_answer()
+    assert {r.audio for r in first} == {"audio/answer-1.wav"} and {r.audio for r in second} == {"audio/answer-2.wav"}
+    assert {s.audio for s in run.session.steps} == {"audio/answer-2.wav"}
+    kept = run.keep_answer(1)
+    assert [(r.step, r.transcript, r.offset_s) for r in kept] == [(r.step, r.transcript, r.offset_s) for r in first]
+    assert {s.audio for s in run.session.steps} == {"audio/answer-1.wav"}
+    session = run.finish()
+    # the weak second answer ("I did escalate it … they handled it") does not count
+    assert not any("escalate" in f.text.lower() or "handled" in f.text.lower() for f in session.summary.top_fixes)
+    data = session.to_dict()
+    assert all(s["audio"] == "audio/answer-1.wav" for s in data["steps"])
+    with pytest.raises(StarcoachError, match="No finished answer 3"):
+        run.keep_answer(3)

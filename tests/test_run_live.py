@@ -289,3 +289,31 @@ def test_resume_recaps_what_was_answered_and_numbers_as_the_full_run(virtual_mic
     child.expect("Stopped. Everything recorded so far")
     child.expect(pexpect.EOF)
     child.close()
+
+
+def test_live_whole_answer_keep_the_earlier_answer(virtual_mic, say, starcoach_home):
+    """Whole-answer mode through a terminal: answer, answer again, k keeps the first answer."""
+    clips = {"first": say(SITUATION), "second": say(SHORT_SITUATION)}
+    child = _spawn(["run", "--continuous", "--mode", "ownership", "--level", "sde2", "--only", "situation,task",
+                    "--probes", "", "--voice", "off", "--silence", "1.5"], starcoach_home)
+    for clip in ("first", "second"):
+        child.expect("Answer the whole question in one go")
+        child.send("\r")
+        _speak(virtual_mic, clips[clip], child)
+        child.send(" ")
+        child.expect("answer again")
+        if clip == "first":
+            child.send("r")
+    child.expect("keep an earlier answer instead")
+    child.send("k")
+    child.expect("Answer 1 of 2 counts now")
+    child.expect("answer again")
+    child.send("\r")
+    child.expect(r"Saved session \S*?(\d{8}-\d{6}[-a-z0-9]*)\S* — review")
+    session_id = child.match.group(1)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    session = _session(starcoach_home, session_id)
+    assert session["steps"] and {s["audio"] for s in session["steps"]} == {"audio/answer-1.wav"}
+    assert "webhook drop rate" in " ".join(s["transcript"] for s in session["steps"]).lower()

@@ -228,6 +228,48 @@ def test_practice_step_redo_keep_probes_and_saved_session(browser, server, home,
     assert all(u.startswith((server.base, "data:", "blob:")) for u in b.requests()), b.requests()
 
 
+def test_whole_answer_again_and_keep_the_earlier_answer(browser, server, home, mic, answers):
+    """Whole-answer mode in the page: answer, answer again (the page shows only the new answer's
+    steps), then k lets the first answer count again."""
+    from starcoach.store import load_session
+
+    b = browser
+    shutil.copy(answers["action"], mic)
+    b.goto(f"{server.base}/practice")
+    b.click("#continuous")
+    b.evaluate("document.getElementById('probes').value = 'none'")
+    b.click("#start")
+    b.wait_for("document.body.dataset.state === 'ready'", timeout=60)
+    sid = b.evaluate("window.starcoach.session")
+    b.click("#record-btn")
+    answer(b, duration(answers["action"]))
+    b.wait_for("document.body.dataset.state === 'feedback'", timeout=120)
+    assert "retry handler" in b.evaluate("document.getElementById('feedback').innerText").lower()
+    assert b.evaluate("document.getElementById('takes').textContent") == ""  # one answer: nothing to choose
+
+    shutil.copy(answers["probe"], mic)
+    b.key("r")
+    b.wait_for("document.body.dataset.state === 'ready'")
+    b.key("Enter")
+    answer(b, duration(answers["probe"]), stop_with="space")
+    b.wait_for("document.body.dataset.state === 'feedback' && window.starcoach.events.filter(e => e === 'recorded').length === 2",
+               timeout=120)
+    shown = b.evaluate("document.getElementById('feedback').innerText").lower()
+    assert "tech lead" in shown and "retry handler" not in shown
+    assert "Answer 2 counts" in b.evaluate("document.getElementById('takes').textContent")
+    assert {s.audio for s in load_session(sid).steps} == {"audio/answer-2.wav"}
+
+    b.key("k")
+    b.wait_for("window.starcoach.events.indexOf('kept') >= 0 && document.body.dataset.state === 'feedback'", timeout=60)
+    assert "Answer 1 counts" in b.evaluate("document.getElementById('takes').textContent")
+    shown = b.evaluate("document.getElementById('feedback').innerText").lower()
+    assert "retry handler" in shown and "tech lead" not in shown
+    session = load_session(sid)
+    assert session.steps and {s.audio for s in session.steps} == {"audio/answer-1.wav"}
+    assert [t.step for t in session.takes].count("answer") == 2
+    assert b.console_errors() == []
+
+
 WAIT_METADATA = """new Promise((resolve) => {
   const a = document.getElementById('player');
   if (a.readyState >= 1) { resolve(a.duration); return; }

@@ -240,16 +240,37 @@ class LiveRun:
                                    lambda stop, skip: self.run_.record_answer(stop))
             for result in results:
                 console.print(render_feedback(result, self.plan.scenario, more_hint="starcoach review shows all"))
-            missing = [s for s in self.plan.steps if s not in {r.step for r in results}]
-            if missing:
-                console.print(f"[yellow]Not heard: {', '.join(STEP_TITLES[m] for m in missing)}[/]")
-            console.print("[bold]Enter[/] continue · [bold]r[/] answer again (kept) · [bold]q[/] stop here")
+            self._missing(results)
+            if self._after_answer() != "r":
+                return
+
+    def _missing(self, results) -> None:
+        missing = [s for s in self.plan.steps if s not in {r.step for r in results}]
+        if missing:
+            self.console.print(f"[yellow]Not heard: {', '.join(STEP_TITLES[m] for m in missing)}[/]")
+
+    def _after_answer(self) -> str:
+        """The keys after a whole answer's feedback; returns ``enter`` (go on) or ``r`` (again)."""
+        counted = None
+        while True:
+            answers = [t.take for t in self.run_.session.takes_for("answer") if t.transcript is not None]
+            keep = " · [bold]k[/] keep an earlier answer instead" if len(answers) > 1 else ""
+            self.console.print(f"[bold]Enter[/] continue · [bold]r[/] answer again (kept){keep} · [bold]q[/] stop here")
             self.keys.drain()
-            key = self.keys.wait({"enter", "space", "r", "q"})
+            key = self.keys.wait({"enter", "space", "r", "q", "k"})
             if key == "q":
                 raise KeyboardInterrupt
-            if key != "r":
-                return
+            if key == "k" and len(answers) > 1:
+                counted = answers[-1] if counted is None else counted
+                counted = answers[answers.index(counted) - 1]  # one earlier; from the first, the last
+                results = self.run_.keep_answer(counted)
+                self.console.print(f"[bold cyan]Answer {counted} of {len(answers)} counts now[/] "
+                                   f"[dim]· {len(results)} step{'s' * (len(results) != 1)} heard · "
+                                   "k again for an earlier one[/]")
+                self._missing(results)
+                continue
+            if key != "k":
+                return "r" if key == "r" else "enter"
 
     def _probe(self, index: int) -> None:
         probe = self.plan.scenario.probes[index - 1]

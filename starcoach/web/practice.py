@@ -494,9 +494,12 @@ class Practice:
     def _record(self, label: str) -> None:
         if label == "answer":
             self.run.record_answer(self.stop)
+            takes = self._takes(label)
+            # which answer counts, and the earlier ones that can count instead
+            self.done({"type": "recorded", "label": label, "take": takes[-1] if takes else None, "takes": takes})
         else:
             self.run.record_step(label, self.stop)
-        self.done({"type": "recorded", "label": label})
+            self.done({"type": "recorded", "label": label})
 
     def _probe(self, label: str) -> None:
         """Ask follow-up ``probe-N`` (the scenario's) or ``followup-N`` (adaptive, from the answer's gaps)."""
@@ -521,14 +524,17 @@ class Practice:
             number = int(take)
         except (TypeError, ValueError):
             raise RunError(f"No take {take!r} of {label}", "choose one of the step's takes") from None
-        result = self.run.keep_take(label, number)
-        view = feedback_view(result.step, result.analysis, take=result.take)
-        self.done({"type": "kept", "label": label, "take": result.take, "takes": self._takes(label),
-                   "html": render("_feedback.html", f=view, transcript=result.transcript)})
+        results = self.run.keep_answer(number) if label == "answer" else [self.run.keep_take(label, number)]
+        html = "".join(render("_feedback.html", f=feedback_view(r.step, r.analysis, take=r.take), transcript=r.transcript)
+                       for r in results)
+        self.done({"type": "kept", "label": label, "take": number, "takes": self._takes(label), "html": html})
 
     def _takes(self, label: str) -> list[int]:
-        """The finished takes of a step (those that can count)."""
-        return [t.take for t in self.run.session.takes_for(label) if t.analysis is not None] if self.run else []
+        """The finished takes of a step, or answers of a whole-answer run (those that can count)."""
+        if self.run is None:
+            return []
+        takes = self.run.session.takes_for(label)
+        return [t.take for t in takes if (t.transcript if label == "answer" else t.analysis) is not None]
 
     def _finish(self) -> None:
         if self.run is None:

@@ -140,6 +140,7 @@
     $("record-btn").disabled = true;
     status("Opening the microphone…");
     openMic().then(function (rate) {
+      if (label === "answer") { $("feedback").textContent = ""; }  // answering again: the new answer's steps only
       send({ type: "record", label: label, rate: rate });
       heard = false;
       sending = true;  // from here on every sample goes to the server, in order
@@ -385,6 +386,7 @@
     var last = stepIndex + 1 >= plan.steps.length;
     $("next-btn").textContent = !last ? "Next step" : (probeIndex < probes.length ? "Follow-up questions" : "Finish and see the summary");
     $("redo-btn").textContent = msg.label === "answer" ? "Answer again" : "Redo this step";
+    if (msg.label === "answer") { lastTake = msg; }  // which whole answer counts
     show($("redo-btn"), true);
     showTakes(lastTake && lastTake.label === msg.label ? lastTake : null);
     focus($("next-btn"));
@@ -394,14 +396,15 @@
     var box = $("takes");
     box.textContent = "";
     if (!msg || !msg.takes || msg.takes.length < 2) { return; }
-    box.appendChild(document.createTextNode("Take " + msg.take + " counts; every take is kept. "));
+    var what = msg.label === "answer" ? "Answer " : "Take ";
+    box.appendChild(document.createTextNode(what + msg.take + " counts; every " + what.trim().toLowerCase() + " is kept. "));
     msg.takes.forEach(function (n) {
       if (n === msg.take) { return; }
       var b = document.createElement("button");
       b.type = "button";
       b.className = "keep";
       b.setAttribute("data-take", String(n));
-      b.textContent = "Keep take " + n + " instead";
+      b.textContent = "Keep " + what.trim().toLowerCase() + " " + n + " instead";
       b.addEventListener("click", function () { keep(n); });
       box.appendChild(b);
     });
@@ -411,11 +414,11 @@
     html(box, msg.html);
     var feedback = $("feedback");
     feedback.textContent = "";
-    feedback.appendChild(box.firstElementChild);
+    while (box.firstElementChild) { feedback.appendChild(box.firstElementChild); }  // a whole answer: every step
     lastTake = msg;
     setState("feedback");
     showTakes(msg);
-    status("Take " + msg.take + " counts now.");
+    status((msg.label === "answer" ? "Answer " : "Take ") + msg.take + " counts now.");
     focus($("next-btn"));
   }
 
