@@ -52,7 +52,6 @@ from starcoach.store import (
 from starcoach.summary import summarize
 from starcoach.transcribe import (
     StreamingTranscriber,
-    TranscribeOptions,
     Word,
     load_whisper,
     resolve_model,
@@ -895,9 +894,9 @@ class MockRun:
             stop.set()
         audio = f"audio/{label}-{take_no}.wav"
         path = self.session_dir / audio
-        options = _batch_options() if getattr(source, "realtime", True) is False else None
-        stream = _LateStream(self._models_ready,
-                             lambda: StreamingTranscriber(model=load_whisper_kept(self.model), options=options))
+        # the same settings for every source (microphone, browser, files read at once), so a take
+        # has the words `starcoach transcribe` gives for its WAV
+        stream = _LateStream(self._models_ready, lambda: StreamingTranscriber(model=load_whisper_kept(self.model)))
         started_at = now_iso()
         max_s = self.max_take_s if self.max_take_s is not None else 2 * target_s + 60
 
@@ -1098,15 +1097,6 @@ class _LateStream:
             return self._stream.finish(timeout=timeout)
         except Exception:  # noqa: BLE001 - the take is kept either way
             return None
-
-
-def _batch_options():
-    """Transcription settings for files read at full speed (scripted runs, the demo).
-
-    Nobody waits for the tail of a file read at once, so chunks close only at longer pauses:
-    fewer Whisper windows, about half the CPU of the live settings (see BENCHMARKS.md).
-    """
-    return TranscribeOptions(close_pause_s=1.5, long_chunk_s=20.0, max_chunk_s=28.0)
 
 
 def _claim_session_id(scenario_id: str) -> str:

@@ -715,9 +715,10 @@ class _ChunkedDecoder:
         self.decode_s += time.perf_counter() - started
         for piece in pieces:
             kept = []
+            made_up = _squeezed(piece.words)
             for w in piece.words:
                 to_take(w)
-                (kept if self._heard(w, chunk.end) else self.dropped).append(w)
+                (kept if not made_up and self._heard(w, chunk.end) else self.dropped).append(w)
             if not kept:
                 continue
             kept = _join_number_pieces(kept)
@@ -773,6 +774,34 @@ def _anomaly(word: Word) -> float:
     if duration > 2.0:
         score += duration - 2.0
     return score
+
+
+#: Seconds a word takes at the least, on average over a phrase, in anything a person says
+#: (fast speech is about 0.15 s a word); a phrase packed tighter was not heard but made up.
+MIN_WORD_S = 0.08
+
+
+def _squeezed(words: list[Word]) -> bool:
+    """Whether Whisper made the phrase ``words`` up (one of its segments, chunk times).
+
+    Whisper sometimes ends a window by going on with its prompt ("Okay, let's see what
+    happens." after the filler prompt's "Okay, here's what I'm, like, thinking."); having no
+    audio for those words, its alignment squeezes them all into the last fraction of a second,
+    inside the padded end of real speech, so the per-word test against VAD lets them through.
+    Such a phrase has several words, fewer than ``MIN_WORD_S`` seconds a word, Whisper is unsure
+    of it (mean probability below one half; words really said and cramped by the alignment are
+    sure), and it is anomalous as faster-whisper judges segments for
+    ``hallucination_silence_threshold`` (improbable or zero-length words: a score of 3 over its
+    first 8 words, or about one a word).
+    """
+    if len(words) < 2:
+        return False
+    if words[-1].end - words[0].start >= MIN_WORD_S * len(words):
+        return False
+    if sum(w.probability for w in words) / len(words) >= 0.5:
+        return False
+    score = sum(_anomaly(w) for w in words[:8])
+    return score >= 3 or score + 0.01 >= min(len(words), 8)
 
 
 def _covered(words: list[Word], start: float, end: float, slack: float = 0.3) -> bool:

@@ -92,6 +92,21 @@ def test_demo_sessions_are_saved_with_audio_per_take(demo, scenario):
         assert session.budget_s == 150
 
 
+def test_demo_takes_have_the_words_transcribe_gives_for_their_audio(demo):
+    """Bug: the strong Situation ended with an invented "Okay, let's see what happens." that
+    ``starcoach transcribe`` of the same WAV did not have (scripted runs decoded with longer
+    chunks, and a phrase Whisper made up at a chunk's end was kept)."""
+    from starcoach.transcribe import load_whisper, transcribe_file
+
+    whisper = load_whisper()
+    for session, folder in zip((demo["strong"], demo["weak"]), demo["folders"]):
+        for take in session.takes:
+            if take.step in ("situation", "result"):
+                again = transcribe_file(folder / take.audio, whisper)
+                assert take.transcript.text == again.text, (session.session_id, take.step)
+                assert "happens" not in take.transcript.text.lower(), take.transcript.text
+
+
 def test_strong_candidate_leans_hire(demo):
     session = demo["strong"]
     steps = _steps(session)

@@ -281,6 +281,40 @@ def test_streaming_silence_and_errors(whisper, tmp_path):
         failing.finish(timeout=30)
 
 
+#: The demo's strong Situation (the scenario's strong example, as the demo speaks it).
+DEMO_SITUATION = ("While reviewing system metrics, I noticed a 0.3% webhook drop rate in the Platform team's "
+                  "service logs. This drop was subtle, had no alerting, and was causing silent failures "
+                  "impacting payment notifications.")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("long_chunk_s", [12.0, 20.0])
+def test_no_phrase_is_made_up_after_the_last_word(whisper, say, long_chunk_s):
+    """Bug: ``starcoach demo``'s strong Situation ended with "Okay, let's see what happens."
+    (Whisper going on with its prompt, the five words squeezed into the last 0.2 s of the padded
+    speech, where VAD still heard the voice fade), while ``transcribe`` of the same WAV did not:
+    scripted runs decoded it as one chunk (``long_chunk_s=20``), ``transcribe`` in two."""
+    path = say(DEMO_SITUATION)
+    t = transcribe_file(path, whisper, TranscribeOptions(long_chunk_s=long_chunk_s, max_chunk_s=28.0))
+    assert t.text.endswith("payment notifications."), t.text
+    assert "okay" not in t.text.lower() and "happens" not in t.text.lower()
+
+
+def test_a_squeezed_improbable_phrase_is_made_up():
+    from starcoach.transcribe import _squeezed
+
+    made_up = [Word("Okay,", 13.62, 13.62, 0.002), Word("let's", 13.78, 13.78, 0.5), Word("see", 13.78, 13.78, 0.171),
+               Word("what", 13.78, 13.78, 0.428), Word("happens.", 13.78, 13.8, 0.414)]
+    assert _squeezed(made_up)
+    # real speech, even fast, short words and a lone squeezed filler, is kept
+    fast = [Word("I", 1.0, 1.06, 0.9), Word("did", 1.06, 1.2, 0.95), Word("it.", 1.2, 1.4, 0.9)]
+    assert not _squeezed(fast)
+    assert not _squeezed([Word("Um,", 2.0, 2.0, 0.1)])
+    # squeezed but confident (Whisper's alignment cramped, the words likely said) is kept too
+    sure = [Word("in", 5.0, 5.0, 0.99), Word("the", 5.0, 5.0, 0.99), Word("end.", 5.0, 5.2, 0.95)]
+    assert not _squeezed(sure)
+
+
 def test_number_pieces_are_joined():
     from starcoach.transcribe import _join_number_pieces
 
