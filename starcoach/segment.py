@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+from starcoach.analysis.lexicon import lexicon
 from starcoach.scenario import STEP_NAMES, Scenario
 
 #: A pause at least this long (seconds) between words ends a unit even without punctuation.
@@ -97,11 +98,7 @@ _SPLIT_CUE = re.compile(
     r"no one asked|it wasn't my team|this wasn't my team)\b)"
 )
 
-_STOP = frozenset(
-    "a an the and or but so to of in on at for with from by was were is are be been it its this that these those i "
-    "my me we our us they their them he she his her you your as not no had has have did do does after before then "
-    "there which who what when while into out up about over than just also very".split()
-)
+_STOP = lexicon().stop
 _TOKEN = re.compile(r"[a-z0-9$%.']+")
 
 #: Typical share of the answer each step takes (the seed's targets: 30/20/90/20/15 s).

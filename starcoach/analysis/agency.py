@@ -31,17 +31,14 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Agent classes of a statement.
 I, WE, OTHER, PASSIVE = "i", "we", "other", "passive"
 
-_I_WORDS = frozenset({"i", "me", "myself"})
-_WE_WORDS = frozenset({"we", "us", "ourselves"})
-_OTHER_PRONOUNS = frozenset({"he", "she", "they", "them", "him", "her", "themselves", "himself", "herself"})
-_NO_AGENT = frozenset({"you", "yourself", "it", "this", "that", "these", "those", "there", "what", "which",
-                       "itself", "one", "something", "anything", "everything", "all", "each", "both"})
-_OUR = frozenset({"my", "our"})
-_OWN_TEAM_MODIFIERS = frozenset({"whole", "entire", "core", "own", "small", "immediate", "same"})
-_QUANTIFIER_SUBJECTS = frozenset({"ton", "tons", "lot", "lots", "bunch", "most", "some", "all", "many", "few",
-                                  "several", "half", "majority", "couple", "rest", "each", "both", "none",
-                                  "percent", "%", "one", "two", "three", "four", "five", "dozen", "hundred"})
-_OBJECT_PRONOUNS = frozenset({"us", "me", "them", "him", "her"})
+_I_WORDS = lexicon().i_words
+_WE_WORDS = lexicon().we_words
+_OTHER_PRONOUNS = lexicon().other_pronouns
+_NO_AGENT = lexicon().no_agent
+_OUR = lexicon().our
+_OWN_TEAM_MODIFIERS = lexicon().own_team_modifiers
+_QUANTIFIER_SUBJECTS = lexicon().quantifier_subjects
+_OBJECT_PRONOUNS = lexicon().object_pronouns
 _DIRECT_DEPS = frozenset({"prt", "dobj", "dative", "prep", "agent", "attr", "oprd", "acomp", "ccomp", "xcomp"})
 
 
@@ -161,7 +158,7 @@ def _is_relative(tok: Token) -> bool:
 
 
 #: Degree adverbs modify adjectives, not verbal passives: "the queue was really backed up" is a state.
-_DEGREE = frozenset({"very", "really", "so", "too", "quite", "pretty", "extremely", "super", "fairly", "rather"})
+_DEGREE = lexicon().degree
 
 
 def _passive(verb: Token) -> bool:
@@ -293,7 +290,7 @@ def _noun_taken_for_verb(verb: Token) -> bool:
 
 
 #: Verbs whose bare-infinitive complement has the verb's object as its doer ("helped him fix").
-_CAUSATIVE = frozenset({"help", "let", "make", "have", "watch", "see", "hear", "get"})
+_CAUSATIVE = lexicon().causative
 
 
 def _coordinated_with_main_clause(verb: Token, head: Token, subject: Token | None, lex: Lexicon) -> bool:

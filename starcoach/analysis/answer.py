@@ -396,7 +396,7 @@ def _business_quantities(doc, qs, lex) -> list[quantities_mod.Quantity]:
     return out
 
 
-_ADOPT = frozenset({"adopt", "copy", "reuse", "standardize", "standardise", "replicate", "borrow", "fork", "clone"})
+_ADOPT = lexicon().answer_adopt
 
 
 def _adoptions_without_subject(doc, stmts, lex) -> list[agency.Statement]:
@@ -425,15 +425,12 @@ def _is_adoption(st: agency.Statement, lex) -> bool:
     if st.agent not in (agency.OTHER, agency.PASSIVE) or st.negated:
         return False
     lemma = st.verb.lemma_.lower()
-    strong = {"adopt", "copy", "reuse", "standardize", "standardise", "replicate", "borrow", "fork", "clone"}
-    if lemma in strong:
+    if lemma in _ADOPT:
         return True
     if lemma in lex.adoption_verbs:
         objs = {t.lemma_.lower() for c in kids(st.verb) if c.dep_ in ("dobj", "prep", "prt") for t in c.subtree}
         mine = any(t.lower_ == "my" for c in kids(st.verb) if c.dep_ == "dobj" for t in c.subtree)
-        return mine or bool(objs & {"template", "pattern", "approach", "alert", "guard", "library", "tool",
-                                    "design", "script", "dashboard", "check", "process", "runbook", "standard",
-                                    "playbook", "framework"})
+        return mine or bool(objs & lex.adoptable_things)
     return False
 
 
@@ -565,14 +562,14 @@ def _passive_severity(st: agency.Statement, lex) -> str | None:
     if "had" in tags:
         return "low"
     return "medium" if verb.lemma_.lower() in lex.solution_verbs or st.action in lex.solution_verbs or \
-        verb.lemma_.lower() in ("roll", "adjust", "change", "update", "fix", "resolve", "revert", "restart") else "low"
+        verb.lemma_.lower() in lex.fix_verbs else "low"
 
 
 def scope_expected(scenario) -> bool:
     """Whether this scenario's Task is about ownership beyond one's scope (its model Task states a
     scope boundary, or its coaching asks for one). A capacity-judgement story does not need one."""
     task = scenario.step("task")
-    if any(w in task.coaching.lower() for w in ("scope", "boundary", "not assigned", "self-initiated", "nobody asked")):
+    if any(w in task.coaching.lower() for w in lexicon().scope_coaching_words):
         return True
     return model_expects(scenario, "task", "scope_boundary")
 

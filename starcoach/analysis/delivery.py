@@ -26,14 +26,9 @@ LONG_PAUSE_S = 2.0
 MONOTONE_PITCH_ST = 1.5
 MONOTONE_LOUDNESS_DB = 3.0
 
-_LIKE_NEXT_NUMERIC = frozenset({"a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight",
-                                "nine", "ten", "twenty", "thirty", "forty", "fifty", "hundred", "half", "$",
-                                "maybe", "around", "about", "every", "almost", "nearly"})
-_YOU_KNOW_OBJECTS = frozenset({"how", "what", "that", "why", "where", "who", "when", "whether", "if", "the",
-                               "it", "this", "them", "him", "her", "about", "of", "a", "an", "my", "our", "their",
-                               "which", "exactly", "everything", "anything", "something"})
-_REPEAT_OK = frozenset({"that", "had", "is", "very", "really", "so", "no", "bye", "yes", "yeah", "ha", "well",
-                        "do", "one", "two", "step", "line", "by"})
+_LIKE_NEXT_NUMERIC = lexicon().like_next_numeric
+_YOU_KNOW_OBJECTS = lexicon().you_know_objects
+_REPEAT_OK = lexicon().repeat_ok
 
 
 def _is_like_filler(tok: Token, lex: Lexicon, doc) -> bool:
@@ -178,11 +173,7 @@ PHRASE_MIN_COUNT = 3
 PHRASE_PER_100 = 0.8
 
 #: Verbs and words too common to be a tic by themselves.
-_COMMON = frozenset({"be", "have", "do", "get", "go", "make", "say", "know", "think", "take", "want", "need",
-                     "see", "use", "come", "look", "work", "try", "give", "find", "tell", "ask", "can", "will",
-                     "would", "could", "should", "not", "n't", "also", "then", "there", "here", "now", "when",
-                     "where", "how", "what", "why", "all", "more", "most", "first", "last", "other", "same",
-                     "back", "out", "up", "down", "only", "even", "still", "again", "well", "too", "ever"})
+_COMMON = lexicon().common
 
 
 def _opens_sentence(fd, tok: Token) -> bool:

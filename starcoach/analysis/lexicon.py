@@ -26,12 +26,21 @@ class AnalysisDataError(StarcoachError):
 class Lexicon:
     """Word classes by name, as frozensets (``lex.people``, ``lex["stative_verbs"]``)."""
 
-    def __init__(self, classes: dict[str, frozenset[str]], synonyms: dict[str, frozenset[str]] | None = None) -> None:
+    def __init__(self, classes: dict[str, frozenset[str]], synonyms: dict[str, frozenset[str]] | None = None,
+                 tables: dict[str, Any] | None = None) -> None:
         self._classes = classes
         self.synonyms: dict[str, frozenset[str]] = synonyms or {}
+        self._tables = tables or {}
         for name, words in classes.items():  # plain attributes: ``lex.people`` is read in every loop
             if not hasattr(type(self), name):
                 self.__dict__[name] = words
+
+    def table(self, name: str) -> Any:
+        """A table or ordered list of ``[tables]``, as written (``lex.table("units")["one"] == 1``)."""
+        try:
+            return self._tables[name]
+        except KeyError:
+            raise AnalysisDataError(f"No tables.{name} in {LEXICON_FILE.name}", "restore the file from git") from None
 
     def similar(self, word: str) -> frozenset[str]:
         """``word`` and its synonyms (the ``[synonyms]`` groups it belongs to)."""
@@ -69,6 +78,7 @@ def lexicon() -> Lexicon:
     raw = _read_toml(LEXICON_FILE)
     classes: dict[str, frozenset[str]] = {}
     synonyms: dict[str, set[str]] = {}
+    tables = raw.pop("tables", {})
     for head, words in raw.pop("synonyms", {}).items():
         group = {head.lower(), *(w.lower() for w in words)}
         for w in group:
@@ -77,7 +87,7 @@ def lexicon() -> Lexicon:
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise AnalysisDataError(f"{LEXICON_FILE}: {name} must be a list of words", "write it as [\"word\", ...]")
         classes[name] = frozenset(w.lower() for w in words)
-    return Lexicon(classes, {w: frozenset(g) for w, g in synonyms.items()})
+    return Lexicon(classes, {w: frozenset(g) for w, g in synonyms.items()}, tables)
 
 
 @dataclass(frozen=True)

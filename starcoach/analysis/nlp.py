@@ -26,6 +26,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from starcoach.analysis.lexicon import lexicon
 from starcoach.errors import ModelNotFound
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -233,19 +234,13 @@ def _fast_ruler() -> FastAttributeRuler:
 
 #: Calendar words: a number beside one may be part of a date ("March 3", "2 pm", "three weeks ago").
 #: (Plain durations such as "two weeks" or "300 milliseconds" the quantity rules read without NER.)
-_CALENDAR_WORDS = frozenset({
-    "am", "pm", "a.m.", "p.m.", "o'clock", "ago", "last", "next", "since", "until", "till",
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
-    "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "q1", "q2", "q3",
-    "q4", "st", "nd", "rd", "th", "th.", "fiscal", "fy",
-})
+_CALENDAR_WORDS = lexicon().calendar_words
 #: Where a proper noun can be someone acting: a subject, coordinated with one, a name in apposition,
 #: the "by" agent of a passive or where a problem is passed to ("took it to Priya"). A name in a
 #: compound ("the Platform team") or after other prepositions ("written in Go") never decides who
 #: acted, so the entity recogniser is not asked about it.
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "appos", "conj"})
-_AGENT_PREPS = frozenset({"by", "to", "with"})
+_AGENT_PREPS = lexicon().agent_preps
 
 
 #: Tokens of context on each side of a word the entity recogniser is asked about.

@@ -43,13 +43,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
     from spacy.tokens import Doc, Token
 
-_NEGATORS = frozenset({"no", "not", "n't", "never", "nobody", "none", "without", "nothing", "zero", "lack",
-                       "outside", "beyond", "another", "neither", "nor", "noone", "absent", "missing", "other"})
-_PHRASE_STOP = frozenset({"be", "have", "do", "get", "just", "the", "a", "an", "of", "to", "in", "on", "for",
-                          "with", "and", "or", "but", "'s", "-", "my", "our", "their", "i", "we", "they",
-                          "me", "us", "them", "it", "this", "that", "per", "myself", "not", "no", "n't",
-                          "nobody", "never", "as", "at", "by", "from", "into", "after", "so", "than", "its",
-                          "one", "he", "she", "his", "her", "you", "your", "about", "up", "out"})
+_NEGATORS = lexicon().negators
+_PHRASE_STOP = lexicon().phrase_stop
 
 
 @dataclass(frozen=True)
@@ -681,9 +676,7 @@ def concrete_nouns(doc: Doc, lex: Lexicon | None = None, skip: Iterable[tuple[in
 
 
 #: Organisational-insight words that carry it alone.
-_ORG_CORE = frozenset({"organizational", "organisational", "systemic", "slo", "slos", "sla", "slas",
-                       "accountability", "governance", "ownership", "process", "culture", "incentive",
-                       "incentives", "organization", "organisation"})
+_ORG_CORE = lexicon().org_core
 
 
 def org_terms(doc: Doc, lex: Lexicon | None = None) -> tuple[list[Token], list[Token]]:

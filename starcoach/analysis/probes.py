@@ -26,20 +26,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: What a probe tests, recognised from its question and "probes" line (first match wins).
 PROBE_FOCI: dict[str, tuple[str, ...]] = {
-    "validation": ("verify", "validate", "validation", "test it", "tested", "test the", "confirm",
-                   "know it worked", "rigor", "resolved the issue", "actually resolved", "measure"),
-    "motivation": ("motivat", "why did you", "what made you", "curiosity", "initiative", "prompted"),
-    "differently": ("differently", "next time", "do again", "self-awareness", "continuous improvement"),
-    "solution": ("fix was accepted", "fix accepted", "accepted by", "get it merged", "adopt your fix",
-                 "ownership beyond just coding"),
-}
+    focus: tuple(cues) for focus, cues in lexicon().table("probe_foci").items()}
 
 #: Verbs that show validation when the candidate does them.
-VALIDATION_VERBS = frozenset({
-    "reproduce", "repro", "test", "monitor", "watch", "verify", "confirm", "measure", "validate", "check",
-    "replay", "benchmark", "canary", "compare", "track", "load", "observe", "simulate", "run", "roll",
-    "stage", "dashboard", "alert", "graph", "chart", "audit", "instrument",
-})
+VALIDATION_VERBS = lexicon().validation_verbs
 
 _WEAK_KINDS = ("handoff", "routing", "assigned", "team-credit", "vague-outcome", "generic-reflection")
 
@@ -262,9 +252,7 @@ def judge_probe(answer_text: str, probe: Probe, scenario: Scenario, transcript: 
 
 
 #: Nouns that show a fix came with its proof ("with tests, documentation and a rollback plan").
-_EVIDENCE = frozenset({"test", "tests", "documentation", "doc", "docs", "rollback", "runbook", "benchmark",
-                       "repro", "reproduction", "plan", "metric", "dashboard", "note", "notes", "load", "staging",
-                       "canary", "review"})
+_EVIDENCE = lexicon().evidence
 
 
 def _concrete_change(st: agency.Statement, lex) -> bool:
@@ -287,8 +275,7 @@ SIMILAR = 0.3
 #: … the strong one (paraphrases of a strong answer share fewer words than copies of a short weak one).
 SIMILAR_STRONG = 0.2
 
-_DISMISSALS = ("nothing really", "not much", "not really", "nobody really", "no one really", "nothing,",
-               "nothing.", "nothing much", "not a lot", "it didn't", "i didn't really")
+_DISMISSALS = tuple(lexicon().table("dismissals"))
 
 
 def _dismisses(doc) -> bool:
@@ -301,15 +288,17 @@ def _dismisses(doc) -> bool:
 
 
 #: Verbs too light to say what someone did ("I did it", "I got it", "I made sure").
-_LIGHT_VERBS = frozenset({"do", "make", "get", "go", "take", "have", "try", "keep", "let", "start", "put", "come"})
+_LIGHT_VERBS = lexicon().light_verbs
+
+
+_UNSURE_CUES = tuple(lexicon().table("unsure_cues"))
 
 
 def _unsure(doc) -> str:
     """Words where the candidate says they do not know what came of it ("I'm not sure what people
     did with it", "I don't really know if anyone changed anything"), or ""."""
     text = doc.text.lower()
-    for cue in ("not sure", "don't really know", "don't know", "no idea", "not really sure", "can't remember",
-                "never found out", "never checked"):
+    for cue in _UNSURE_CUES:
         at = text.find(cue)
         if at >= 0:
             return doc.text[at:at + len(cue)]

@@ -23,34 +23,23 @@ from starcoach.analysis.spans import fast, kids
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, Token
 
-_UNITS = {"zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-          "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-          "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-         "ninety": 90}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_UNITS = lexicon().table("units")
+_TENS = lexicon().table("tens")
+_SCALES = lexicon().table("scales")
 _NUMBER_WORDS = {**_UNITS, **_TENS, **_SCALES, "dozen": 12}
-_SUFFIX_SCALE = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000, "bn": 1_000_000_000, "mm": 1_000_000}
-_FRACTION_VALUES = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1, "thirds": 2 / 3}
+_SUFFIX_SCALE = lexicon().table("suffix_scale")
+_FRACTION_VALUES = lexicon().table("fraction_values")
 _DIGITS = re.compile(r"^~?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
 _SUFFIXED = re.compile(r"^~?(\d+(?:\.\d+)?)(k|m|b|bn|mm|x|ms|s|sec|secs|h|hr|hrs|min|mins|gb|mb|tb|kb|%|d|w)$", re.I)
-_UNIT_SUFFIX = {"ms": "ms", "s": "second", "sec": "second", "secs": "second", "h": "hour", "hr": "hour",
-                "hrs": "hour", "min": "minute", "mins": "minute", "gb": "gb", "mb": "mb", "tb": "tb",
-                "kb": "kb", "d": "day", "w": "week"}
-_CURRENCY = frozenset({"$", "€", "£", "¥", "usd"})
-_APPROX = frozenset({"about", "around", "roughly", "almost", "nearly", "approximately", "over", "under",
-                     "some", "like", "maybe", "just", "only", "than", "least", "most", "up", "down", "~",
-                     "close", "to", "basically", "probably", "upwards", "north", "south", "well"})
-_RELATIVE_TIME = frozenset({"ago", "later", "earlier", "before", "after", "back", "prior", "since", "in"})
-_DATE_LEADS = frozenset({"last", "next", "this", "that", "same", "previous", "following", "coming", "past"})
-_RATE_PREPS = frozenset({"a", "an", "per", "every", "each", "/"})
-_DURATION_PREPS = frozenset({"in", "for", "within", "over", "under", "after", "than", "about", "around",
-                             "took", "take", "takes", "roughly", "nearly", "almost", "by", "from", "to", "of"})
-_DELTA_VERBS = frozenset({"double", "triple", "quadruple", "halve", "tenfold"})
-_MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
-                     "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-                     "sep", "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday",
-                     "friday", "saturday", "sunday", "q1", "q2", "q3", "q4"})
+_UNIT_SUFFIX = lexicon().table("unit_suffix")
+_CURRENCY = lexicon().currency
+_APPROX = lexicon().approx
+_RELATIVE_TIME = lexicon().relative_time
+_DATE_LEADS = lexicon().date_leads
+_RATE_PREPS = lexicon().rate_preps
+_DURATION_PREPS = lexicon().duration_preps
+_DELTA_VERBS = lexicon().delta_verbs
+_MONTHS = lexicon().months
 
 
 @dataclass(frozen=True)
@@ -510,7 +499,7 @@ def outcome_claims(doc: Doc, lex: Lexicon | None = None) -> list[Token]:
 
 
 #: Subordinators of a reason or time clause: a number there is why it went well, not how well.
-_REASON_MARKS = frozenset({"because", "since", "as", "cause", "'cause", "after", "once", "when", "before"})
+_REASON_MARKS = lexicon().reason_marks
 
 
 def measured_in_sentence(doc: Doc, at: int, qs: list[Quantity]) -> bool:

@@ -50,12 +50,9 @@ RETELL_MARGIN = 0.35
 PROBE_SHARE_ON_TOPIC = 0.3
 
 #: Verbs too light to tie an answer to a question ("I did it", "I got it").
-_LIGHT = frozenset({"do", "make", "get", "go", "take", "have", "try", "keep", "let", "start", "put", "come", "be",
-                    "say", "tell", "think", "know", "want", "need", "see", "happen", "use", "give", "look", "feel",
-                    "seem", "become"})
+_LIGHT = lexicon().light_topic_verbs
 #: What a "how did you get it accepted" probe expects to hear about.
-_SOLUTION_WORDS = frozenset({"review", "merge", "pull", "request", "pr", "test", "lead", "walk", "accept", "approve",
-                             "document", "documentation", "demo", "rollback", "plan"})
+_SOLUTION_WORDS = lexicon().solution_words
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
+from starcoach.analysis.lexicon import lexicon
 from starcoach.analysis.model import Finding
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -15,14 +16,13 @@ if TYPE_CHECKING:  # pragma: no cover
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"})
 
 #: Modal auxiliaries that make a clause hypothetical ("I would escalate", "could have fixed").
-HYPOTHETICAL_AUX = frozenset({"would", "could", "should", "might", "'d", "may", "must", "ought"})
+HYPOTHETICAL_AUX = lexicon().hypothetical_aux
 
 #: Nouns that make a compound verb with the verb after them ("load tested", "smoke tested").
-VERB_PREFIX_NOUNS = frozenset({"load", "stress", "smoke", "unit", "soak", "fuzz", "spot", "hot", "hand",
-                               "perf", "performance", "chaos", "canary", "dogfood", "regression"})
+VERB_PREFIX_NOUNS = lexicon().verb_prefix_nouns
 
 #: Relative pronouns: the subject of a relative clause is the noun it hangs on.
-RELATIVE_PRONOUNS = frozenset({"who", "that", "which", "whom"})
+RELATIVE_PRONOUNS = lexicon().relative_pronouns
 
 
 class FastDoc:
