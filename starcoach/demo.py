@@ -22,16 +22,16 @@ from pathlib import Path
 from typing import Callable
 
 from starcoach.run import MockRun, RunPlan, answers_source_factory
-from starcoach.scenario import STEP_NAMES, Scenario
+from starcoach.scenario import Scenario
 from starcoach.voice import synthesize
 
-#: Fallback weak lines when a step's common mistake quotes nothing speakable.
+#: Fallback weak lines, by step role, when a step's common mistake quotes nothing speakable.
 _GENERIC_WEAK = {
-    "situation": "So basically our system has a lot of services and, um, there was some kind of issue with it.",
-    "task": "My manager asked me to look into it since I had some bandwidth.",
-    "action": "We figured out the root cause together and the team handled the fix.",
-    "result": "Things got better after that and the team was happy.",
-    "reflection": "I learned that communication is important.",
+    "setting": "So basically our system has a lot of services and, um, there was some kind of issue with it.",
+    "scope": "My manager asked me to look into it since I had some bandwidth.",
+    "actions": "We figured out the root cause together and the team handled the fix.",
+    "outcome": "Things got better after that and the team was happy.",
+    "lesson": "I learned that communication is important.",
 }
 
 
@@ -59,8 +59,10 @@ class DemoResult:
 def strong_candidate(scenario: Scenario, level: str = "sde2") -> DemoCandidate:
     """The candidate who says what the walkthrough models."""
     answers = {s.name: s.strong_example for s in scenario.steps}
+    lesson = scenario.framework.with_role("lesson")
     try:
-        answers["reflection"] = scenario.level(level).reflection or answers["reflection"]
+        if lesson:
+            answers[lesson] = scenario.level(level).reflection or answers[lesson]
     except KeyError:
         pass
     for i, probe in enumerate(scenario.probes, 1):
@@ -70,20 +72,26 @@ def strong_candidate(scenario: Scenario, level: str = "sde2") -> DemoCandidate:
 
 def weak_candidate(scenario: Scenario) -> DemoCandidate:
     """The candidate who makes the mistakes the scenario warns about."""
+    fw = scenario.framework
     answers: dict[str, str] = {}
     weak_sentences = _sentences(scenario.weak_answer.text)
     for step in scenario.steps:
         quoted = _quoted(step.common_mistake)
-        answers[step.name] = " ".join(_sentence(q) for q in quoted) if quoted else _GENERIC_WEAK[step.name]
-    # The situation's mistake is rarely quotable; keep the scene but pad it with architecture.
-    answers["situation"] = _GENERIC_WEAK["situation"] + " " + _first_sentence(scenario.step("situation").strong_example)
-    answers["task"] = _GENERIC_WEAK["task"]
+        generic = next((_GENERIC_WEAK[r] for r in fw.step(step.name).roles if r in _GENERIC_WEAK), "")
+        answers[step.name] = " ".join(_sentence(q) for q in quoted) if quoted else generic
+    setting, scope = fw.with_role("setting"), fw.with_role("scope")
+    actions, outcome = fw.with_role("actions"), fw.with_role("outcome")
+    # The setting's mistake is rarely quotable; keep the scene but pad it with architecture.
+    if setting:
+        answers[setting] = _GENERIC_WEAK["setting"] + " " + _first_sentence(scenario.step(setting).strong_example)
+    if scope and scope != setting:
+        answers[scope] = _GENERIC_WEAK["scope"]
     # The annotated weak answer is the heart of the weak variant: hand-off, routing, vague ending.
-    if weak_sentences:
-        answers["action"] = " ".join(weak_sentences[: max(1, len(weak_sentences) // 2)]) + " " + answers["action"]
+    if weak_sentences and actions:
+        answers[actions] = " ".join(weak_sentences[: max(1, len(weak_sentences) // 2)]) + " " + answers[actions]
         result_tail = " ".join(weak_sentences[max(1, len(weak_sentences) // 2):])
-        if result_tail:
-            answers["result"] = result_tail + " " + answers["result"]
+        if result_tail and outcome:
+            answers[outcome] = result_tail + " " + answers[outcome]
     for i, probe in enumerate(scenario.probes, 1):
         answers[f"probe-{i}"] = probe.weak_answer
     return DemoCandidate("weak", answers)
@@ -117,7 +125,7 @@ def run_demo(
     on_candidate: Callable[[DemoCandidate], None] | None = None,
     realtime: bool = False,
     candidate_voice: str = "hibari",
-    steps: tuple[str, ...] = STEP_NAMES,
+    steps: tuple[str, ...] | None = None,
     probes: tuple[int, ...] | None = None,
     model: str | None = None,
     followups: int = 0,

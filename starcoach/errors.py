@@ -44,6 +44,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E510": ("AnalysisInputError", "the analysis was asked about an unknown step or level"),
     "E511": ("NothingToAnalyse", "the answer to analyse has no words (an empty text, or audio without speech)"),
     "E520": ("FindingTypesError", "the finding-type registry (data/findings.toml) is malformed"),
+    "E530": ("FrameworkError", "an interview framework is unknown, or its file is malformed"),
     "E600": ("RunInterrupted", "the run was stopped before the end; what was recorded is saved"),
     "E601": ("RunError", "a run cannot start or continue as asked"),
     "E602": ("PlanError", "a mode, level, step or probe asked of a run does not fit the scenario"),
@@ -143,6 +144,10 @@ def storage_error(e: OSError, path: Path) -> StorageError:
 
 class SessionNotFound(StorageError):
     """No saved session has the requested id."""
+
+
+class FrameworkError(StarcoachError):
+    """An interview framework is unknown, or its file is malformed."""
 
 
 class TimelineError(StarcoachError):

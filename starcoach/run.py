@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterable, NamedTuple
 
 from starcoach import capture
 from starcoach.analysis import analyze_answer, judge_probe
+from starcoach.analysis.answer import sample_step
 from starcoach.analysis.model import Analysis
 from starcoach.capture import RecordingInterrupted, RecordingWriteError, record_take
 from starcoach.errors import AudioError, StarcoachError, StorageError, storage_error
@@ -211,7 +212,8 @@ class RunPlan:
         scenario: The question and its model answer.
         mode: Preparation mode id (``ownership``, ``dive-deep``, ``deliver-results``).
         level: Level id (``sde1``, ``sde2``, ``senior``).
-        steps: The STAR steps to answer, in STAR order (``--only`` narrows it).
+        steps: The steps to answer, in the framework's order (a run can narrow them; empty: all
+            the steps of the scenario's framework).
         probes: 1-based indexes of the follow-up probes to ask (default: all).
         continuous: Whole-answer mode: one recording split into steps afterwards.
         followups: At most this many adaptive follow-ups, asked after the scenario's probes and
@@ -221,10 +223,14 @@ class RunPlan:
     scenario: Scenario
     mode: str
     level: str
-    steps: tuple[str, ...] = STEP_NAMES
+    steps: tuple[str, ...] = ()
     probes: tuple[int, ...] | None = None
     continuous: bool = False
     followups: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.steps:
+            object.__setattr__(self, "steps", self.scenario.framework.names)
 
     @property
     def probe_indexes(self) -> tuple[int, ...]:
@@ -279,7 +285,7 @@ class RunPlan:
             scenario,
             resolve_mode(scenario, mode) or scenario.modes[0].id,
             resolve_level(scenario, level) or default_level(scenario),
-            steps=steps_from_only(only),
+            steps=steps_from_only(only, scenario.framework.names),
             probes=parse_probes(probes, len(scenario.probes)),
             continuous=continuous,
             followups=parse_followups(probes),
@@ -543,7 +549,8 @@ class MockRun:
         try:
             load_whisper_kept(self.model)
             # Warm spaCy (and the analysis data files) so the first feedback is as fast as the rest.
-            analyze_answer("I traced the failure and wrote a fix.", "action", self.scenario, level=self.plan.level)
+            analyze_answer("I traced the failure and wrote a fix.", sample_step(self.scenario), self.scenario,
+                           level=self.plan.level)
         except BaseException as e:  # noqa: BLE001 - surfaced in wait_for_models on the caller's thread
             self._models_error = e
         finally:
@@ -980,7 +987,7 @@ class MockRun:
 
     def _count(self, result: StepResult) -> None:
         steps = [s for s in self.session.steps if s.step != result.step] + [result]
-        order = {name: i for i, name in enumerate(STEP_NAMES)}
+        order = {name: i for i, name in enumerate(self.scenario.framework.names)}
         self.session.steps = sorted(steps, key=lambda s: order.get(s.step, 99))
 
     def _count_probe(self, result: ProbeResult) -> None:
@@ -1128,14 +1135,18 @@ def _sub_transcript(transcript: Any, seg: Any) -> Any:
 
 #: Files in an answers folder with these extensions are not audio (notes, stamps, transcripts).
 _NOT_AUDIO = frozenset({".txt", ".json", ".md", ".toml", ".csv", ".html", ".srt", ".vtt"})
-_LABEL_RE = re.compile(r"^(situation|task|action|result|reflection|answer|probe-[1-9][0-9]*|followup-[1-9][0-9]*)$")
+_EXTRA_LABEL_RE = re.compile(r"^(answer|probe-[1-9][0-9]*|followup-[1-9][0-9]*)$")
 
 
-def find_answer_files(folder: Path | str) -> dict[str, Path]:
+def find_answer_files(folder: Path | str, steps: Iterable[str] = STEP_NAMES) -> dict[str, Path]:
     """The answer files of a scripted run: ``situation.wav``, ``task.mp3``, ``probe-1.flac``, ...
 
     Any audio extension is accepted (whatever FFmpeg decodes); ``answer.*`` is the whole answer
-    for ``--continuous``. Other files are ignored.
+    in whole-answer mode. Other files are ignored.
+
+    Args:
+        folder: The folder.
+        steps: The step names files may answer (the scenario framework's; STAR by default).
 
     Raises:
         AudioError: the folder does not exist, or two files answer the same step.
@@ -1143,13 +1154,13 @@ def find_answer_files(folder: Path | str) -> dict[str, Path]:
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise AudioError(f"Answers folder {folder} does not exist",
-                         "give a folder holding situation.wav, task.wav, action.wav, result.wav, reflection.wav")
+                         "give a folder holding one audio file per step: " + ", ".join(f"{s}.wav" for s in steps))
     found: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         if not path.is_file() or path.name.startswith(".") or path.suffix.lower() in _NOT_AUDIO:
             continue
         label = path.stem.lower()
-        if not _LABEL_RE.match(label):
+        if label not in steps and not _EXTRA_LABEL_RE.match(label):
             continue
         if label in found:
             raise AudioError(f"Two answers for '{label}' in {folder}: {found[label].name} and {path.name}",
@@ -1166,8 +1177,8 @@ def check_answer_files(files: dict[str, Path], plan: RunPlan, folder: Path | str
         have = ", ".join(sorted(files)) or "no answer files"
         raise AudioError(
             f"No audio for {', '.join(missing)} in {folder} (found: {have})",
-            "name files after the steps (situation.wav, task.m4a, ...; answer.wav for a whole answer)"
-            " or narrow the run to the steps you have", param="answers", instead=("only",),
+            f"name files after the steps ({', '.join(f'{n}.wav' for n in plan.steps[:2])}, ...; answer.wav for a "
+            "whole answer) or narrow the run to the steps you have", param="answers", instead=("only",),
         )
 
 
@@ -1190,26 +1201,30 @@ def microphone_source_factory(device: str | int | None = None) -> SourceFactory:
     return factory
 
 
-def steps_from_only(only: str | Iterable[str] | None) -> tuple[str, ...]:
-    """The steps to answer, in STAR order, from ``"situation,task"`` or a list (None: all).
+def steps_from_only(only: str | Iterable[str] | None, names: tuple[str, ...] = STEP_NAMES) -> tuple[str, ...]:
+    """The steps to answer, in the framework's order, from ``"situation,task"`` or a list (None: all).
+
+    Args:
+        only: The steps asked for.
+        names: Every step of the framework, in order (STAR by default).
 
     Raises:
         PlanError: an unknown step name.
     """
     if not only:
-        return STEP_NAMES
-    names = [n.strip().lower() for n in (only.split(",") if isinstance(only, str) else only) if n.strip()]
-    bad = [n for n in names if n not in STEP_NAMES]
+        return names
+    asked = [n.strip().lower() for n in (only.split(",") if isinstance(only, str) else only) if n.strip()]
+    bad = [n for n in asked if n not in names]
     if bad:
-        raise PlanError(f"Unknown step '{bad[0]}'", f"expected one of {', '.join(STEP_NAMES)}", "only", only,
-                        STEP_NAMES)
-    return tuple(s for s in STEP_NAMES if s in names)
+        raise PlanError(f"Unknown step '{bad[0]}'", f"expected one of {', '.join(names)}", "only", only, names)
+    return tuple(s for s in names if s in asked)
 
 
 def plan_from_session(session: Session, scenario: Scenario) -> RunPlan:
     """The plan of a saved session, so ``--resume`` asks exactly what the run still owes."""
-    labels = session.plan or list(STEP_NAMES) + [f"probe-{i}" for i in range(1, len(scenario.probes) + 1)]
-    steps = tuple(s for s in STEP_NAMES if s in labels) or STEP_NAMES
+    names = scenario.framework.names
+    labels = session.plan or list(names) + [f"probe-{i}" for i in range(1, len(scenario.probes) + 1)]
+    steps = tuple(s for s in names if s in labels) or names
     probes = tuple(int(label.split("-")[1]) for label in labels if label.startswith("probe-"))
     followups = sum(1 for label in labels if label.startswith("followup-"))
     return RunPlan(scenario, session.mode, session.level, steps=steps, probes=probes,

@@ -15,22 +15,20 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from starcoach.errors import ScenarioError, ScenarioNotFound
+from starcoach.errors import FrameworkError, ScenarioError, ScenarioNotFound
 from starcoach.findings import annotation_kinds
+from starcoach.framework import DEFAULT_FRAMEWORK, Framework, framework, principles
 from starcoach.paths import scenario_dirs
 
-#: The STAR steps, in the order a candidate answers them.
-STEP_NAMES: tuple[str, ...] = ("situation", "task", "action", "result", "reflection")
+#: The steps of the default framework (STAR + Reflection), in the order a candidate answers them.
+#: A scenario's own steps are those of its framework: ``scenario.framework.names``.
+STEP_NAMES: tuple[str, ...] = framework().names
 
-#: Level ids, in order of seniority, with their display names.
-LEVEL_NAMES: dict[str, str] = {"sde1": "SDE1", "sde2": "SDE2", "senior": "Senior SDE"}
+#: Level ids, in order of seniority, with their display names (``data/principles.toml``).
+LEVEL_NAMES: dict[str, str] = principles().levels
 
-#: Preparation-mode ids with their display names.
-MODE_NAMES: dict[str, str] = {
-    "ownership": "Ownership",
-    "dive-deep": "Dive Deep",
-    "deliver-results": "Deliver Results",
-}
+#: Preparation-mode ids with their display names (``data/principles.toml``).
+MODE_NAMES: dict[str, str] = principles().modes
 
 
 @dataclass(frozen=True)
@@ -179,7 +177,7 @@ class Scenario:
         question: The interview question as asked.
         overview: The story in one paragraph.
         takeaways: What makes the strong answer strong (the walkthrough's summary).
-        steps: The five STAR steps in :data:`STEP_NAMES` order.
+        steps: The steps of its framework, in the framework's order.
         levels: Level expectations, ordered sde1, sde2, senior.
         probes: Follow-up probes in the order they are asked.
         weak_answer: The annotated weak answer with the Bar Raiser read.
@@ -189,6 +187,8 @@ class Scenario:
         path: The file it was loaded from.
         replaces: The file of an earlier folder (the bundled bank) with the same id that this one
             replaces ("" if none): a user's own copy of a bundled scenario wins.
+        framework: The interview framework its steps follow (``framework = "id"`` in the file;
+            STAR + Reflection by default).
     """
 
     id: str
@@ -207,6 +207,7 @@ class Scenario:
     quiz: tuple[QuizQuestion, ...]
     path: Path | None = field(default=None, compare=False)
     replaces: str = field(default="", compare=False)
+    framework: Framework = field(default_factory=framework, compare=False)
 
     @property
     def principle(self) -> str:
@@ -214,7 +215,7 @@ class Scenario:
         return self.principles[0]
 
     def step(self, name: str) -> Step:
-        """The step called ``name`` (one of :data:`STEP_NAMES`)."""
+        """The step called ``name`` (one of ``self.framework.names``)."""
         for step in self.steps:
             if step.name == name:
                 return step
@@ -249,25 +250,9 @@ DEFAULT_SCENARIO_ID = "learn-and-be-curious-proactive-learning"
 #: (the finding types marked ``annotation`` in ``data/findings.toml``).
 ANNOTATION_KINDS: tuple[str, ...] = annotation_kinds()
 
-#: Amazon's 16 Leadership Principles, as scenario files must spell them.
-LEADERSHIP_PRINCIPLES: tuple[str, ...] = (
-    "Customer Obsession",
-    "Ownership",
-    "Invent and Simplify",
-    "Are Right, A Lot",
-    "Learn and Be Curious",
-    "Hire and Develop the Best",
-    "Insist on the Highest Standards",
-    "Think Big",
-    "Bias for Action",
-    "Frugality",
-    "Earn Trust",
-    "Dive Deep",
-    "Have Backbone; Disagree and Commit",
-    "Deliver Results",
-    "Strive to be Earth's Best Employer",
-    "Success and Scale Bring Broad Responsibility",
-)
+#: The principles a scenario may target, as scenario files must spell them: Amazon's 16 Leadership
+#: Principles (``data/principles.toml``).
+LEADERSHIP_PRINCIPLES: tuple[str, ...] = principles().principles
 
 _PRINCIPLE_LIST = ", ".join(repr(p) for p in LEADERSHIP_PRINCIPLES)
 
@@ -360,6 +345,7 @@ _TOP: _Spec = {
     "weak_answer": ("table", "a [weak_answer] table with text, bar_raiser and annotations", True),
     "modes": ("tables", "three [[modes]] tables: ownership, dive-deep, deliver-results", True),
     "quiz": ("tables", "[[quiz]] tables, one per question", True),
+    "framework": ("framework", "the id of an interview framework, e.g. \"star\" (the default) or \"car\"", False),
 }
 _STEP: _Spec = {
     "name": ("step", "one of " + ", ".join(STEP_NAMES), True),
@@ -445,9 +431,10 @@ def _norm(text: str) -> str:
 class _Checker:
     """Collects the problems of one file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, steps: tuple[str, ...] = STEP_NAMES) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.enums = {**_ENUMS, "step": ("step", steps)}
 
     def add(self, field_: str, message: str) -> None:
         self.problems.append(Problem(self.path, field_, message))
@@ -473,12 +460,12 @@ class _Checker:
     def value(self, value: object, kind: str, expect: str, where: str) -> bool:
         """Check one value of the given kind; True when it is valid."""
         before = len(self.problems)
-        if kind in ("text", "id", "quote") or kind in _ENUMS:
+        if kind in ("text", "id", "quote", "framework") or kind in self.enums:
             self.text(value, expect, where, allow_empty=kind == "quote")
         if kind == "id" and len(self.problems) == before and not _ID_RE.match(value):
             self.add(where, f"{value!r} is not a valid id: expected {expect}")
-        elif kind in _ENUMS and len(self.problems) == before:
-            label, allowed = _ENUMS[kind]
+        elif kind in self.enums and len(self.problems) == before:
+            label, allowed = self.enums[kind]
             if value not in allowed:
                 self.add(where, f"unknown {label} {value!r}: expected one of {', '.join(allowed)}")
         elif kind in ("texts", "principles"):
@@ -563,33 +550,50 @@ def _check_by_id(c: _Checker, top: dict, key: str, spec: _Spec, ids: tuple[str, 
                 c.add(key, f"duplicate {key[:-1]} '{id_}': expected one each of {', '.join(ids)}")
 
 
+def _framework_of(data: dict, path: Path) -> tuple[Framework | None, list[Problem]]:
+    """The framework a scenario file names (STAR by default), or the problem with it."""
+    name = data.get("framework", DEFAULT_FRAMEWORK) if isinstance(data, dict) else DEFAULT_FRAMEWORK
+    if not isinstance(name, str):
+        return None, []  # the schema check reports the type
+    try:
+        return framework(name), []
+    except FrameworkError as e:
+        return None, [Problem(path, "framework", f"{e.message}: {e.fix}")]
+
+
 def _check(data: dict, path: Path) -> list[Problem]:
     """Every problem of a parsed scenario file (empty when it is valid)."""
-    c = _Checker(path)
-    top = c.table(data, _TOP, "")
+    fw, problems = _framework_of(data, path)
+    fw = fw or framework()
+    steps = fw.names
+    c = _Checker(path, steps)
+    c.problems.extend(problems)
+    step_spec = {**_STEP, "name": ("step", "one of " + ", ".join(steps), True)}
+    top_spec = {**_TOP, "steps": ("tables", f"{len(steps)} [[steps]] tables: {', '.join(steps)}", True)}
+    top = c.table(data, top_spec, "")
     if "id" in top and top["id"] != path.stem:
         c.add("id", f"{top['id']!r} does not match the file name {path.name!r}: "
                     f"expected the file to be called {top['id']}.toml (or change the id)")
 
-    # Steps: all five, once each, in STAR order.
+    # Steps: every step of the framework, once each, in its order.
     names: list[str] = []
     for i, step in enumerate(top.get("steps", []), 1):
         name = step.get("name")
-        label = name if isinstance(name, str) and name in STEP_NAMES else str(i)
-        valid = c.table(step, _STEP, f"steps[{label}]")
+        label = name if isinstance(name, str) and name in steps else str(i)
+        valid = c.table(step, step_spec, f"steps[{label}]")
         if "name" in valid:
             names.append(valid["name"])
     if "steps" in top and len(names) == len(top["steps"]):
-        for name in STEP_NAMES:
+        for name in steps:
             if name not in names:
-                c.add("steps", f"missing step '{name}': expected all of {', '.join(STEP_NAMES)}, "
+                c.add("steps", f"missing step '{name}': expected all of {', '.join(steps)}, "
                                "in that order")
-        for name in sorted(set(names), key=STEP_NAMES.index):
+        for name in sorted(set(names), key=steps.index):
             if names.count(name) > 1:
                 c.add("steps", f"duplicate step '{name}': expected each step once")
-        if sorted(set(names), key=names.index) != sorted(set(names), key=STEP_NAMES.index):
+        if sorted(set(names), key=names.index) != sorted(set(names), key=steps.index):
             c.add("steps", f"steps out of order ({', '.join(names)}): "
-                           f"expected {', '.join(STEP_NAMES)}")
+                           f"expected {', '.join(steps)}")
 
     _check_by_id(c, top, "levels", _LEVEL, tuple(LEVEL_NAMES))
 
@@ -640,6 +644,7 @@ def _build(data: dict, path: Path) -> Scenario:
     """The Scenario of a file that passed :func:`_check`."""
     weak = data["weak_answer"]
     return Scenario(
+        framework=framework(data.get("framework", DEFAULT_FRAMEWORK)),
         id=data["id"],
         version=data["version"],
         title=data["title"],

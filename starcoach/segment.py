@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from starcoach.analysis.lexicon import lexicon
-from starcoach.scenario import STEP_NAMES, Scenario
+from starcoach.framework import Framework, framework
+from starcoach.scenario import Scenario
 
 #: A pause at least this long (seconds) between words ends a unit even without punctuation.
 UNIT_PAUSE_S = 0.9
@@ -27,82 +29,21 @@ UNIT_PAUSE_S = 0.9
 #: Cost of a step the answer never enters (keeps the split from skipping steps lightly).
 SKIP_PENALTY = 0.6
 
-# Cue patterns per step, with weights. Matched on lower-cased unit text.
-_CUES: dict[str, list[tuple[str, float]]] = {
-    "situation": [
-        (r"\b(while|when) (i was |we were )?(working|reviewing|looking|on call|on-call|doing|building|running|migrating)", 2.0),
-        (r"\bi (noticed|saw|spotted|found out|came across|discovered|realized that)\b", 1.2),
-        (r"\b(at|in) my (last|previous|current|old|first) (job|company|role|team|position)\b", 2.0),
-        (r"\b(a few|a couple of|two|three|several) (months|years|weeks) ago\b", 1.5),
-        (r"\bthere (was|were)\b", 0.8),
-        (r"\bwe (had|were|used)\b", 0.6),
-        (r"\b(was|were) (causing|failing|dropping|timing|leaking|breaking|slowing|losing|growing|getting)\b", 0.9),
-        (r"\b(no|without|didn't have|did not have) (alert|alerting|monitoring|dashboards?|owner)\b", 0.8),
-        (r"\b(context|background|the situation)\b", 1.5),
-        (r"\b(our|the) (service|system|team|app|pipeline|product) (was|had|handled|processed)\b", 0.8),
-    ],
-    "task": [
-        (r"\bnot my (team|service|code|system|job|area|responsibility|project)\b", 2.5),
-        (r"\b(wasn't|was not|isn't|weren't) (my|our) (team|service|code|system|job|area|responsibility|project)\b", 2.5),
-        (r"\b(no|wasn't a|was no|there was no|without a|didn't have a) (ticket|jira|task|request|assignment)\b", 2.2),
-        (r"\b(nobody|no one|no-one) (had )?(asked|assigned|requested|told)\b", 2.5),
-        (r"\boutside (of )?(my|our) (team|scope|area|remit|responsibilit)", 2.5),
-        (r"\b(belonged|belongs) to\b|\bowned by\b", 1.5),
-        (r"\b(my|the) (goal|task|job|responsibility|challenge|objective|mission) (was|became|here)\b", 2.0),
-        (r"\bi (needed|had|wanted|decided|chose|set out) to\b", 1.2),
-        (r"\b(take|took|taking) ownership\b|\bown(ed)? (it|the problem)\b", 1.8),
-        (r"\b(scope|in scope|out of scope)\b", 1.0),
-        (r"\b(so|and) i (decided|chose)\b", 0.8),
-    ],
-    "action": [
-        (r"^(so |and |then )?(first|firstly|second|then|next|after that|afterwards|finally|to start|from there)\b", 1.4),
-        (r"\bi (pulled|traced|wrote|built|added|reproduced|submitted|dug|read|taught myself|implemented|created|set up|"
-         r"debugged|profiled|ran|tested|deployed|reached out|met|designed|proposed|fixed|changed|rewrote|instrumented|"
-         r"migrated|analy[sz]ed|reviewed|went through|looked at|looked into|compared|bisected|wrote up|paired|scheduled|"
-         r"drafted|replaced|refactored|patched|opened|filed|sent|asked|talked|spoke|presented|benchmarked|measured|"
-         r"checked|isolated|narrowed|rolled out|shipped|cut|moved|split|automated|scripted|documented|learned how|"
-         r"studied|mapped|collected|gathered|grepped|queried|correlated|reverted|rebuilt|raised|put together|started)\b", 1.5),
-        (r"\b(we|my team|our team) (pulled|traced|wrote|built|added|figured|fixed|implemented|worked|debugged|deployed)\b", 1.0),
-        (r"\b(pull request|pr|patch|commit|code review|unit tests?|test environment|locally|prototype|script|query)\b", 0.7),
-        (r"\bby (reviewing|reading|adding|writing|running|using)\b", 0.7),
-        (r"\bi [a-z]+ed\b", 0.8),
-        (r"\b(myself|by hand)\b", 0.5),
-    ],
-    "result": [
-        (r"\d|\bpercent\b|%|\$|\b(zero|half|double|twice|thousand|million|hundred)\b", 1.0),
-        (r"\b(as a result|in the end|ultimately|the result|the outcome|the impact|end result|overall)\b", 2.0),
-        (r"\b(after|since) (my|the|that|this) (fix|change|patch|launch|rollout|release)\b", 1.8),
-        (r"\b(went|dropped|fell|came|got|down) (down )?to (zero|\d)", 2.0),
-        (r"\b(reduced|cut|saved|recovered|increased|improved|dropped|eliminated|decreased|doubled|halved|sped up|grew)\b", 1.0),
-        (r"\b(adopted|rolled out to|became (the )?(a )?standard|other teams|reused|now uses|still uses)\b", 1.3),
-        (r"\bper (week|month|day|year|quarter|hour|request)\b|\bevery (week|month)\b", 1.2),
-        (r"\b(team was happy|things got better|was a success|went well|customers were happy)\b", 1.5),
-    ],
-    "reflection": [
-        (r"\bi (learned|learnt|realized|realised)\b", 2.0),
-        (r"\b(lesson|takeaway|take-away|looking back|in hindsight|in retrospect|on reflection|if i did it again|next time)\b", 2.5),
-        (r"\b(taught me|showed me|made me realize|reminded me)\b", 2.2),
-        (r"\bi would (do|have|propose|push|start|change|set|add)\b|\bi'd (do|have|propose|push|start)\b", 2.0),
-        (r"\b(the real|the underlying|the deeper) (root )?(cause|problem|issue|lesson)\b", 2.0),
-        (r"\b(organi[sz]ational|systemic|culture|cultural|process) (gap|issue|problem|lesson|change|insight)\b", 1.8),
-        (r"\b(what i took away|what i learned|from then on|going forward)\b", 2.0),
-        (r"\b(is|are) important\b", 1.2),
-    ],
-}
-_CUE_RES = {step: [(re.compile(p), w) for p, w in cues] for step, cues in _CUES.items()}
+# The cues per step, their weights and each step's typical share of an answer are the framework's
+# (data/frameworks/star.toml): a scenario of another framework is split by its own steps.
 
-# A step-opening cue right after a comma or "and" starts a new unit.
-_SPLIT_CUE = re.compile(
-    r"(?:,|;|\band\b|\bso\b)\s+(?=(?:as a result|in the end|looking back|in hindsight|what i learned|i learned|"
-    r"the lesson|next time|after my fix|after the fix|ultimately|but i decided|so i decided|nobody asked|"
-    r"no one asked|it wasn't my team|this wasn't my team)\b)"
-)
+
+@lru_cache(maxsize=16)
+def _split_cue(openers: tuple[str, ...]) -> re.Pattern | None:
+    """A step-opening phrase right after a comma or "and" starts a new unit."""
+    if not openers:
+        return None
+    return re.compile(r"(?:,|;|\band\b|\bso\b)\s+(?=(?:" + "|".join(map(re.escape, openers)) + r")\b)")
+
 
 _STOP = lexicon().stop
 _TOKEN = re.compile(r"[a-z0-9$%.']+")
 
-#: Typical share of the answer each step takes (the seed's targets: 30/20/90/20/15 s).
-_EXPECTED_SHARE = (30, 20, 90, 20, 15)
 
 
 @dataclass
@@ -164,7 +105,7 @@ def words_from_text(text: str, wps: float = 2.5) -> list[dict[str, Any]]:
     return out
 
 
-def _units(words: list[dict[str, Any]]) -> list[_Unit]:
+def _units(words: list[dict[str, Any]], split_cue: re.Pattern | None = None) -> list[_Unit]:
     units: list[_Unit] = []
     current: list[dict[str, Any]] = []
     for i, w in enumerate(words):
@@ -181,13 +122,13 @@ def _units(words: list[dict[str, Any]]) -> list[_Unit]:
     # split further at step-opening cues after a comma
     refined: list[_Unit] = []
     for unit in units:
-        refined.extend(_split_at_cues(unit))
+        refined.extend(_split_at_cues(unit, split_cue))
     return [u for u in refined if u.text]
 
 
-def _split_at_cues(unit: _Unit) -> list[_Unit]:
+def _split_at_cues(unit: _Unit, split_cue: re.Pattern | None) -> list[_Unit]:
     text = unit.text.lower()
-    cuts = [m.end() for m in _SPLIT_CUE.finditer(text)]
+    cuts = [m.end() for m in split_cue.finditer(text)] if split_cue is not None else []
     if not cuts:
         return [unit]
     # map character offsets (in the space-joined text) to word indices
@@ -231,19 +172,20 @@ def _content_tokens(text: str) -> set[str]:
     return {t[:6] for t in tokens if t and t not in _STOP and len(t) > 2}
 
 
-def _scores(unit: _Unit, position: float, examples: list[set[str]], steps: Sequence[str]) -> tuple[list[float], list[list[str]]]:
+def _scores(unit: _Unit, position: float, examples: list[set[str]], steps: Sequence[str],
+            fw: Framework) -> tuple[list[float], list[list[str]]]:
     text = unit.text.lower()
     scores, cues = [], []
     tokens = _content_tokens(text)
     bounds, acc = [], 0.0
-    total = sum(_EXPECTED_SHARE)
-    for share in _EXPECTED_SHARE:
-        bounds.append((acc / total, (acc + share) / total))
-        acc += share
+    total = sum(s.share for s in fw.steps)
+    for step in fw.steps:
+        bounds.append((acc / total, (acc + step.share) / total))
+        acc += step.share
     for name in steps:
-        k = STEP_NAMES.index(name)
+        k = fw.names.index(name)
         score, hits = 0.0, []
-        for pattern, weight in _CUE_RES[name]:
+        for pattern, weight in fw.step(name).cues:
             m = pattern.search(text)
             if m:
                 score += weight
@@ -262,42 +204,44 @@ def _scores(unit: _Unit, position: float, examples: list[set[str]], steps: Seque
 def split_answer(
     words: Iterable[Any],
     scenario: Scenario | None = None,
-    steps: Sequence[str] = STEP_NAMES,
+    steps: Sequence[str] | None = None,
     duration_s: float | None = None,
     text: str | None = None,
 ) -> list[StepSegment]:
-    """Split one whole answer into STAR steps, in order, each timed from word timestamps.
+    """Split one whole answer into its steps (STAR, or the scenario's framework), in order, each
+    timed from word timestamps.
 
     Args:
         words: The answer's words in order, as :class:`starcoach.transcribe.Word` or dicts with
             ``word``, ``start`` and ``end`` (surrounding spaces are ignored).
         scenario: When given, similarity to its strong examples helps place units.
-        steps: The steps the answer is expected to cover (STAR order is kept).
+        steps: The steps the answer is expected to cover (the framework's order is kept; None: all).
         duration_s: Length of the recording; the last step ends here when given.
         text: The transcript's text; when given, step texts keep its spacing ("0.3%" rather
             than the words joined with spaces).
 
     Returns:
-        One segment per step the answer reaches, in STAR order. Steps the answer never enters
-        are left out (the caller reports them as missing).
+        One segment per step the answer reaches, in the framework's order. Steps the answer never
+        enters are left out (the caller reports them as missing).
     """
-    steps = [s for s in STEP_NAMES if s in set(steps)]
+    fw = scenario.framework if scenario is not None else framework()
+    steps = [s for s in fw.names if steps is None or s in set(steps)]
     word_list = [_word_dict(w) for w in words]
     if text:
         _attach_separators(word_list, text)
-    units = _units(word_list)
+    units = _units(word_list, _split_cue(fw.openers))
     if not units or not steps:
         return []
     examples = []
     if scenario is not None:
         examples = [_content_tokens(scenario.step(n).strong_example + " " + " ".join(scenario.step(n).key_phrases))
-                    for n in STEP_NAMES]
+                    for n in fw.names]
     n_words = len(word_list)
     table, cue_table, seen = [], [], 0
     for unit in units:
         middle = (seen + len(unit.words) / 2) / n_words
         seen += len(unit.words)
-        s, c = _scores(unit, middle, examples, steps)
+        s, c = _scores(unit, middle, examples, steps, fw)
         table.append(s)
         cue_table.append(c)
     assignment = _best_order(table, len(steps))

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 from starcoach.analysis.model import Analysis, Finding
 from starcoach.analysis.timing import timing_status
 from starcoach.findings import coaching_for, finding_type, sinking
-from starcoach.records import Fields
-from starcoach.scenario import STEP_NAMES, Scenario
+from starcoach.records import REQUIRED, Fields
+from starcoach.scenario import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover - the session holds a RunSummary, so it imports this module
     from starcoach.session import ProbeResult, Session, StepResult
@@ -128,7 +128,8 @@ class RunSummary:
         budget_range_s: The level's (min, max) budget.
         budget_status: ``under``, ``within`` or ``over`` the budget range.
         top_fixes: The three costliest problems, worst first.
-        reflection_bar: The level's reflection bar and whether it was met.
+        reflection_bar: The level's reflection bar and whether it was met (None when the
+            scenario's framework has no reflection step).
         bar_raiser: Leaning hire / no hire with reasons.
         probes: Count of probe verdicts (``strong``, ``mixed``, ``weak``, ``off-topic``, ``skipped``).
         complete: False when some planned step has no answer.
@@ -140,7 +141,7 @@ class RunSummary:
     budget_range_s: tuple[float, float]
     budget_status: str
     top_fixes: list[Fix]
-    reflection_bar: ReflectionBar
+    reflection_bar: ReflectionBar | None
     bar_raiser: BarRaiserRead
     probes: dict[str, int]
     complete: bool
@@ -165,7 +166,7 @@ class RunSummary:
             timeline=f.records("timeline", TimelineEntry.from_dict), total_s=f.number("total_s"),
             budget_s=f.number("budget_s"), budget_range_s=(lo, hi), budget_status=f.text("budget_status"),
             top_fixes=f.records("top_fixes", Fix.from_dict),
-            reflection_bar=f.record("reflection_bar", ReflectionBar.from_dict),
+            reflection_bar=f.optional_record("reflection_bar", ReflectionBar.from_dict, REQUIRED),
             bar_raiser=f.record("bar_raiser", BarRaiserRead.from_dict),
             probes=f.counts("probes"), complete=f.boolean("complete"),
         )
@@ -216,7 +217,7 @@ def summarize(
     level: str,
     steps: Iterable[StepResult],
     probes: Iterable[ProbeResult] = (),
-    planned: Iterable[str] = STEP_NAMES,
+    planned: Iterable[str] | None = None,
 ) -> RunSummary:
     """Summarize a run from its counted step results and probe verdicts.
 
@@ -225,11 +226,13 @@ def summarize(
         level: Level id (``sde1``, ``sde2``, ``senior``).
         steps: The counted take of each answered step.
         probes: Probe results (verdicts already judged).
-        planned: The steps the run asked for (``--only`` narrows it); others are not "missing".
+        planned: The steps the run asked for (a run can narrow them; None: all the steps of the
+            scenario's framework); others are not "missing".
     """
     by_step = {s.step: s for s in steps}
     probes = list(probes)
-    planned = [p for p in STEP_NAMES if p in set(planned)]
+    fw = scenario.framework
+    planned = [p for p in fw.names if planned is None or p in set(planned)]
     lvl = scenario.level(level)
 
     timeline = []
@@ -245,7 +248,8 @@ def summarize(
     lo, hi = lvl.budget_s
 
     fixes = _fixes(scenario, level, by_step, probes, planned, timeline)
-    reflection = _reflection_bar(scenario, level, by_step.get("reflection"), "reflection" in planned)
+    lesson = fw.with_role("lesson")
+    reflection = None if lesson is None else _reflection_bar(scenario, level, by_step.get(lesson), lesson in planned)
     read = _bar_raiser(scenario, by_step, probes, planned, reflection)
     tally = {v: 0 for v in ("strong", "mixed", "weak", "off-topic", "skipped")}
     for p in probes:
@@ -320,7 +324,8 @@ def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
         seen.add(key)
         fixes.append(Fix(step, kind, text, coaching or coaching_for(kind), round(weight, 2)))
 
-    order = {name: i for i, name in enumerate(STEP_NAMES)}
+    fw = scenario.framework
+    order = {name: i for i, name in enumerate(fw.names)}
     for name in planned:
         if name not in by_step:
             add(name, "missing-step", f"No answer for {name}", coaching_for("missing-step"), 9.0)
@@ -331,7 +336,7 @@ def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
             step = scenario.step(entry.step)
             share = entry.delta_s / max(1.0, entry.target_s)
             add(entry.step, "timing", f"{entry.duration_s:.0f}s against a {entry.target_s:.0f}s target",
-                step.common_mistake if entry.step == "situation" else "", timing_weight("medium", share))
+                step.common_mistake if fw.has_role(entry.step, "setting") else "", timing_weight("medium", share))
     for p in probes:  # a skipped probe is never a fix: nothing was said to fix
         if p.verdict == "weak":
             add(p.label, "probe", f"\"{p.question}\": {'; '.join(p.reasons[:2]) or 'weak answer'}",
@@ -339,8 +344,9 @@ def _fixes(scenario, level, by_step, probes, planned, timeline) -> list[Fix]:
         elif p.verdict == "off-topic":
             add(p.label, "off-topic", f"\"{p.question}\": {p.reasons[0] if p.reasons else 'answered something else'}",
                 coaching_for("off-topic"), 6.0)
-    if level == "senior" and "reflection" in by_step and not organisational_insight(by_step["reflection"].analysis):
-        add("reflection", "no-org-insight", finding_type("no-org-insight").missing, coaching_for("no-org-insight"), 5.5)
+    lesson = fw.with_role("lesson")
+    if level == "senior" and lesson in by_step and not organisational_insight(by_step[lesson].analysis):
+        add(lesson, "no-org-insight", finding_type("no-org-insight").missing, coaching_for("no-org-insight"), 5.5)
     fixes.sort(key=lambda f: (-f.weight, order.get(f.step, 9)))
     return fixes
 
@@ -397,8 +403,9 @@ def _gap(kind: str, quoted: str) -> str:
     return (row.gap or f"falls short on {row.sinks or 'depth'} ({{q}})").format(q=quoted)
 
 
-def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -> BarRaiserRead:
+def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar | None) -> BarRaiserRead:
     principle = scenario.principle
+    fw = scenario.framework
     sinks_ownership, sinks_impact = sinking("ownership"), sinking("impact")
     for_: list[str] = []
     against: list[str] = []
@@ -408,15 +415,16 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
     def quote(item: Finding) -> str:
         return f"\"{item.text.strip()}\""
 
-    for name in STEP_NAMES:
+    for name in fw.names:
         result = by_step.get(name)
+        title = fw.title(name)
         if result is None or result.analysis.no_speech:
             if name in planned:
                 against.append(f"No {name} step" if result is None else f"Nothing heard in the {name} step")
-                if name == "action":
-                    ownership.append("gives no action step" if result is None else "says nothing in the action step")
-                if name == "result":
-                    impact.append("gives no result" if result is None else "says nothing in the result step")
+                if fw.has_role(name, "actions"):
+                    ownership.append(f"gives no {name} step" if result is None else f"says nothing in the {name} step")
+                if fw.has_role(name, "outcome"):
+                    impact.append(f"gives no {name}" if result is None else f"says nothing in the {name} step")
             continue
         analysis = result.analysis
         seen_quotes: set[str] = set()
@@ -436,30 +444,31 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
                 against.append(f"{kind.replace('-', ' ').capitalize()} in {name}: {quote(d)}")
             elif kind and kind != "generic-reflection":
                 against.append(f"Disqualifier in {name}: {quote(d)}")
-        if name == "task":
+        if fw.has_role(name, "scope"):
             if scope_boundary_stated(analysis):
                 for_.append("States the scope boundary, so the ownership was self-initiated")
             else:
                 against.append("Never says the work was outside their scope or unasked")
-        if name == "action":
+        if fw.has_role(name, "actions"):
             i, total = first_person_share(analysis)
             if total and i / total >= 0.6:
-                for_.append(f"Action told in 'I' statements ({i} of {total})")
+                for_.append(f"{title} told in 'I' statements ({i} of {total})")
             elif total:
-                ownership.append(f"leaves their own part unclear (only {i} of {total} action statements are 'I')")
-                against.append(f"Individual contribution unclear: {i} of {total} action statements are 'I'")
+                ownership.append(f"leaves their own part unclear (only {i} of {total} {name} statements are 'I')")
+                against.append(f"Individual contribution unclear: {i} of {total} {name} statements are 'I'")
             else:
                 ownership.append("describes no individual action")
                 against.append("No individual action described")
-        if name == "result":
+        if fw.has_role(name, "outcome"):
             quantified = analysis.quantified
             if quantified:
-                for_.append("Quantified result: " + ", ".join(quote(q) for q in quantified[:2]))
+                for_.append(f"Quantified {name}: " + ", ".join(quote(q) for q in quantified[:2]))
             else:
-                impact.append("puts no number on the result")
-                against.append("Result not quantified")
-    if "reflection" in by_step and not by_step["reflection"].analysis.no_speech:
-        (for_ if reflection.met else against).append(f"Reflection: {reflection.why.lower()}")
+                impact.append(f"puts no number on the {name}")
+                against.append(f"{title} not quantified")
+    lesson = fw.with_role("lesson")
+    if reflection is not None and lesson in by_step and not by_step[lesson].analysis.no_speech:
+        (for_ if reflection.met else against).append(f"{fw.title(lesson)}: {reflection.why.lower()}")
 
     answered = [p for p in probes if p.verdict != "skipped"]
     skipped = [p for p in probes if p.verdict == "skipped"]
@@ -479,7 +488,7 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
 
     against = list(dict.fromkeys(against))
     for_ = list(dict.fromkeys(for_))
-    partial = [name for name in STEP_NAMES if name not in planned]
+    partial = [name for name in fw.names if name not in planned]
     missed = len(weak) + len(off_topic)
     hire = (not ownership and not impact and missed <= max(0, len(answered) // 3)
             and len(for_) >= len(against) - (1 if skipped else 0))
@@ -500,6 +509,6 @@ def _bar_raiser(scenario, by_step, probes, planned, reflection: ReflectionBar) -
         said = ", and ".join(gaps)
         headline = f"{said[0].upper()}{said[1:]}: leaning No Hire for {principle}.{unanswered}"
     if partial:
-        asked = ", ".join(name for name in STEP_NAMES if name in planned)
+        asked = ", ".join(name for name in fw.names if name in planned)
         headline = f"Partial run ({asked} only). {headline}"
     return BarRaiserRead(lean, headline, for_, against)

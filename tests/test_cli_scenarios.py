@@ -183,7 +183,7 @@ def test_validate_bad_files_one_line_per_problem():
         "number such as 30",
         f"{bad[1]}: overveiw: unknown key: did you mean 'overview'? expected one of id, version, "
         "title, principles, question, overview, takeaways, disqualifiers, steps, levels, probes, "
-        "weak_answer, modes, quiz",
+        "weak_answer, modes, quiz, framework",
         f"{bad[1]}: overview: missing: expected the story in one paragraph",
     ]
     assert run.stderr == "3 problems in 2 of 3 files (format: scenarios/README.md).\n"

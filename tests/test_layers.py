@@ -1,6 +1,6 @@
 """The package is layered like the pipeline: a module imports only from its own floor or below.
 
-    0 foundation   errors, records, paths, config, clock, findings, locks, wavfile, migrations
+    0 foundation   errors, records, paths, config, clock, findings, framework, locks, wavfile, migrations
     1 inputs       scenario, library, quiz, vad, transcribe, capture, voice, segment, analysis/
     2 the run's model  summary, session
     3 storage      store, index
@@ -23,7 +23,8 @@ import starcoach
 PACKAGE = Path(starcoach.__file__).parent
 
 FLOORS: dict[str, int] = {
-    **dict.fromkeys(["errors", "records", "paths", "config", "clock", "findings", "locks", "wavfile", "migrations"], 0),
+    **dict.fromkeys(["errors", "records", "paths", "config", "clock", "findings", "framework", "locks", "wavfile",
+                     "migrations"], 0),
     **dict.fromkeys(["scenario", "library", "quiz", "vad", "transcribe", "capture", "voice", "segment", "analysis"], 1),
     **dict.fromkeys(["summary", "session"], 2),
     **dict.fromkeys(["store", "index"], 3),

@@ -176,7 +176,7 @@ BAD = {
     "unknown-key": [
         ("overveiw", "unknown key: did you mean 'overview'? expected one of id, version, title, "
                      "principles, question, overview, takeaways, disqualifiers, steps, levels, probes, "
-                     "weak_answer, modes, quiz"),
+                     "weak_answer, modes, quiz, framework"),
         ("overview", "missing: expected the story in one paragraph"),
     ],
     "unknown-principle": [

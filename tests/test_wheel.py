@@ -60,7 +60,7 @@ def test_the_wheel_carries_the_question_bank_and_the_data(installed):
     assert [Path(n).name for n in bank] == sorted(p.name for p in (REPO / "scenarios").glob("*.toml"))
     assert len(bank) == 16
     for data in ("starcoach/data/findings.toml", "starcoach/data/lexicon.toml", "starcoach/data/disqualifiers.toml",
-                 "starcoach/report/session.html"):
+                 "starcoach/data/frameworks/star.toml", "starcoach/data/principles.toml", "starcoach/report/session.html"):
         assert data in names
 
 

@@ -17,15 +17,16 @@ from starcoach.analysis.spans import fast, finding_from_tokens, kids, merge_over
 from starcoach.analysis.timing import time_against_target
 from starcoach.errors import StarcoachError
 from starcoach.findings import SEVERITIES, coaching_for, severity_of
-from starcoach.scenario import LEVEL_NAMES, STEP_NAMES, load_all
+from starcoach.scenario import LEVEL_NAMES, load_all
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
     from starcoach.scenario import Scenario
 
-#: Steps an answer can be analysed as: the STAR steps, or a follow-up probe answer.
-ANSWER_STEPS: tuple[str, ...] = (*STEP_NAMES, "probe")
+#: What an answer to a follow-up probe is analysed as (any other answer: a step of the scenario's
+#: framework, whose roles say what is looked for).
+PROBE = "probe"
 
 #: In the Action step, below this share of first-person statements the answer reads as "we".
 FIRST_PERSON_MIN_SHARE = 0.5
@@ -89,9 +90,10 @@ class WordTimer:
         return Finding(f.type, f.text, f.start, f.end, f.coaching, f.severity, s, e, f.kind, f.detail)
 
 
-def _check_inputs(step: str, level: str) -> None:
-    if step not in ANSWER_STEPS:
-        raise AnalysisInputError(f"Unknown step {step!r}", f"expected one of {', '.join(ANSWER_STEPS)}")
+def _check_inputs(step: str, level: str, steps: tuple[str, ...]) -> None:
+    if step not in (*steps, PROBE):
+        raise AnalysisInputError(f"Unknown step {step!r}", f"expected one of {', '.join((*steps, PROBE))}",
+                                 param="step", value=step)
     if level not in LEVEL_NAMES:
         raise AnalysisInputError(f"Unknown level {level!r}", f"expected one of {', '.join(LEVEL_NAMES)}")
 
@@ -123,7 +125,9 @@ def analyze_answer(
         AnalysisInputError: Unknown step or level.
         ModelNotFound: The spaCy model is not installed.
     """
-    _check_inputs(step, level)
+    fw = scenario.framework
+    _check_inputs(step, level, fw.names)
+    roles = frozenset({PROBE}) if step == PROBE else frozenset(fw.step(step).roles)
     if not text and transcript is not None:
         text = str(getattr(transcript, "text", "") or "")
     text = text or ""
@@ -132,7 +136,7 @@ def analyze_answer(
     lex = lexicon()
     doc = parse(text)
     timer = WordTimer(text, transcript)
-    scenario_step = scenario.step(step) if step in STEP_NAMES else None
+    scenario_step = None if step == PROBE else scenario.step(step)
     coaching = scenario_step.coaching if scenario_step else ""
     target_s = scenario_step.target_s if scenario_step else None
 
@@ -161,7 +165,7 @@ def analyze_answer(
     high = severity_of("disqualifier")
     disq: list[Finding] = [Finding("disqualifier", f.text, f.start, f.end, f.coaching, high, f.start_s, f.end_s,
                                    f.kind, f.detail) for f in handoff_findings]
-    for m in phrases.general_disqualifiers(doc, step):
+    for m in phrases.general_disqualifiers(doc, roles):
         if m.rule.unless_measured and quantities_mod.measured_in_sentence(doc, m.first, qs):
             continue  # "the launch went fine: zero errors at 3x peak"
         disq.append(tokens(m.first, m.last, "disqualifier", kind=m.rule.family, severity=high,
@@ -222,9 +226,9 @@ def analyze_answer(
     # --- key phrases and checks ---------------------------------------------------------------------
     key_phrases = _key_phrases(scenario_step.key_phrases if scenario_step else (), doc, stmts, qs)
     sigs = phrases.signals(doc)
-    checks = _checks(step, level, doc, stmts, qs, sigs, disq, tokens, lex)
+    checks = _checks(fw, step, level, doc, stmts, qs, sigs, disq, tokens, lex)
 
-    findings = _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, filler_findings,
+    findings = _findings(step, roles, level, scenario, doc, stmts, by_agent, qs, disq, checks, filler_findings,
                          hedge_findings, deliv, timing, words, coaching, tokens, lex, repeat_summary)
     return Analysis(
         step=step, transcript=text, level=level, scenario_id=scenario.id, duration_s=duration_s,
@@ -271,15 +275,22 @@ def warm_up(scenario: Scenario | None = None) -> None:
     for probe in scenario.probes:
         phrases.phrase_spec(probe.key_line.strip().strip('"').strip())
     scope_expected(scenario)
-    model_expects(scenario, "result", "business_impact")
-    model_expects(scenario, "result", "second_order")
+    outcome = scenario.framework.with_role("outcome")
+    if outcome:
+        model_expects(scenario, outcome, "business_impact")
+        model_expects(scenario, outcome, "second_order")
     # the story's own words: answers about it reuse them, and spaCy caches each word's tokenization
     # and lemma the first time it sees it
     story = [scenario.overview, *(s.strong_example for s in scenario.steps), scenario.weak_answer.text,
              *(p.strong_answer for p in scenario.probes), *(p.weak_answer for p in scenario.probes)]
     parse(" ".join(t.strip() for t in story if t))
     learn_question_bank_words()
-    analyze_answer("I traced the failure, wrote a fix and cut errors by 40%.", "action", scenario)
+    analyze_answer("I traced the failure, wrote a fix and cut errors by 40%.", sample_step(scenario), scenario)
+
+
+def sample_step(scenario: Scenario) -> str:
+    """The step a warm-up analysis uses: the one about the candidate's actions (else the first)."""
+    return scenario.framework.with_role("actions") or scenario.framework.names[0]
 
 
 @lru_cache(maxsize=1)
@@ -335,31 +346,32 @@ def _key_phrases(key_phrases, doc: Doc, stmts, qs) -> list[KeyPhraseMatch]:
     return out
 
 
-def _checks(step, level, doc, stmts, qs, sigs, disq, tokens, lex) -> dict[str, Check]:
+def _checks(fw, step, level, doc, stmts, qs, sigs, disq, tokens, lex) -> dict[str, Check]:
+    """Every step check, each marked required where the framework's step asks for it."""
     checks: dict[str, Check] = {}
 
     def evidence(matches) -> tuple[Finding, ...]:
         return tuple(tokens(m.first, m.last, "evidence", kind=m.rule.family) for m in matches)
 
     scope = sigs.get("scope-boundary", [])
-    checks["scope_boundary"] = Check("scope_boundary", bool(scope), step == "task", evidence(scope),
+    checks["scope_boundary"] = Check("scope_boundary", bool(scope), fw.requires(step, "scope_boundary"), evidence(scope),
                                      "whose system it was, no ticket, nobody asked")
 
     contributions = [st for st in stmts if agency.is_contribution(st, lex)]
     checks["individual_contribution"] = Check(
-        "individual_contribution", bool(contributions), step == "action",
+        "individual_contribution", bool(contributions), fw.requires(step, "individual_contribution"),
         tuple(tokens(st.first, st.last, "evidence", kind=st.action) for st in contributions),
         "first-person statements that investigate, build, fix or ship")
 
     business = _business_quantities(doc, qs, lex)
-    checks["business_impact"] = Check("business_impact", bool(business), step == "result",
+    checks["business_impact"] = Check("business_impact", bool(business), fw.requires(step, "business_impact"),
                                       tuple(tokens(q.first, q.last, "evidence", kind=q.kind) for q in business),
                                       "a number in money, customers, tickets, availability or people's time")
 
     adoption = list(sigs.get("second-order", []))
     adoption_stmts = [st for st in stmts if _is_adoption(st, lex)] + _adoptions_without_subject(doc, stmts, lex)
     checks["second_order"] = Check(
-        "second_order", bool(adoption or adoption_stmts), step == "result",
+        "second_order", bool(adoption or adoption_stmts), fw.requires(step, "second_order"),
         evidence(adoption) + tuple(tokens(st.first, st.last, "evidence", kind="adoption") for st in adoption_stmts),
         "another team adopting it, a new standard, lasting change")
 
@@ -368,12 +380,12 @@ def _checks(step, level, doc, stmts, qs, sigs, disq, tokens, lex) -> dict[str, C
     concrete = phrases.concrete_nouns(doc, lex, skip_tokens)
     specific = len(concrete) >= 2 or (len(concrete) >= 1 and bool(qs))
     checks["reflection_specific"] = Check(
-        "reflection_specific", specific, step == "reflection",
+        "reflection_specific", specific, fw.requires(step, "reflection_specific"),
         tuple(tokens(t.i, t.i, "evidence", kind="concrete") for t in concrete[:8]),
         "story-specific nouns (the system, the mechanism, the gap), not a generic lesson")
 
     org_ok, org_tokens = phrases.has_org_insight(doc, lex, sigs)
-    checks["org_insight"] = Check("org_insight", org_ok, step == "reflection" and level == "senior",
+    checks["org_insight"] = Check("org_insight", org_ok, fw.requires(step, "org_insight_at_senior") and level == "senior",
                                   tuple(tokens(t.i, t.i, "evidence", kind="org") for t in org_tokens[:8]),
                                   "organisational insight: ownership, shared SLOs, process, cross-team gaps")
     initiative = sigs.get("self-initiated", [])
@@ -434,13 +446,15 @@ def _is_adoption(st: agency.Statement, lex) -> bool:
     return False
 
 
-def _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, filler_findings, hedge_findings,
+def _findings(step, roles, level, scenario, doc, stmts, by_agent, qs, disq, checks, filler_findings, hedge_findings,
               deliv, timing, words, coaching, tokens, lex, repeat_summary=()) -> list[Finding]:
+    """What to fix, by the roles of the step (``probe``: a follow-up answer)."""
     out: list[Finding] = list(disq)
-    step_obj = scenario.step(step) if step in STEP_NAMES else None
+    step_obj = None if step == PROBE else scenario.step(step)
     mistake = step_obj.common_mistake if step_obj else ""
+    actions, outcome, probe = "actions" in roles, "outcome" in roles, PROBE in roles
 
-    if step == "action":
+    if actions:
         for f in by_agent[agency.WE]:
             out.append(Finding("we-statement", f.text, f.start, f.end, coaching, severity_of("we-statement"), f.start_s, f.end_s,
                                "we-statement", f.kind))
@@ -454,12 +468,12 @@ def _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, fil
         if share is not None and len(stmts) >= 2 and share < FIRST_PERSON_MIN_SHARE:
             out.append(Finding("first-person-low", "", None, None, coaching or mistake, severity_of("first-person-low"),
                                detail=f"{round(100 * share)}% of statements are 'I'"))
-    if step in ("action", "probe") and not checks["individual_contribution"].ok and text_has_words(doc):
+    if (actions or probe) and not checks["individual_contribution"].ok and text_has_words(doc):
         out.append(Finding("no-individual-contribution", "", None, None,
                            coaching or coaching_for("no-individual-contribution"),
-                           "high" if step == "action" else "medium"))
+                           "high" if actions else "medium"))
     claims = quantities_mod.outcome_claims(doc, lex)
-    if not qs and (step == "result" or claims) and text_has_words(doc):
+    if not qs and (outcome or claims) and text_has_words(doc):
         claim = claims[0] if claims else None
         if claim is not None:
             sent = claim.sent
@@ -467,26 +481,24 @@ def _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, fil
         else:
             f = Finding("no-quantification", "", None, None)
         out.append(Finding("no-quantification", f.text, f.start, f.end,
-                           (coaching if step == "result" else "") or coaching_for("no-quantification"),
-                           "high" if step in ("result", "probe") else "medium", f.start_s, f.end_s))
-    if step == "task" and not checks["scope_boundary"].ok and scope_expected(scenario):
+                           (coaching if outcome else "") or coaching_for("no-quantification"),
+                           "high" if outcome or probe else "medium", f.start_s, f.end_s))
+    if "scope" in roles and not checks["scope_boundary"].ok and scope_expected(scenario):
         out.append(Finding("scope-boundary-missing", "", None, None, coaching, severity_of("scope-boundary-missing"),
                            detail=mistake))
-    if step == "result" and qs:
-        if not checks["business_impact"].ok and model_expects(scenario, "result", "business_impact"):
+    if outcome and qs:
+        if not checks["business_impact"].ok and model_expects(scenario, step, "business_impact"):
             out.append(Finding("no-business-impact", "", None, None, coaching, severity_of("no-business-impact"),
                                detail="translate the metric into money, customers or time"))
-        if not checks["second_order"].ok and model_expects(scenario, "result", "second_order"):
+        if not checks["second_order"].ok and model_expects(scenario, step, "second_order"):
             out.append(Finding("no-second-order", "", None, None, coaching, severity_of("no-second-order"),
                                detail="what changed beyond your fix"))
-    if step == "result" and not qs and not checks["second_order"].ok:
-        pass  # no-quantification already says it
-    if step == "reflection" and not checks["reflection_specific"].ok and not any(
+    if "lesson" in roles and not checks["reflection_specific"].ok and not any(
             f.kind == "generic-reflection" for f in disq) and text_has_words(doc):
         out.append(Finding("generic-reflection", doc.text.strip(), 0 if doc.text else None,
                            len(doc.text) if doc.text else None, coaching, severity_of("generic-reflection"),
                            kind="generic-reflection"))
-    if step == "reflection" and level == "senior" and not checks["org_insight"].ok:
+    if checks["org_insight"].required and not checks["org_insight"].ok:
         guidance = scenario.level("senior").guidance if any(lv.id == "senior" for lv in scenario.levels) else ""
         out.append(Finding("no-org-insight", "", None, None, guidance or coaching, severity_of("no-org-insight")))
 
@@ -517,7 +529,7 @@ def _findings(step, level, scenario, doc, stmts, by_agent, qs, disq, checks, fil
         severity = "medium" if timing.status == "over" else "low"
         if timing.status == "over":
             tip = f"{abs(timing.delta_s):.0f} s over the {timing.target_s:.0f} s target: cut to what the step needs."
-            if step == "situation" and mistake:
+            if "setting" in roles and mistake:
                 tip += f" Common mistake: {mistake}"
         elif clean:  # nothing missing: short is fine, not a fix
             severity = "info"
@@ -566,12 +578,16 @@ def _passive_severity(st: agency.Statement, lex) -> str | None:
 
 
 def scope_expected(scenario) -> bool:
-    """Whether this scenario's Task is about ownership beyond one's scope (its model Task states a
-    scope boundary, or its coaching asks for one). A capacity-judgement story does not need one."""
-    task = scenario.step("task")
+    """Whether this scenario's scope step (the Task in STAR) is about ownership beyond one's scope
+    (its model answer states a scope boundary, or its coaching asks for one). A capacity-judgement
+    story does not need one; a framework without a scope step never does."""
+    name = scenario.framework.with_role("scope")
+    if name is None:
+        return False
+    task = scenario.step(name)
     if any(w in task.coaching.lower() for w in lexicon().scope_coaching_words):
         return True
-    return model_expects(scenario, "task", "scope_boundary")
+    return model_expects(scenario, name, "scope_boundary")
 
 
 def model_expects(scenario, step: str, check: str) -> bool:

@@ -18,7 +18,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from starcoach.analysis.lexicon import DATA_DIR, AnalysisDataError, _read_toml
-from starcoach.scenario import STEP_NAMES, Probe
+from starcoach.framework import ROLES
+from starcoach.scenario import Probe
 
 if TYPE_CHECKING:  # pragma: no cover
     from starcoach.analysis.model import Analysis
@@ -39,7 +40,7 @@ class FollowupSpec:
 
     id: str
     families: frozenset[str]
-    steps: tuple[str, ...]
+    roles: tuple[str, ...]
     focus: str
     covered_by: frozenset[str]
     weight: float
@@ -85,7 +86,7 @@ def followup_specs() -> tuple[FollowupSpec, ...]:
         where = f"{FOLLOWUPS_FILE.name}: followup {i}"
         try:
             specs.append(FollowupSpec(
-                id=str(item["id"]), families=frozenset(item["families"]), steps=tuple(item.get("steps", [])),
+                id=str(item["id"]), families=frozenset(item["families"]), roles=tuple(item.get("roles", [])),
                 focus=str(item["focus"]), covered_by=frozenset(item.get("covered_by", [])),
                 weight=float(item["weight"]), question=" ".join(str(item["question"]).split()),
                 principles={str(k): " ".join(str(v).split()) for k, v in item.get("principles", {}).items()},
@@ -95,9 +96,9 @@ def followup_specs() -> tuple[FollowupSpec, ...]:
             ))
         except KeyError as e:
             raise AnalysisDataError(f"{where} has no {e.args[0]!r}", "add it (the file's header lists every key)") from e
-        bad = [s for s in specs[-1].steps if s not in STEP_NAMES]
+        bad = [r for r in specs[-1].roles if r not in ROLES]
         if bad:
-            raise AnalysisDataError(f"{where}: unknown step {bad[0]!r}", f"expected one of {', '.join(STEP_NAMES)}")
+            raise AnalysisDataError(f"{where}: unknown role {bad[0]!r}", f"expected one of {', '.join(ROLES)}")
     if not specs:
         raise AnalysisDataError(f"{FOLLOWUPS_FILE} has no [[followup]]", "restore it from git")
     return tuple(specs)
@@ -113,7 +114,7 @@ def followup_probe(spec: FollowupSpec, scenario: Scenario) -> Probe:
 def choose_followups(
     scenario: Scenario,
     steps: Mapping[str, Analysis | None],
-    planned: Iterable[str] = STEP_NAMES,
+    planned: Iterable[str] | None = None,
     asked: Iterable[Probe] = (),
     limit: int = MAX_FOLLOWUPS,
 ) -> list[Followup]:
@@ -135,15 +136,17 @@ def choose_followups(
 
     covered = {probe_focus(p) for p in asked}
     gaps: list[tuple[float, float, int, FollowupSpec, str]] = []
-    order = {name: i for i, name in enumerate(STEP_NAMES)}
+    fw = scenario.framework
+    planned = fw.names if planned is None else tuple(planned)
+    order = {name: i for i, name in enumerate(fw.names)}
     for spec in followup_specs():
         if spec.covered_by & covered:
             continue
         best: tuple[float, int, str] | None = None
-        for name in STEP_NAMES:
+        for name in fw.names:
             analysis = steps.get(name)
             if analysis is None or analysis.no_speech:
-                if name in planned and name in spec.steps:
+                if name in planned and not set(fw.step(name).roles).isdisjoint(spec.roles):
                     found = (SEVERITY_SCORE["high"], order[name], f"no answer for the {name}")
                     best = found if best is None or found[0] > best[0] else best
                 continue

@@ -99,7 +99,8 @@ class PatternRule:
         family: The family it belongs to.
         matcher: ``token`` (spaCy Matcher) or ``dep`` (DependencyMatcher).
         pattern: The spaCy pattern, with ``$class`` references expanded.
-        steps: Steps it applies to (empty: every step).
+        roles: Roles of the steps it applies to (``outcome``, ``lesson``, ``probe`` ...; empty:
+            every step).
         keep_negated: Match negated clauses too ("never give up"); by default a negated match
             ("nobody asked me to") is dropped.
         unless_measured: Drop the match when its sentence measures the outcome with a quantity
@@ -114,7 +115,7 @@ class PatternRule:
     family: str
     matcher: str
     pattern: list[Any]
-    steps: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
     keep_negated: bool = False
     unless_measured: bool = False
     by_candidate: bool = False
@@ -128,13 +129,13 @@ class Family:
     Attributes:
         id: The family id (the finding kind of a disqualifier).
         title: What the family is (signals document themselves with it; "" when not given).
-        steps: Steps its patterns apply to (empty: every step).
+        roles: Roles of the steps its patterns apply to (empty: every step).
         rules: Its patterns.
     """
 
     id: str
     title: str
-    steps: tuple[str, ...]
+    roles: tuple[str, ...]
     rules: tuple[PatternRule, ...]
 
 
@@ -166,7 +167,7 @@ def _load_families(path: Path) -> tuple[Family, ...]:
     families = []
     for fam_id, spec in raw.get("family", {}).items():
         where = f"{path.name}: family.{fam_id}"
-        fam_steps = tuple(spec.get("steps", ()))
+        fam_roles = tuple(spec.get("roles", ()))
         rules = []
         for i, rule in enumerate(spec.get("pattern", []), 1):
             kind = "dep" if "dep" in rule else "token"
@@ -177,12 +178,12 @@ def _load_families(path: Path) -> tuple[Family, ...]:
             rules.append(PatternRule(
                 id=f"{fam_id}/{rule.get('id', i)}", family=fam_id, matcher=kind,
                 pattern=_expand(pattern, lex, f"{where}.pattern[{i}]"),
-                steps=tuple(rule.get("steps", fam_steps)),
+                roles=tuple(rule.get("roles", fam_roles)),
                 keep_negated=bool(rule.get("keep_negated", spec.get("keep_negated", False))),
                 unless_measured=bool(rule.get("unless_measured", spec.get("unless_measured", False))),
                 by_candidate=bool(rule.get("by_candidate", spec.get("by_candidate", False))),
             ))
-        families.append(Family(fam_id, str(spec.get("title", "")), fam_steps, tuple(rules)))
+        families.append(Family(fam_id, str(spec.get("title", "")), fam_roles, tuple(rules)))
     return tuple(families)
 
 

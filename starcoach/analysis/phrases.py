@@ -129,9 +129,10 @@ class FamilyMatcher:
                 self.matchers[rule.id] = matcher
         self._positions = {rule_id: k for k, rule_id in enumerate(self.rules)}
 
-    def __call__(self, doc: Doc, step: str | None = None, every_step: frozenset[str] = frozenset()) -> list[PatternMatch]:
-        """The matches in ``doc`` of the rules that apply to ``step`` (None: every rule); the
-        families in ``every_step`` are matched whatever their steps."""
+    def __call__(self, doc: Doc, step: frozenset[str] | None = None,
+                 every_step: frozenset[str] = frozenset()) -> list[PatternMatch]:
+        """The matches in ``doc`` of the rules that apply to a step with the roles ``step`` (None:
+        every rule); the families in ``every_step`` are matched whatever their roles."""
         fd = fast(doc)
         tags = fd.tags
         whole = fd.word_set() | {f"tag:{t}" for t in set(tags)}
@@ -181,7 +182,7 @@ class FamilyMatcher:
                     found.append(PatternMatch(rule, first, last))
         kept = []
         for m in found:
-            if step is not None and m.rule.steps and step not in m.rule.steps and m.rule.family not in every_step:
+            if step is not None and m.rule.roles and step.isdisjoint(m.rule.roles) and m.rule.family not in every_step:
                 continue
             if not m.rule.keep_negated and _match_negated(doc, m.first, m.last):
                 continue
@@ -191,7 +192,8 @@ class FamilyMatcher:
         return _longest_per_family(kept)
 
 
-    def _candidates(self, words, step: str | None, every_step: frozenset[str] = frozenset()) -> dict[str, PatternRule]:
+    def _candidates(self, words, step: frozenset[str] | None,
+                    every_step: frozenset[str] = frozenset()) -> dict[str, PatternRule]:
         """The rules (by id, in data-file order) that apply to ``step`` and whose every anchor
         set meets ``words``, found through the index of their smallest anchor set."""
         ids = set(self.unanchored)
@@ -202,7 +204,7 @@ class FamilyMatcher:
         out = {}
         for rule_id in sorted(ids, key=self._order):
             rule = self.rules[rule_id]
-            if (step is None or not rule.steps or step in rule.steps or rule.family in every_step) and all(
+            if (step is None or not rule.roles or not step.isdisjoint(rule.roles) or rule.family in every_step) and all(
                     not a.isdisjoint(words) for a in self.anchors[rule_id][1:]):
                 out[rule_id] = rule
         return out
@@ -281,9 +283,9 @@ def _signal_ids() -> frozenset[str]:
     return frozenset(f.id for f in signal_families())
 
 
-def all_matches(doc: Doc, step: str | None = None) -> list[PatternMatch]:
-    """The family matches in ``doc``: every signal, and the disqualifier patterns that apply to
-    ``step`` (None: every step); computed once per doc and step."""
+def all_matches(doc: Doc, step: frozenset[str] | None = None) -> list[PatternMatch]:
+    """The family matches in ``doc``: every signal, and the disqualifier patterns that apply to a
+    step with the roles ``step`` (None: every step); computed once per doc and roles."""
     fd = fast(doc)
     cache = fd.doc.user_data.setdefault("starcoach.matches", {})
     if step not in cache:
@@ -299,14 +301,15 @@ def disqualifier_matcher():
     return family_matcher()
 
 
-def general_disqualifiers(doc: Doc, step: str | None) -> list[PatternMatch]:
-    """Matches of the general disqualifier families that apply to ``step`` (None: any step)."""
+def general_disqualifiers(doc: Doc, step: frozenset[str] | None) -> list[PatternMatch]:
+    """Matches of the general disqualifier families that apply to a step with the roles ``step``
+    (None: any step; ``{"probe"}`` for a follow-up answer)."""
     sig = _signal_ids()
     return [m for m in all_matches(doc, step) if m.rule.family not in sig
-            and (step is None or not m.rule.steps or step in m.rule.steps)]
+            and (step is None or not m.rule.roles or not step.isdisjoint(m.rule.roles))]
 
 
-def signals(doc: Doc, step: str | None = None) -> dict[str, list[PatternMatch]]:
+def signals(doc: Doc, step: frozenset[str] | None = None) -> dict[str, list[PatternMatch]]:
     """Matches of the positive signal families, by family id."""
     sig = _signal_ids()
     out: dict[str, list[PatternMatch]] = {}
@@ -314,7 +317,7 @@ def signals(doc: Doc, step: str | None = None) -> dict[str, list[PatternMatch]]:
     # every cached step holds all the signals
     matches = next(iter(cache.values())) if cache else all_matches(doc)
     for m in matches:
-        if m.rule.family in sig and (step is None or not m.rule.steps or step in m.rule.steps):
+        if m.rule.family in sig and (step is None or not m.rule.roles or not step.isdisjoint(m.rule.roles)):
             out.setdefault(m.rule.family, []).append(m)
     return out
 

@@ -9,8 +9,7 @@ A thin command over :func:`starcoach.analysis.analyze_answer`; the feedback is r
 
 from __future__ import annotations
 
-STEPS = ("situation", "task", "action", "result", "reflection")
-LEVELS = ("sde1", "sde2", "senior")
+from starcoach.framework import principles
 
 
 def register(subparsers) -> None:
@@ -22,10 +21,12 @@ def register(subparsers) -> None:
         "passive), hand-offs, quantified results, disqualifiers, key phrases, fillers, hedges, pace "
         "and time against the step's target. Give the answer as --text or as an audio file.",
     )
-    p.add_argument("--step", required=True, choices=STEPS, help="the STAR step the answer is for")
+    p.add_argument("--step", required=True, metavar="STEP",
+                   help="the step the answer is for: situation, task, action, result or reflection (the steps of "
+                        "the scenario's framework), or probe for a follow-up answer")
     p.add_argument("--scenario", metavar="ID", default=None,
                    help="scenario id or .toml path (default: the seed scenario)")
-    p.add_argument("--level", choices=LEVELS, default="sde2", help="level to judge at (default sde2)")
+    p.add_argument("--level", choices=tuple(principles().levels), default="sde2", help="level to judge at (default sde2)")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--text", metavar="TEXT", help="the answer as text")
     source.add_argument("audio", metavar="AUDIO", nargs="?", help="the answer as an audio file (wav, mp3, ...)")
@@ -73,6 +74,6 @@ def _analyze(args) -> int:
     from starcoach.cli._output import console
     from starcoach.report.feedback import render_analysis
 
-    title = f"[bold]{args.step.capitalize()}[/bold] · {scenario.title}"
+    title = f"[bold]{scenario.framework.title(args.step)}[/bold] · {scenario.title}"
     console().print(Panel(render_analysis(analysis), title=title, title_align="left", border_style="cyan"))
     return 0

@@ -15,7 +15,6 @@ from typing import Any, Callable
 from starcoach.cli._keys import KeyReader
 from starcoach.cli._signals import stop_exit_code
 from starcoach.cli.views import (
-    STEP_TITLES,
     _clock,
     budget_text,
     level_meter,
@@ -191,13 +190,13 @@ class LiveRun:
             if self.keys.wait({"enter", "space", "q"}) == "q":
                 raise KeyboardInterrupt
             target = self.plan.scenario.step(step).target_s
-            result = self._record(f"{number}/{total} {STEP_TITLES[step]} · target {target:.0f}s", target,
+            result = self._record(f"{number}/{total} {self.plan.scenario.framework.title(step)} · target {target:.0f}s", target,
                                   lambda stop, skip: self.run_.record_step(step, stop))
             console.print(render_feedback(result, self.plan.scenario, more_hint="f: full feedback"))
             key = self._after_feedback(step, result)
             if key == "r":
                 # one line, not the prompt panel again: redos do not pile headers up
-                console.print(f"[cyan]{number}/{total} {STEP_TITLES[step]}, take "
+                console.print(f"[cyan]{number}/{total} {self.plan.scenario.framework.title(step)}, take "
                               f"{self.run_.session.next_take_number(step)}[/] · target {target:.0f}s")
                 continue
             return
@@ -247,7 +246,7 @@ class LiveRun:
     def _missing(self, results) -> None:
         missing = [s for s in self.plan.steps if s not in {r.step for r in results}]
         if missing:
-            self.console.print(f"[yellow]Not heard: {', '.join(STEP_TITLES[m] for m in missing)}[/]")
+            self.console.print(f"[yellow]Not heard: {', '.join(self.plan.scenario.framework.title(m) for m in missing)}[/]")
 
     def _after_answer(self) -> str:
         """The keys after a whole answer's feedback; returns ``enter`` (go on) or ``r`` (again)."""

@@ -151,7 +151,7 @@ def _run_one(args: argparse.Namespace, scenario_ref: str | None) -> int:
     scenario = plan.scenario
 
     if args.answers:
-        files = find_answer_files(args.answers)
+        files = find_answer_files(args.answers, scenario.framework.names)
         check_answer_files(files, plan, args.answers)
         from starcoach.cli.speech import warn_if_cut_short
 

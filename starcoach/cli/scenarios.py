@@ -146,9 +146,15 @@ def _show(args: argparse.Namespace) -> int:
 
         from starcoach.cli._output import print_json
 
-        data = dataclasses.asdict(scenario)
+        def plain(value):
+            if dataclasses.is_dataclass(value):
+                return dataclasses.asdict(value)
+            return [plain(v) for v in value] if isinstance(value, tuple) else value
+
+        data = {f.name: plain(getattr(scenario, f.name)) for f in dataclasses.fields(scenario) if f.name != "framework"}
         data["path"] = str(scenario.path)
         data["principle"] = scenario.principle
+        data["framework"] = scenario.framework.id
         print_json(data)
         return 0
     from starcoach.cli._output import console

@@ -11,10 +11,6 @@ from typing import Any
 
 from starcoach.clock import format_clock as _clock
 
-STEP_TITLES = {"situation": "Situation", "task": "Task", "action": "Action", "result": "Result",
-               "reflection": "Reflection", "answer": "Whole answer"}
-
-
 def timing_colour(elapsed: float, target: float) -> str:
     """Green well before the target, yellow from 80% of it, red once past it."""
     if target <= 0 or elapsed < 0.8 * target:
@@ -52,7 +48,7 @@ def render_intro(plan) -> Any:
     body.append(mode.downplay + "\n")
     body.append(f"Level: {level.name}. ", style="cyan")
     body.append(f"{level.guidance} Budget for the whole answer: {budget_text(plan)}.\n")
-    steps = " · ".join(f"{STEP_TITLES[s.name]} {s.target_s:.0f}s" for s in sc.steps if s.name in plan.steps)
+    steps = " · ".join(f"{sc.framework.title(s.name)} {s.target_s:.0f}s" for s in sc.steps if s.name in plan.steps)
     body.append(("Answer in one go; step targets as guidance: " if plan.continuous else "Steps: ") + steps,
                 style="dim")
     return Group(Panel(body, title=f"[bold]{sc.principle}[/] · {sc.title}", border_style="blue"))
@@ -74,7 +70,7 @@ def render_step_prompt(plan, step: str, number: int, total: int) -> Any:
     body.append(s.coaching + "\n")
     body.append("Avoid: ", style="yellow")
     body.append(s.common_mistake)
-    return Panel(body, title=f"[bold]{number}/{total} {STEP_TITLES[step]}", border_style="cyan")
+    return Panel(body, title=f"[bold]{number}/{total} {plan.scenario.framework.title(step)}", border_style="cyan")
 
 
 def render_feedback(result, scenario, full: bool = False, more_hint: str = "") -> Any:
@@ -92,7 +88,7 @@ def render_feedback(result, scenario, full: bool = False, more_hint: str = "") -
     # the shared renderer shows the time against target itself
     parts: list[Any] = [Text(f"take {result.take}", style="dim")] if result.take > 1 else []
     parts.append(render_analysis(result.analysis, None if full else 6, more_hint))
-    title = f"{STEP_TITLES.get(result.step, result.step)}: {'full ' if full else ''}feedback"
+    title = f"{scenario.framework.title(result.step)}: {'full ' if full else ''}feedback"
     return Panel(Group(*parts), title=f"[bold]{title}", border_style=colour)
 
 
@@ -148,7 +144,7 @@ def render_summary(session, scenario) -> Any:
             else:
                 bar.append(" ")
         label = f"{_clock(e.duration_s)}/{_clock(e.target_s)} {e.status}"
-        table.add_row(STEP_TITLES.get(e.step, e.step), bar, Text(label, style=colour))
+        table.add_row(scenario.framework.title(e.step), bar, Text(label, style=colour))
     br = summary.bar_raiser
     hire = br.lean == "leaning hire"
     parts: list[Any] = [Text(f"Bar Raiser: {br.headline}", style="bold green" if hire else "bold red")]
@@ -164,15 +160,16 @@ def render_summary(session, scenario) -> Any:
     if summary.top_fixes:
         parts.append(Text("\nTop things to fix", style="bold"))
         for i, f in enumerate(summary.top_fixes, 1):
-            line = Text(f"{i}. [{STEP_TITLES.get(f.step, f.step)}] ")
+            line = Text(f"{i}. [{scenario.framework.title(f.step)}] ")
             line.append(f.text)
             if f.coaching:
                 line.append(f" — {f.coaching}", style="dim")
             parts.append(line)
     rb = summary.reflection_bar
-    parts.append(Text(f"\nReflection bar ({rb.level}): {rb.bar}", style="bold"))
-    parts.append(Text(("✓ " if rb.met else "✗ ") + rb.why, style="green" if rb.met else "red"))
-    parts.append(Text(f"Model: {rb.model_reflection}", style="dim"))
+    if rb is not None:
+        parts.append(Text(f"\nReflection bar ({rb.level}): {rb.bar}", style="bold"))
+        parts.append(Text(("✓ " if rb.met else "✗ ") + rb.why, style="green" if rb.met else "red"))
+        parts.append(Text(f"Model: {rb.model_reflection}", style="dim"))
     if any(summary.probes.values()):
         parts.append(Text("Probes: " + ", ".join(f"{v} {k}" for k, v in summary.probes.items() if v), style="dim"))
     return Panel(Group(*parts), title=f"[bold]Summary · {scenario.principle}", border_style="blue")
@@ -194,7 +191,7 @@ def render_recap(session, plan) -> Any:
     pending = []
     for step in plan.steps:
         number, total = plan.step_number(step)
-        name = f"{number}/{total} {STEP_TITLES[step]}"
+        name = f"{number}/{total} {plan.scenario.framework.title(step)}"
         result = done.get(step)
         if result is None:
             pending.append(name)
@@ -254,7 +251,7 @@ def render_demo_comparison(strong, weak) -> Any:
 def render_adopted(event) -> str:
     """The line a resumed run prints about takes a crashed run recorded but never listed."""
     n = len(event.takes)
-    which = ", ".join(f"{STEP_TITLES.get(t.step, t.step).lower()} take {t.take} ({t.duration_s:.1f} s)"
+    which = ", ".join(f"{t.step.replace('-', ' ')} take {t.take} ({t.duration_s:.1f} s)"
                       for t in event.takes)
     return (f"Recovered {n} take{'s' * (n != 1)} an earlier run was recording: {which}; "
             f"kept as interrupted (transcribed, not counted).")

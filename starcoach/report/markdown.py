@@ -45,7 +45,8 @@ def render_markdown(timeline: Timeline) -> str:
         out += [f"  - for: {md(x)}" for x in read.for_]
         out += [f"  - against: {md(x)}" for x in read.against]
         bar = summary.reflection_bar
-        out.append(f"- **Reflection bar:** {'met' if bar.met else 'not met'}" + (f" — {md(bar.why)}" if bar.why else ""))
+        if bar is not None:
+            out.append(f"- **Reflection bar:** {'met' if bar.met else 'not met'}" + (f" — {md(bar.why)}" if bar.why else ""))
     if probes:
         out.append("- **Probes:** " + ", ".join(f"{v} {md(k)}" for k, v in probes.items()))
     if summary is not None and summary.top_fixes:

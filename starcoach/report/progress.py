@@ -16,6 +16,7 @@ from typing import Any
 from starcoach import __version__
 from starcoach.index import SessionIndex
 from starcoach.clock import format_clock
+from starcoach.framework import steps_with_role
 from starcoach.scenario import STEP_NAMES
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -111,6 +112,7 @@ def progress(scenario: str | None = None) -> Progress:
         by_id[r.session_id] = SessionTrend(
             session_id=r.session_id, started_at=r.started_at, scenario=r.scenario, level=r.level,
             complete=r.complete, verdicts=tally, lean=r.lean, total_s=r.total_s, budget_s=r.budget_s)
+    outcome_steps = steps_with_role("outcome")  # the Result of STAR
     agg: dict[str, dict[str, float]] = {}
     for st in steps:
         trend = by_id.get(st.session_id)
@@ -125,7 +127,7 @@ def progress(scenario: str | None = None) -> Progress:
         a["fillers"] += st.fillers
         a["minutes"] += (st.speech_s if st.speech_s else st.duration_s) / 60.0
         a["q_all"] += st.quantified
-        if st.step == "result":
+        if st.step in outcome_steps:
             a["q_result"] = st.quantified
     for sid, a in agg.items():
         trend = by_id[sid]

@@ -131,11 +131,12 @@ def summary_renderables(timeline: Timeline) -> list[Any]:
                     line.append(f" — {f.coaching}", style="dim")
                 out.append(line)
         bar = summary.reflection_bar
-        line = Text("Reflection bar: ", style="bold")
-        line.append("met" if bar.met else "not met", style="green" if bar.met else "red")
-        if bar.why:
-            line.append(f" — {bar.why}")
-        out.append(line)
+        if bar is not None:
+            line = Text("Reflection bar: ", style="bold")
+            line.append("met" if bar.met else "not met", style="green" if bar.met else "red")
+            if bar.why:
+                line.append(f" — {bar.why}")
+            out.append(line)
     if not s.complete:
         out.append(Text("This run was interrupted: steps after the last one shown were not recorded.", style="yellow"))
     return out

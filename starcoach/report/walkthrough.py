@@ -15,11 +15,11 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from starcoach.framework import Framework
+from starcoach.framework import framework as default_framework
 from starcoach.scenario import Level, Probe, Scenario, Step
 
 #: Letter shown beside each step, as on the seed page.
-STEP_BADGES = {"situation": "S", "task": "T", "action": "A", "result": "R", "reflection": "Rf"}
-
 _LABEL = "bold"
 _GOOD = "green"
 _BAD = "red"
@@ -49,8 +49,11 @@ def _heading(title: str) -> Padding:
     return Padding(Rule(Text(title, style="bold"), align="left", style="dim"), (1, 0, 0, 0))
 
 
-def step_panel(step: Step) -> Panel:
-    """One STAR step: target, strong example, key phrases, coaching and the common mistake."""
+def step_panel(step: Step, framework: Framework | None = None) -> Panel:
+    """One step (badge and title from the scenario's framework): target, strong example, key
+    phrases, coaching and the common mistake."""
+    fw = framework or default_framework()
+    badge = fw.step(step.name).badge if step.name in fw.names else "?"
     parts: list[RenderableType] = [_field("Strong example", step.strong_example, _GOOD)]
     if step.senior_example:
         parts.append(_field("Senior version", step.senior_example, _GOOD))
@@ -60,9 +63,9 @@ def step_panel(step: Step) -> Panel:
         _field("Common mistake", step.common_mistake, _WARN),
     ]
     title = Text.assemble(
-        (f" {STEP_BADGES.get(step.name, '?')} ", "bold reverse"),
+        (f" {badge} ", "bold reverse"),
         " ",
-        (step.name.capitalize(), "bold"),
+        (fw.title(step.name), "bold"),
         "  ",
         (f"Target: {_seconds(step.target_s)}", "magenta"),
         " ",
@@ -125,7 +128,7 @@ def walkthrough(scenario: Scenario) -> list[RenderableType]:
 
     total = _seconds(scenario.total_target_s)
     out.append(_heading(f"The answer, step by step (targets add up to {total})"))
-    out.extend(step_panel(step) for step in scenario.steps)
+    out.extend(step_panel(step, scenario.framework) for step in scenario.steps)
 
     out.append(_heading("By level"))
     out.extend(level_panel(level) for level in scenario.levels)

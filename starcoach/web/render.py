@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starcoach.findings import finding_type, highlighted_types
+from starcoach.framework import step_titles
 from starcoach.report.feedback import delivery_parts, fix_items, timing_summary, transcript_segments
 
 #: The colours a highlight style of the finding-type registry may name (its rich style); the page
@@ -31,9 +32,8 @@ def highlight_class(type_id: str) -> str:
     words = finding_type(type_id).highlight.split()
     return " ".join([f"hl-{type_id}"] + [f"hl-{w}" for w in words if w in _STYLE_WORDS])
 
-#: What a page calls each thing the run records.
-TITLES = {"situation": "Situation", "task": "Task", "action": "Action", "result": "Result",
-          "reflection": "Reflection", "answer": "Whole answer"}
+#: What a page calls each thing the run records (the step titles of every framework found).
+TITLES = {**step_titles(), "answer": "Whole answer"}
 
 
 @functools.lru_cache(maxsize=1)

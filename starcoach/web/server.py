@@ -146,10 +146,12 @@ def _warm(model: str | None) -> None:
     """Load Whisper and spaCy now, so the first answer's feedback is as quick as the rest."""
     try:
         from starcoach.analysis import analyze_answer
+        from starcoach.analysis.answer import sample_step
         from starcoach.run import load_whisper_kept
         from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
 
         load_whisper_kept(model)
-        analyze_answer("I traced the failure and wrote a fix.", "action", find_scenario(DEFAULT_SCENARIO_ID))
+        scenario = find_scenario(DEFAULT_SCENARIO_ID)
+        analyze_answer("I traced the failure and wrote a fix.", sample_step(scenario), scenario)
     except Exception:  # noqa: BLE001 - a practice reports model problems when it starts
         pass
