@@ -202,3 +202,41 @@ def test_adaptive_followups_follow_the_roles_of_car_steps(car):
     assert [(f.gap, f.because) for f in chosen] == [("impact", "no answer for the result")]
     chosen = choose_followups(car, {"context": None}, planned=("context",))
     assert [f.gap for f in chosen] == ["scope"]  # CAR's context carries STAR's task: whose problem it was
+
+
+@pytest.mark.slow
+def test_the_web_practice_offers_car_steps_and_asks_a_car_question_its_own(monkeypatch, tmp_path):
+    """The practice page offers the steps of every framework the bank uses; a CAR question is asked
+    the chosen steps that are its own, and a choice with none of them is one clear error."""
+    from websockets.sync.client import connect
+
+    from webserver import Served
+
+    monkeypatch.setenv("STARCOACH_FRAMEWORKS", str(FRAMEWORKS))
+    monkeypatch.setenv("STARCOACH_SCENARIOS", f"{REPO / 'scenarios'}{os.pathsep}{CAR_SCENARIOS}")
+    served = Served(tmp_path / "home", "--voice", "off", "--no-warm")
+    try:
+        page = served.get("/practice", headers=served.authed()).text
+        offered = [line.split('value="')[1].split('"')[0] for line in page.splitlines() if 'name="only"' in line]
+        assert offered == ["situation", "task", "action", "result", "reflection", "context"]
+        assert '<label for="step-context">Context</label>' in page
+
+        def start(only: list[str]) -> dict:
+            url = f"ws://127.0.0.1:{served.port}/ws/practice"
+            with connect(url, origin=f"http://127.0.0.1:{served.port}", additional_headers=served.authed(),
+                         open_timeout=10) as ws:
+                ws.send(json.dumps({"type": "start", "scenario": "car-learn-and-be-curious", "only": only,
+                                    "probes": "none", "adaptive": False}))
+                while True:
+                    message = json.loads(ws.recv(timeout=60))
+                    if message["type"] in ("plan", "error"):
+                        return message
+
+        plan = start(offered)
+        assert plan["type"] == "plan" and [s["label"] for s in plan["steps"]] == ["context", "action", "result"]
+        assert [s["label"] for s in start(["situation", "result"])["steps"]] == ["result"]
+        error = start(["situation", "task"])
+        assert error["type"] == "error" and "None of the chosen steps (situation, task)" in json.dumps(error)
+        assert "context, action, result" in json.dumps(error)
+    finally:
+        served.stop()

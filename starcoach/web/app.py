@@ -133,7 +133,16 @@ def _practice_context(params) -> dict[str, Any]:
     chosen = params.get("scenario") or DEFAULT_SCENARIO_ID
     resume = params.get("resume") or ""
     return dict(scenarios=scenarios, principles=covered_principles(scenarios), chosen=chosen,
-                modes=MODE_NAMES, levels=LEVEL_NAMES, resume=resume, step_names=STEP_NAMES)
+                modes=MODE_NAMES, levels=LEVEL_NAMES, resume=resume, step_names=_step_names(scenarios, STEP_NAMES))
+
+
+def _step_names(scenarios, default: tuple[str, ...]) -> list[str]:
+    """The steps the page offers to answer: those of every framework the question bank uses (the
+    default framework's first); a question is asked the ones of its own framework."""
+    names = [n for n in default if any(n in s.framework.names for s in scenarios)]
+    for scenario in scenarios:
+        names += [n for n in scenario.framework.names if n not in names]
+    return names or list(default)
 
 
 @dataclass

@@ -430,7 +430,7 @@ class Practice:
             words = [str(i) for i in range(1, min(req.probes, len(scenario.probes)) + 1)]
         if words is not None:
             words += ["adaptive"] if req.adaptive else []
-        plan = RunPlan.build(scenario, req.mode or None, req.level or None, only=req.steps or None,
+        plan = RunPlan.build(scenario, req.mode or None, req.level or None, only=_own_steps(req.steps, scenario),
                              probes=None if words is None else (",".join(words) or "none"), continuous=req.continuous)
         if not req.adaptive:  # "all of them, no adaptive ones" has no word of its own
             plan = dataclasses.replace(plan, followups=0)
@@ -649,3 +649,24 @@ def _target(scenario, plan, label: str) -> float:
     return scenario.step(label).target_s
 
 
+def _own_steps(steps: tuple[str, ...] | None, scenario) -> tuple[str, ...] | None:
+    """The page's chosen steps that belong to ``scenario``'s framework (None: all of them).
+
+    The page offers the steps of every framework of the bank, so a mock loop can mix frameworks;
+    a step of another framework is not this question's, a name no framework knows is an error
+    (reported by :meth:`starcoach.run.RunPlan.build`).
+
+    Raises:
+        PlanError: none of the chosen steps is one of this question's.
+    """
+    if not steps:
+        return None
+    from starcoach.framework import step_titles
+
+    known = step_titles()
+    own = tuple(s for s in steps if s in scenario.framework.names or s not in known)
+    if not own:
+        names = scenario.framework.names
+        raise PlanError(f"None of the chosen steps ({', '.join(steps)}) is a step of this question",
+                        f"choose among {', '.join(names)}", "only", ",".join(steps), names)
+    return own
