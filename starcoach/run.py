@@ -925,6 +925,7 @@ class MockRun:
         except RecordingInterrupted as e:
             self._cancel.set()
             stop.set()
+            stream.cancel()
             return Recording(path, audio, started_at, e.take.duration_s, "interrupt", self.clock())
         except RecordingWriteError as e:
             self._stop_after_write_error(label, take_no, Recording(path, audio, started_at, e.take.duration_s,
@@ -943,6 +944,7 @@ class MockRun:
         rec = Recording(path, audio, started_at, take.duration_s, stopped_by, stopped_at)
         self.on_event(TakeStopped(label, take_no, round(take.duration_s, 2), stopped_by))
         if stopped_by == "interrupt":
+            stream.cancel()
             return rec
         self.wait_for_models()
         rec.transcript = stream.finish(path)
@@ -1089,6 +1091,13 @@ class _LateStream:
         if self._stream is None:
             self._start()
         return self._stream.finish()
+
+    def cancel(self) -> None:
+        """The take was abandoned: stop decoding it (without waiting; at exit the transcriber
+        waits for a decode in flight by itself)."""
+        self._backlog = []
+        if self._stream is not None:
+            self._stream.cancel(timeout=0)
 
     def finish_quietly(self, timeout: float):
         """The transcript of what was fed, or None (models not loaded, a decoding error, too slow).

@@ -30,6 +30,7 @@ Model resolution (:func:`resolve_model`): ``--model PATH|NAME`` (or ``hub:NAME``
 
 from __future__ import annotations
 
+import atexit
 import bisect
 import functools
 import math
@@ -38,6 +39,7 @@ import queue
 import re
 import threading
 import time
+import weakref
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -535,6 +537,9 @@ class _ChunkedDecoder:
         self.decode_s = 0.0
         self.chunks = 0
         self.redecodes = 0
+        self.speculated = 0  # open chunks decoded ahead of time (see speculate)
+        self.reused = 0  # chunks whose decode came from speculate
+        self._ahead: tuple | None = None  # (key, decoded pieces) of the last speculation
         self.dropped: list[Word] = []  # words found outside speech (hallucinations), for tests
 
     # audio in ------------------------------------------------------------------------------
@@ -610,6 +615,12 @@ class _ChunkedDecoder:
 
     def _close(self, now: int) -> _Chunk:
         """Close the open chunk at a pause: its speech, padded, with long silences shortened."""
+        chunk, end = self._closing(now)
+        self._floor, self._regions, self._first = end, [], None
+        return chunk
+
+    def _closing(self, now: int) -> tuple[_Chunk, int]:
+        """The chunk :meth:`_close` would close at window ``now`` and its end window (no change)."""
         pad = round(self.options.pad_s / WINDOW_S)
         gap = round(self.options.max_gap_s / WINDOW_S)
         start = max(self._floor, self._first - pad)
@@ -621,10 +632,9 @@ class _ChunkedDecoder:
                 pieces[-1][1] = hi
             else:
                 pieces.append([lo, hi])
-        chunk = _Chunk(start * WINDOW, min(end * WINDOW, self.samples), self._regions,
+        chunk = _Chunk(start * WINDOW, min(end * WINDOW, self.samples), list(self._regions),
                        [(a * WINDOW, min(b * WINDOW, self.samples)) for a, b in pieces])
-        self._floor, self._regions, self._first = end, [], None
-        return chunk
+        return chunk, end
 
     def _cut(self, now: int) -> _Chunk:
         """Speech has gone on for ``max_chunk_s`` without a pause: cut where VAD is least sure
@@ -661,6 +671,29 @@ class _ChunkedDecoder:
     def _context(self) -> list[str]:
         return " ".join(self._texts).split()[-max(1, self.options.context_words):]
 
+    def speculate(self) -> bool:
+        """Decode the open chunk ahead of time, if the candidate has paused long enough that
+        the chunk would be the same were the take to end now (``pad_s`` of silence after its
+        last speech). :meth:`decode` then reuses the result when the same chunk, with the same
+        text before it, is closed by a longer pause or by the end of the take, so a take stopped
+        after a pause costs no decoding at stop. Returns whether it decoded anything.
+        """
+        if self._tracker.speaking or not self._regions:
+            return False
+        pad = round(self.options.pad_s / WINDOW_S)
+        if self._tracker.windows < self._regions[-1][1] + pad:
+            return False  # the chunk's end (its last speech + pad) is not heard yet
+        chunk, _ = self._closing(self._tracker.windows)
+        key = self._key(chunk)
+        if self._ahead is not None and self._ahead[0] == key:
+            return False
+        self._ahead = (key, self._decode_pieces(chunk))
+        self.speculated += 1
+        return True
+
+    def _key(self, chunk: _Chunk) -> tuple:
+        return (chunk.start, chunk.end, tuple(chunk.regions), tuple(chunk.pieces), tuple(self._context()))
+
     def decode(self, chunk: _Chunk) -> None:
         """Decode one chunk fully and append its words (times from the start of the take).
 
@@ -668,12 +701,33 @@ class _ChunkedDecoder:
         left without any is decoded again on its own. Words Whisper places where VAD heard no
         speech are dropped (Whisper repeating its prompt or the previous phrase over silence).
         """
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == self._key(chunk):
+            self.reused += 1
+            pieces, to_take = ahead[1]
+        else:
+            pieces, to_take = self._decode_pieces(chunk)
+        self.chunks += 1
+        for piece in pieces:
+            kept = []
+            made_up = _squeezed(piece.words)
+            for w in piece.words:
+                to_take(w)
+                (kept if not made_up and self._heard(w, chunk.end) else self.dropped).append(w)
+            if not kept:
+                continue
+            kept = _join_number_pieces(kept)
+            self.words.extend(kept)
+            self._texts.append(" ".join(w.word for w in kept))
+
+    def _decode_pieces(self, chunk: _Chunk):
+        """Whisper's segments for ``chunk`` (chunk times) and the map of a word to take times."""
         np = self._np
         parts = [self._audio(a, b) for a, b in chunk.pieces]
         if sum(map(len, parts)) != sum(b - a for a, b in chunk.pieces):
             raise RuntimeError(f"chunk {chunk} decoded after its audio was released")
         if sum(map(len, parts)) < WINDOW:
-            return
+            return [], None
         # Whisper drops a first word that starts with its window: when the take (or a cut)
         # leaves less than pad_s before the speech, silence makes up the rest.
         lead = max(0, round(self.options.pad_s * SAMPLE_RATE) - (chunk.regions[0][0] * WINDOW - chunk.start))
@@ -697,7 +751,6 @@ class _ChunkedDecoder:
         regions = [(to_chunk(a * WINDOW_S), to_chunk(b * WINDOW_S)) for a, b in chunk.regions]
         started = time.perf_counter()
         pieces = _decode_span(self.whisper, audio, self._context(), self.options, regions)
-        self.chunks += 1
         words = [w for piece in pieces for w in piece.words]
         for a, b in regions:
             if b - a < self.options.min_cover_s or _covered(words, a, b):
@@ -713,17 +766,7 @@ class _ChunkedDecoder:
                 piece.start += lo
             pieces = sorted(pieces + extra, key=lambda piece: piece.start)
         self.decode_s += time.perf_counter() - started
-        for piece in pieces:
-            kept = []
-            made_up = _squeezed(piece.words)
-            for w in piece.words:
-                to_take(w)
-                (kept if not made_up and self._heard(w, chunk.end) else self.dropped).append(w)
-            if not kept:
-                continue
-            kept = _join_number_pieces(kept)
-            self.words.extend(kept)
-            self._texts.append(" ".join(w.word for w in kept))
+        return pieces, to_take
 
     def _heard(self, word: Word, chunk_end: int) -> bool:
         """Whether VAD heard speech where Whisper put ``word`` (else Whisper made it up).
@@ -980,6 +1023,15 @@ def transcribe_file(path: Path | str, model: str | Whisper | None = None,
 
 _END = object()
 
+#: Transcribers whose worker may still be decoding; cancelled at exit (see ``cancel``).
+_running: "weakref.WeakSet[StreamingTranscriber]" = weakref.WeakSet()
+
+
+@atexit.register
+def _cancel_running() -> None:
+    for transcriber in list(_running):
+        transcriber.cancel(timeout=10.0)
+
 
 class StreamingTranscriber:
     """Transcribe a take while it is being recorded.
@@ -994,19 +1046,25 @@ class StreamingTranscriber:
         model: A loaded :class:`Whisper` (preferred: load it while the candidate reads the
             question), or a name/path to load in the worker.
         options: Decoding and chunking settings.
+        speculate: While the worker is idle in a pause, decode the open chunk ahead of time
+            (:meth:`_ChunkedDecoder.speculate`); the transcript is the same either way, a take
+            stopped after a pause is just ready sooner.
     """
 
     def __init__(self, model: str | Whisper | None = None,
-                 options: TranscribeOptions | None = None) -> None:
+                 options: TranscribeOptions | None = None, speculate: bool = True) -> None:
         self._model = model
         self._options = options or TranscribeOptions()
+        self._speculate = speculate
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._result: Transcript | None = None
         self._decoder: _ChunkedDecoder | None = None
         self._done = threading.Event()
+        self._cancelled = threading.Event()
         self._finished = False
         self._thread = threading.Thread(target=self._work, name="starcoach-transcriber", daemon=True)
+        _running.add(self)
         self._thread.start()
 
     def feed(self, samples) -> None:
@@ -1021,6 +1079,13 @@ class StreamingTranscriber:
     def words(self) -> list[Word]:
         """Words decoded so far (for a live view; the list only grows)."""
         return list(self._decoder.words) if self._decoder else []
+
+    @property
+    def stats(self) -> dict:
+        """Chunks decoded, decoded ahead of time (speculated), and reused at close or stop."""
+        d = self._decoder
+        return {"chunks": d.chunks, "speculated": d.speculated, "reused": d.reused,
+                "redecodes": d.redecodes} if d else {}
 
     @property
     def decode_s(self) -> float:
@@ -1041,8 +1106,19 @@ class StreamingTranscriber:
             raise TimeoutError("the transcriber did not finish in time")
         if self._error is not None:
             raise self._error
-        assert self._result is not None
+        if self._result is None:
+            raise RuntimeError("StreamingTranscriber.finish() after cancel()")
         return self._result
+
+    def cancel(self, timeout: float | None = 10.0) -> None:
+        """Abandon the take (Ctrl-C, a failed device): no more decoding; wait up to ``timeout``
+        seconds for a decode already running to end, so no thread is left inside the model (a
+        process that exits while one is can hang or crash on the way out)."""
+        self._cancelled.set()
+        if not self._finished:
+            self._finished = True
+            self._queue.put(_END)
+        self._done.wait(timeout)
 
     def _work(self) -> None:
         ended = False
@@ -1054,11 +1130,16 @@ class StreamingTranscriber:
                 if item is _END:
                     ended = True
                     break
+                if self._cancelled.is_set():
+                    continue
                 for chunk in decoder.add(item):
                     decoder.decode(chunk)
-            for chunk in decoder.tail():
-                decoder.decode(chunk)
-            self._result = decoder.transcript()
+                if self._speculate and self._queue.empty() and not self._cancelled.is_set():
+                    decoder.speculate()  # idle in a pause: decode the open chunk ahead of the stop
+            if not self._cancelled.is_set():
+                for chunk in decoder.tail():
+                    decoder.decode(chunk)
+                self._result = decoder.transcript()
         except BaseException as e:  # handed to finish()
             self._error = e
             # keep draining until finish() so queued blocks do not pile up

@@ -268,6 +268,41 @@ def test_streaming_gives_the_same_transcript_and_works_ahead(whisper, sentence_s
 
 
 @pytest.mark.slow
+def test_a_take_stopped_after_a_pause_was_decoded_ahead(whisper, sentence_samples):
+    """While the candidate pauses, the worker decodes the open chunk as if the take ended there;
+    a stop in that pause then reuses it (nothing left to decode), and speech after the pause
+    throws the guess away. Either way the transcript is the after-stop one."""
+    from starcoach.transcribe import TranscribeOptions, _ChunkedDecoder
+
+    pause = np.zeros(SR, np.float32)
+    for take, reused in ((np.concatenate([sentence_samples, pause]), 1),
+                         (np.concatenate([sentence_samples, pause, sentence_samples[: int(SR * 1.2)]]), 0)):
+        decoder = _ChunkedDecoder(whisper, TranscribeOptions())
+        guessed = 0
+        for i in range(0, len(take), 1600):
+            for chunk in decoder.add(take[i:i + 1600]):
+                decoder.decode(chunk)
+            guessed += decoder.speculate()
+        assert 1 <= guessed <= 3  # once per pause (one after the comma), not once per block
+        for chunk in decoder.tail():
+            decoder.decode(chunk)
+        assert decoder.reused == reused
+        after = transcribe_samples(take, whisper)
+        assert decoder.transcript().words == after.words and after.words
+
+    # the streaming transcriber does this on its own when it is idle
+    take = np.concatenate([sentence_samples, pause])
+    stream = StreamingTranscriber(whisper)
+    stream.feed(take)
+    deadline = time.monotonic() + 60
+    while not stream.stats.get("speculated") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    final = stream.finish(timeout=60)
+    assert stream.stats["reused"] == 1
+    assert final.words == transcribe_samples(take, whisper).words
+
+
+@pytest.mark.slow
 def test_streaming_silence_and_errors(whisper, tmp_path):
     stream = StreamingTranscriber(whisper)
     stream.feed(np.zeros(2 * SR, np.float32))
@@ -279,6 +314,23 @@ def test_streaming_silence_and_errors(whisper, tmp_path):
     failing.feed(np.zeros(SR, np.float32))
     with pytest.raises(ModelNotFound):
         failing.finish(timeout=30)
+
+
+@pytest.mark.slow
+def test_a_cancelled_take_stops_decoding(whisper, sentence_samples):
+    """Ctrl-C mid-answer: the transcriber decodes nothing more, its worker ends (no thread left
+    inside the model as the process exits), and finish() says it was cancelled."""
+    take = np.concatenate([sentence_samples, np.zeros(SR, np.float32)] * 4)
+    stream = StreamingTranscriber(whisper)
+    for i in range(0, len(take), 1600):
+        stream.feed(take[i:i + 1600])
+    stream.cancel(timeout=60)
+    assert stream._done.is_set()
+    decoded = stream.stats.get("chunks", 0) + stream.stats.get("speculated", 0)
+    assert decoded < 4  # the queued blocks were dropped, not decoded (four pauses would be 4+)
+    with pytest.raises(RuntimeError, match="cancel"):
+        stream.finish(timeout=1)
+    stream.cancel()  # twice is harmless
 
 
 #: The demo's strong Situation (the scenario's strong example, as the demo speaks it).

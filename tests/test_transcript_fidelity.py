@@ -109,6 +109,21 @@ def stream(whisper, audio, block: int = 1600):
     return st.finish(timeout=120)
 
 
+def speculating(whisper, audio, block: int = 1600):
+    """The streaming decoder guessing at every chance it gets (after every block, as a worker
+    idle in each pause would): the transcript and how many guesses were reused."""
+    from starcoach.transcribe import _ChunkedDecoder
+
+    decoder = _ChunkedDecoder(whisper, TranscribeOptions())
+    for i in range(0, len(audio), block):
+        for chunk in decoder.add(audio[i:i + block]):
+            decoder.decode(chunk)
+        decoder.speculate()
+    for chunk in decoder.tail():
+        decoder.decode(chunk)
+    return decoder.transcript(), decoder.reused
+
+
 # --------------------------------------------------------------------------- real speech
 
 
@@ -264,6 +279,9 @@ def test_synthesized_answers_with_pauses_around_thresholds(whisper, say, voice, 
     assert _errors(expected, ours) <= _errors(expected, plain) + max(1, 0.05 * len(expected)), (
         f"ours: {after.text}\nplain: {' '.join(plain)}")
     assert stream(whisper, take, block=int(SR * 0.1)).words == after.words
+    # decoding the open chunk ahead of time in every pause changes nothing either
+    guessed, reused = speculating(whisper, take, block=int(SR * 0.1))
+    assert guessed.words == after.words and reused >= 1
 
 
 @pytest.mark.parametrize("cut", [0.12, 0.3])
@@ -281,6 +299,7 @@ def test_a_take_that_stops_mid_word_keeps_everything_before(whisper, say, cut):
     assert words(" ".join(ours))[:len(words(" ".join(before)))] == words(" ".join(before)), t.text
     assert all(w.end <= len(cut_take) / SR + 0.05 for w in t.words)
     assert stream(whisper, cut_take, block=int(SR * 0.1)).words == t.words
+    assert speculating(whisper, cut_take, block=int(SR * 0.1))[0].words == t.words
 
 
 def test_a_long_file_is_read_from_disk_in_blocks(tmp_path):
