@@ -11,8 +11,9 @@ compared to.
    ``StreamingTranscriber``. The clock runs from the end of the take (the recorder returns) to
    ``finish()`` returning the final transcript. The take ends as the voice's audio ends (the
    candidate stops as the last word ends: the hard case, ``--reps`` runs per length) and, once
-   per length, 0.5 s later (a typical key press). Baselines, right after, on the same WAV with the
-   same settings: ``transcribe_file`` (the same chunked decoder, run after stop) and plain
+   per length, 0.5 s later (a typical key press); each of those two once more with the streaming
+   transcriber's speculation off (``speculate=False``: nothing decoded during pauses, the decoder
+   before that change). Baselines, right after, on the same WAV with the same settings: ``transcribe_file`` (the same chunked decoder, run after stop) and plain
    faster-whisper over the whole file (``vad_filter=True``, word timestamps, same prompt,
    hotwords and beam).
 2. **Accuracy.** WER (jiwer, after ``speech_set.normalise``) and filler recall (a reference filler
@@ -24,7 +25,7 @@ compared to.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_speech.py            # 3+1 runs per length: about 25 minutes
+    .venv/bin/python benchmarks/bench_speech.py            # 3+3 runs per length: about 35 minutes
     .venv/bin/python benchmarks/bench_speech.py --quick    # 1 repetition of 30 s and 90 s
 
 Prints a markdown report and writes it (plus raw JSON) to ``benchmarks/out/``.
@@ -89,12 +90,15 @@ def native_transcribe(whisper, path: Path) -> tuple[str, float]:
     return text, time.perf_counter() - started
 
 
-def latency_run(whisper, answer: Answer, tmp: Path) -> dict:
-    """Record ``answer`` at real-time pace while streaming; then the two after-stop baselines."""
+def latency_run(whisper, answer: Answer, tmp: Path, speculate: bool = True) -> dict:
+    """Record ``answer`` at real-time pace while streaming; then the two after-stop baselines.
+
+    ``speculate=False``: the streaming transcriber as it was before it decoded the open chunk
+    during pauses (the baseline for that change, measured in the same run)."""
     from starcoach.capture import FileSource, record_take
     from starcoach.transcribe import StreamingTranscriber, transcribe_file
 
-    stream = StreamingTranscriber(whisper)
+    stream = StreamingTranscriber(whisper, speculate=speculate)
     take = record_take(FileSource(answer.path, realtime=True), tmp / "take.wav", silence_stop_s=None,
                        on_block=lambda block, status: stream.feed(block))
     stopped = time.perf_counter()
@@ -108,7 +112,7 @@ def latency_run(whisper, answer: Answer, tmp: Path) -> dict:
     return {
         "story": answer.story, "voice": answer.voice, "duration_s": take.duration_s,
         "stream_latency_s": latency, "after_stop_s": after_s, "native_s": native_s,
-        "stream_decode_s": stream.decode_s,
+        "stream_decode_s": stream.decode_s, "speculate": speculate, "stats": stream.stats,
         "identical": streamed.text == after.text and streamed.words == after.words,
         "stream_text": streamed.text, "after_text": after.text, "native_text": native_text,
     }
@@ -185,18 +189,23 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     stories = list(STORIES)
     print("synthesizing the speech set ...", file=sys.stderr, flush=True)
-    runs_plan = [(length, tail, build_answer(stories[r % len(stories)], "hibari", length, CACHE, tail_s=tail))
+    # per length: the hard case `reps` times, then once each without speculation, then 0.5 s later
+    # with and without it (the same answer for the pairs, one after the other)
+    runs_plan = [(length, tail, speculate, build_answer(stories[r % len(stories)], "hibari", length, CACHE,
+                                                        tail_s=tail))
                  for length in lengths
-                 for tail, count in ((TAILS[0], reps), (TAILS[1], 1))
+                 for tail, speculate, count in ((TAILS[0], True, reps), (TAILS[0], False, 1),
+                                                (TAILS[1], True, 1), (TAILS[1], False, 1))
                  for r in range(count)]
     espeak = [] if args.quick else [build_answer(s, "espeak", 180.0, CACHE, tail_s=TAILS[0]) for s in stories]
 
     start = startup()
     whisper = load_whisper()
     runs = []
-    for length, tail, answer in runs_plan:
-        print(f"recording {answer.path.name} ({answer.duration_s:.0f} s, real time) ...", file=sys.stderr, flush=True)
-        result = latency_run(whisper, answer, tmp)
+    for length, tail, speculate, answer in runs_plan:
+        print(f"recording {answer.path.name} ({answer.duration_s:.0f} s, real time"
+              f"{'' if speculate else ', no speculation'}) ...", file=sys.stderr, flush=True)
+        result = latency_run(whisper, answer, tmp, speculate)
         result["length"] = length
         result["tail"] = tail
         result["answer"] = answer
@@ -204,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  stop→transcript {result['stream_latency_s']:.2f} s; after stop {result['after_stop_s']:.2f} s; "
               f"plain {result['native_s']:.2f} s", file=sys.stderr, flush=True)
     extra = [dict(accuracy_only(whisper, a), answer=a) for a in espeak]
-    longest = max((a for _, _, a in runs_plan), key=lambda a: a.duration_s)
+    longest = max((a for *_, a in runs_plan), key=lambda a: a.duration_s)
     memory = [peak_memory(longest, tmp) for _ in range(2)]
     load_after = os.getloadavg()
 
@@ -218,27 +227,34 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "### Stop to final transcript (hibari answers recorded at real-time pace)",
         "",
-        "| answer | streaming, stop as the last word ends: median (max) of runs | streaming, stop 0.5 s later "
+        "| answer | streaming, stop as the last word ends: median (max) of runs | same, no speculation "
+        "| streaming, stop 0.5 s later | same, no speculation "
         "| baseline: after stop, same decoder | baseline: plain faster-whisper, whole file |",
-        "|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|",
     ]
+
+    def pick(length: float, tail: float, speculate: bool) -> list[dict]:
+        return [r for r in runs if r["length"] == length and r["tail"] == tail and r["speculate"] == speculate]
+
+    def med(rs: list[dict]) -> str:
+        return f"{statistics.median(r['stream_latency_s'] for r in rs):.2f} s" if rs else "–"
+
     for length in lengths:
-        hard = [r for r in runs if r["length"] == length and r["tail"] == TAILS[0]]
-        easy = [r for r in runs if r["length"] == length and r["tail"] == TAILS[1]]
-        both = hard + easy
+        hard = pick(length, TAILS[0], True)
+        both = [r for r in runs if r["length"] == length]
         durations = statistics.mean(r["duration_s"] for r in hard)
         lines.append(
             f"| {length:.0f} s ({durations:.0f} s) | "
-            f"**{statistics.median(r['stream_latency_s'] for r in hard):.2f} s** "
-            f"({max(r['stream_latency_s'] for r in hard):.2f}) of {len(hard)} | "
-            f"{statistics.median(r['stream_latency_s'] for r in easy):.2f} s | "
+            f"**{med(hard)}** ({max(r['stream_latency_s'] for r in hard):.2f}) of {len(hard)} | "
+            f"{med(pick(length, TAILS[0], False))} | **{med(pick(length, TAILS[1], True))}** | "
+            f"{med(pick(length, TAILS[1], False))} | "
             f"{statistics.median(r['after_stop_s'] for r in both):.2f} s | "
             f"{statistics.median(r['native_s'] for r in both):.2f} s |")
     identical = sum(r["identical"] for r in runs)
     lines += ["", f"Streaming transcript identical to the after-stop one (text and word times): "
                   f"{identical}/{len(runs)} runs.", ""]
 
-    hib_full = [r for r in runs if r["length"] == max(lengths) and r["tail"] == TAILS[0]]
+    hib_full = [r for r in runs if r["length"] == max(lengths) and r["tail"] == TAILS[0] and r["speculate"]]
     rows = [("hibari", hib_full, True)]
     if extra:
         rows.append(("espeak-ng", extra, False))
@@ -262,11 +278,17 @@ def main(argv: list[str] | None = None) -> int:
     audio_s = sum(r["duration_s"] for r in runs) + sum(r["duration_s"] for r in extra)
     after_s = sum(r["after_stop_s"] for r in runs) + sum(r["after_stop_s"] for r in extra)
     native_s = sum(r["native_s"] for r in runs) + sum(r["native_s"] for r in extra)
-    stream_s = sum(r["stream_decode_s"] for r in runs)
-    stream_audio = sum(r["duration_s"] for r in runs)
+    spec = [r for r in runs if r["speculate"]]
+    nospec = [r for r in runs if not r["speculate"]]
+    stream_s = sum(r["stream_decode_s"] for r in spec)
+    stream_audio = sum(r["duration_s"] for r in spec)
+    nospec_rtf = sum(r["stream_decode_s"] for r in nospec) / max(1e-9, sum(r["duration_s"] for r in nospec))
+    guesses = sum(r["stats"].get("speculated", 0) for r in spec)
+    reused = sum(r["stats"].get("reused", 0) for r in spec)
     lines += ["", "### Speed, start-up, memory", "",
               "| measure | value |", "|---|---|",
-              f"| real-time factor, streaming worker (decode s / audio s) | {stream_s / stream_audio:.3f} |",
+              f"| real-time factor, streaming worker (decode s / audio s) | {stream_s / stream_audio:.3f} "
+              f"(without speculation {nospec_rtf:.3f}; {guesses} guesses, {reused} reused) |",
               f"| real-time factor, after stop (same decoder) | {after_s / audio_s:.3f} |",
               f"| real-time factor, plain faster-whisper whole file | {native_s / audio_s:.3f} |",
               f"| `starcoach --help` (median of 5) | {start['help_s']:.3f} s |",
