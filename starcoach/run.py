@@ -26,7 +26,7 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, NamedTuple
 
@@ -52,6 +52,7 @@ from starcoach.store import (
 )
 from starcoach.summary import summarize
 from starcoach.transcribe import (
+    AudioFile,
     StreamingTranscriber,
     Word,
     load_whisper,
@@ -743,11 +744,11 @@ class MockRun:
                                        transcript=transcript))
         segments = split_answer(transcript.words, self.scenario, self.plan.steps, duration_s=rec.duration_s,
                                  text=transcript.text)
-        samples = _read_samples(rec.path)
+        audio = _recorded_audio(rec.path)
         results = []
         for seg in segments:
             sub = _sub_transcript(transcript, seg)
-            clip = samples[int(seg.start_s * SAMPLE_RATE):int(seg.end_s * SAMPLE_RATE)] if samples is not None else None
+            clip = replace(audio, start_s=seg.start_s, end_s=seg.end_s) if audio is not None else None
             analysis = self._analyze(seg.text, seg.step, sub, seg.duration_s, None, samples=clip)
             target = self.scenario.step(seg.step).target_s
             step_take = self.session.next_take_number(seg.step)
@@ -983,7 +984,7 @@ class MockRun:
                  samples: Any = None) -> Analysis:
         self.wait_for_models()
         if samples is None and path is not None:
-            samples = _read_samples(path)
+            samples = _recorded_audio(path)
         return analyze_answer(text, step, self.scenario, level=self.plan.level, transcript=transcript,
                               duration_s=duration_s, samples=samples, sample_rate=SAMPLE_RATE)
 
@@ -1120,14 +1121,16 @@ def _claim_session_id(scenario_id: str) -> str:
     return claim_session_folder(scenario_id)
 
 
-def _read_samples(path: Path):
-    import soundfile as sf
-
+def _recorded_audio(path: Path) -> AudioFile | None:
+    """A take's recording for the voice-energy measure, read from disk block by block when it is
+    measured (a long take never sits in memory whole); None when it cannot be read (delivery
+    measures are optional; the analysis works on text)."""
+    audio = AudioFile(path)
     try:
-        data, _ = sf.read(str(path), dtype="float32", always_2d=False)
-    except Exception:  # noqa: BLE001 - delivery measures are optional; the analysis works on text
+        next(audio.blocks(), None)
+    except Exception:  # noqa: BLE001 - AudioError, or a decoder error on a torn file
         return None
-    return data
+    return audio
 
 
 def _sub_transcript(transcript: Any, seg: Any) -> Any:

@@ -494,6 +494,40 @@ def load_audio(path: Path | str):
     return np.concatenate(list(iter_audio(path)))
 
 
+@dataclass(frozen=True)
+class AudioFile:
+    """A recording (or a stretch of it) read from disk block by block each time it is used, so
+    measuring a take of any length holds only a block in memory (the analysis' voice energy
+    takes one in place of the samples).
+
+    Attributes:
+        path: The audio file.
+        start_s: Where the stretch starts, in seconds from the start of the file.
+        end_s: Where it ends (None: the end of the file).
+    """
+
+    path: Path
+    start_s: float = 0.0
+    end_s: float | None = None
+
+    def blocks(self, block: int = FILE_BLOCK):
+        """float32 mono 16 kHz blocks of the stretch (see :func:`iter_audio`).
+
+        Raises:
+            AudioError: the file is missing, empty or not audio.
+        """
+        lo = int(self.start_s * SAMPLE_RATE)
+        hi = None if self.end_s is None else int(self.end_s * SAMPLE_RATE)
+        at = 0
+        for data in iter_audio(self.path, block):
+            a, b = max(lo - at, 0), len(data) if hi is None else min(hi - at, len(data))
+            at += len(data)
+            if b > a:
+                yield data[a:b]
+            if hi is not None and at >= hi:
+                return
+
+
 # --------------------------------------------------------------------------- decoding
 
 

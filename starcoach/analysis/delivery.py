@@ -314,31 +314,26 @@ def long_pauses(transcript: Any, min_s: float = LONG_PAUSE_S) -> list[tuple[floa
 
 
 def voice_energy(samples: Any, sample_rate: int) -> dict[str, float | bool | None] | None:
-    """Loudness and pitch variation of ``samples`` (mono float or int16 numpy array).
+    """Loudness and pitch variation of ``samples``: a mono float or int16 numpy array, or a
+    recording read from disk block by block (anything with a ``blocks()`` method yielding float
+    arrays, as :class:`starcoach.transcribe.AudioFile`), so an answer of any length is measured
+    in bounded memory.
 
     Frames of 40 ms (hop 10 ms); voiced frames are those within 30 dB of the loudest and above
     -55 dBFS; pitch per voiced frame by autocorrelation (70–400 Hz). Returns None for audio with
-    under half a second of voice.
+    under half a second of voice. Blocks are read twice: the loudness of every frame first, then
+    the (at most 400) voiced frames whose pitch is measured.
     """
     import numpy as np
 
-    x = np.asarray(samples)
-    if x.ndim > 1:
-        x = x.mean(axis=1)
-    if x.dtype.kind == "i":
-        x = x.astype(np.float32) / float(np.iinfo(x.dtype).max)
-    else:
-        x = x.astype(np.float32, copy=False)
+    blocks = samples.blocks if hasattr(samples, "blocks") else _array_blocks(samples)
     frame = int(0.04 * sample_rate)
     hop = int(0.01 * sample_rate)
-    if frame <= 0 or len(x) < frame:
+    if frame <= 0:
         return None
-    n_frames = 1 + (len(x) - frame) // hop
-    idx = np.arange(frame)[None, :] + hop * np.arange(n_frames)[:, None]
-    frames = x[idx]
-    rms = np.sqrt(np.mean(frames ** 2, axis=1) + 1e-12)
-    db = 20 * np.log10(rms + 1e-12)
-    if not np.isfinite(db).any():
+    db = [20 * np.log10(np.sqrt(np.mean(f ** 2, axis=1) + 1e-12) + 1e-12) for _, f in _frames(blocks(), frame, hop)]
+    db = np.concatenate(db) if db else np.zeros(0)
+    if not len(db) or not np.isfinite(db).any():
         return None
     voiced = (db > db.max() - 30) & (db > -55)
     voiced_s = float(voiced.sum()) * hop / sample_rate
@@ -348,11 +343,13 @@ def voice_energy(samples: Any, sample_rate: int) -> dict[str, float | bool | Non
     # pitch by autocorrelation on (at most 400) voiced frames
     lag_min = int(sample_rate / 400)
     lag_max = int(sample_rate / 70)
-    voiced_frames = frames[voiced]
-    if len(voiced_frames) > 400:
-        voiced_frames = voiced_frames[np.linspace(0, len(voiced_frames) - 1, 400).astype(int)]
+    chosen = np.flatnonzero(voiced)
+    if len(chosen) > 400:
+        chosen = chosen[np.linspace(0, len(chosen) - 1, 400).astype(int)]
     pitches = []
     if lag_max < frame:
+        voiced_frames = np.concatenate([f[np.isin(np.arange(first, first + len(f)), chosen)]
+                                        for first, f in _frames(blocks(), frame, hop)])
         win = np.hanning(frame).astype(np.float32)
         spec = np.fft.rfft((voiced_frames - voiced_frames.mean(axis=1, keepdims=True)) * win, n=2 * frame, axis=1)
         ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, :frame]
@@ -380,6 +377,37 @@ def voice_energy(samples: Any, sample_rate: int) -> dict[str, float | bool | Non
         "pitch_std_semitones": pitch_st,
         "monotone": bool(monotone),
     }
+
+
+def _array_blocks(samples: Any):
+    """``blocks`` for an array in memory: itself, as float32 mono, in 10 s slices."""
+    import numpy as np
+
+    x = np.asarray(samples)
+    if x.ndim > 1:
+        x = x.mean(axis=1)
+    if x.dtype.kind == "i":
+        x = x.astype(np.float32) / float(np.iinfo(x.dtype).max)
+    else:
+        x = x.astype(np.float32, copy=False)
+    return lambda: (x[i:i + 160_000] for i in range(0, len(x), 160_000))
+
+
+def _frames(blocks: Any, frame: int, hop: int):
+    """``(index of the first frame, frames)`` over a stream of blocks: every ``frame``-sample
+    window at ``hop`` steps that fits in the audio, as if the blocks were one array."""
+    import numpy as np
+
+    carry = np.zeros(0, np.float32)
+    first = 0
+    for block in blocks:
+        x = np.concatenate([carry, np.asarray(block, np.float32).reshape(-1)])
+        n = 1 + (len(x) - frame) // hop if len(x) >= frame else 0
+        if n:
+            idx = np.arange(frame)[None, :] + hop * np.arange(n)[:, None]
+            yield first, x[idx]
+            first += n
+        carry = x[n * hop:]
 
 
 def word_count(doc: Doc) -> int:

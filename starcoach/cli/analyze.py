@@ -46,18 +46,16 @@ def _analyze(args) -> int:
                                "give the answer's words, e.g. --text \"I traced the failure and wrote a fix.\"")
 
     scenario = find_scenario(args.scenario or DEFAULT_SCENARIO_ID)
-    transcript = samples = None
+    transcript = None
     if args.audio is not None:
-        from starcoach.transcribe import SAMPLE_RATE, load_audio, transcribe_samples
+        from starcoach.transcribe import SAMPLE_RATE, AudioFile, transcribe_file
 
         from starcoach.cli.speech import warn_if_cut_short
 
         warn_if_cut_short(args.audio)
-        samples = load_audio(args.audio)
-        transcript = transcribe_samples(samples, model=args.model)
-        text = transcript.text
-        analysis = analyze_answer(text, args.step, scenario, level=args.level, transcript=transcript,
-                                  samples=samples, sample_rate=SAMPLE_RATE)
+        transcript = transcribe_file(args.audio, model=args.model)  # read block by block: any length
+        analysis = analyze_answer(transcript.text, args.step, scenario, level=args.level, transcript=transcript,
+                                  samples=AudioFile(args.audio), sample_rate=SAMPLE_RATE)
     else:
         analysis = analyze_answer(args.text, args.step, scenario, level=args.level)
     if args.json:
