@@ -512,6 +512,7 @@ class Recorder:
         self._speaking = False
         self._silence_from: int | None = None  # frame where the current silence began
         self._vad_frames = 0  # frames the VAD has decided
+        self._announced = False  # on_start called
 
     @property
     def elapsed_s(self) -> float:
@@ -534,10 +535,9 @@ class Recorder:
         try:
             with self.source:  # open the device first: a device error leaves no empty file behind
                 wav = self._open_wav(sf)
-                if self.on_start is not None:  # from here on every sample captured is kept
-                    self.on_start()
                 try:
                     stopped_by = self._loop(wav)
+                    self._announce()  # a take that ended before any audio came is announced too
                 except BaseException:
                     with contextlib.suppress(Exception):  # the error that stopped us is the one to tell
                         wav.close()
@@ -635,6 +635,7 @@ class Recorder:
         except (RuntimeError, OSError) as e:  # LibsndfileError "System error." on a full disk
             raise _WriteFailed(e) from e
         self._frames += len(block)
+        self._announce()
         self._update_speech(vad.feed(block))
         rms = float(np.sqrt(np.mean(np.square(block, dtype=np.float64))))
         peak = float(np.max(np.abs(block)))
@@ -654,6 +655,15 @@ class Recorder:
             self.on_block(block, self.status)
         if self.on_status is not None:
             self.on_status(self.status)
+
+    def _announce(self) -> None:
+        """Call ``on_start`` once, after the first block is written: "recording" is shown only
+        when the device is delivering audio and the file is keeping it (a device that is opened
+        but not yet capturing would lose the first syllable spoken at the announcement)."""
+        if not self._announced:
+            self._announced = True
+            if self.on_start is not None:
+                self.on_start()
 
     def _update_speech(self, probs) -> None:
         """Hysteresis on VAD windows, the rule of :func:`starcoach.vad.speech_regions`."""
@@ -708,8 +718,9 @@ def record_take(source: AudioSource, out_path: Path | str, *, stop_event: thread
         on_block: Called with each block (float32, 16 kHz) and the status, on the recording
             thread, right after the block is written; keep it quick (queue work elsewhere).
         on_status: Called with the :class:`RecorderStatus` after each block (a live meter).
-        on_start: Called once the device is capturing and the file is open, before the first
-            block: the moment to tell the candidate "recording" (nothing said after it is lost).
+        on_start: Called once the first block from the device is written to the file (before
+            ``on_block`` sees it): the moment to tell the candidate "recording" (nothing said
+            after it is lost). A take that ends before any audio arrives calls it at its end.
 
     Returns:
         The :class:`RecordedTake`.
