@@ -418,7 +418,9 @@ class MockRun:
     Args:
         plan: What to ask.
         source_factory: ``label -> audio source`` (see the module docs); ``None`` skips a probe.
-        voice: Reads probes aloud; ``None`` keeps the interviewer silent.
+        voice: Reads probes aloud; ``None`` keeps the interviewer silent. A voice with a
+            ``prepare(questions)`` method is given every question the run may ask before the
+            models load (see :class:`starcoach.voice.Interviewer`).
         on_event: Receives :class:`RunEvent` objects; called from the recording thread.
         clock: Monotonic seconds, for latencies.
         model: Whisper model name or path (``None``: the default resolution).
@@ -547,6 +549,9 @@ class MockRun:
         self.session = fresh
 
     def _load_models(self) -> None:
+        prepare = getattr(self.voice, "prepare", None)
+        if prepare is not None:  # the voice engine is loaded and gone before the speech models come
+            prepare(self._questions())
         try:
             load_whisper_kept(self.model)
             # Warm spaCy (and the analysis data files) so the first feedback is as fast as the rest.
@@ -562,6 +567,16 @@ class MockRun:
             self._transcribe_adopted()
         finally:
             self._adopted_done.set()
+
+    def _questions(self) -> list[str]:
+        """Every question this run may read aloud: its scenario probes, and each adaptive
+        follow-up it could choose."""
+        questions = [self.scenario.probes[i - 1].question for i in self.plan.probe_indexes]
+        if self.plan.followups > 0:
+            from starcoach.analysis.followups import followup_probe, followup_specs
+
+            questions += [followup_probe(spec, self.scenario).question for spec in followup_specs()]
+        return questions
 
     def _transcribe_adopted(self) -> None:
         """Transcribe interrupted takes found on resume (on the loader thread; merged at the next save)."""

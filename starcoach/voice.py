@@ -103,8 +103,58 @@ def speak(text: str, voice: str = "hibari", device: int | str | None = None) -> 
     """Say ``text`` through the output device and return when done. ``off`` says nothing."""
     if voice == "off" or not text.strip():
         return
-    speech = synthesize_samples(text, voice=voice)
+    _play(synthesize_samples(text, voice=voice), device)
+
+
+def _play(speech: Speech, device: int | str | None) -> None:
     import sounddevice as sd
 
     sd.play(speech.samples, speech.sample_rate, device=device)
     sd.wait()
+
+
+def release() -> None:
+    """Unload the hibari voice and hand its memory back (its pronunciation lexicon alone holds
+    about 100 MB); the next synthesis loads it again (1-2 s)."""
+    import gc
+
+    from starcoach.heap import trim
+
+    _hibari.cache_clear()
+    gc.collect()
+    trim()
+
+
+class Interviewer:
+    """The interviewer's voice, with the questions it will ask spoken in advance.
+
+    :meth:`prepare` synthesizes every question a run may ask and then unloads the voice engine,
+    so it is never in memory beside the speech models (a run prepares before loading them);
+    calling the interviewer plays a prepared question, or synthesizes one it was not given.
+
+    Args:
+        voice: ``hibari``, ``espeak`` or ``off``.
+        device: Output device for sounddevice (default: the system's).
+    """
+
+    def __init__(self, voice: str = "hibari", device: int | str | None = None) -> None:
+        self.voice = voice
+        self.device = device
+        self._prepared: dict[str, Speech] = {}
+
+    def prepare(self, questions) -> None:
+        """Synthesize ``questions`` now, then unload the engine."""
+        if self.voice == "off":
+            return
+        for text in questions:
+            if text.strip() and text not in self._prepared:
+                self._prepared[text] = synthesize_samples(text, voice=self.voice)
+        if self.voice == "hibari":
+            release()
+
+    def __call__(self, text: str) -> None:
+        """Say ``text`` and return when done."""
+        if self.voice == "off" or not text.strip():
+            return
+        speech = self._prepared.get(text) or synthesize_samples(text, voice=self.voice)
+        _play(speech, self.device)

@@ -1,7 +1,7 @@
 """The package is layered like the pipeline: a module imports only from its own floor or below.
 
-    0 foundation   errors, records, paths, config, clock, findings, framework, locks, wavfile, migrations
-    1 inputs       scenario, library, quiz, vad, transcribe, capture, voice, segment, analysis/
+    0 foundation   errors, records, paths, config, clock, findings, framework, locks, wavfile, migrations, heap
+    1 inputs       scenario, library, quiz, vad, transcribe, capture, voice, segment, analysis/, vocabulary
     2 the run's model  summary, session
     3 storage      store, index
     4 the coach    run, demo
@@ -24,8 +24,9 @@ PACKAGE = Path(starcoach.__file__).parent
 
 FLOORS: dict[str, int] = {
     **dict.fromkeys(["errors", "records", "paths", "config", "clock", "findings", "framework", "locks", "wavfile",
-                     "migrations"], 0),
-    **dict.fromkeys(["scenario", "library", "quiz", "vad", "transcribe", "capture", "voice", "segment", "analysis"], 1),
+                     "migrations", "heap"], 0),
+    **dict.fromkeys(["scenario", "library", "quiz", "vad", "transcribe", "capture", "voice", "segment", "analysis",
+                     "vocabulary"], 1),
     **dict.fromkeys(["summary", "session"], 2),
     **dict.fromkeys(["store", "index"], 3),
     **dict.fromkeys(["run", "demo"], 4),

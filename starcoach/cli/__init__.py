@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit code."""
+    from starcoach.heap import limit_arenas
+
+    limit_arenas()  # before any thread allocates: a run peaks lower (starcoach/heap.py)
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "func", None)

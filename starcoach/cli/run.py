@@ -315,21 +315,29 @@ def _voice(name: str, console) -> Callable[[str], None] | None:
     """The interviewer's voice: speaks through the speakers; falls back to text only, once."""
     if name == "off":
         return None
+    from starcoach.voice import Interviewer
+
+    interviewer = Interviewer(name)
     state = {"ok": True}
 
     def speak(text: str) -> None:
         if not state["ok"]:
             return
-        from starcoach.voice import speak as say
-
         try:
-            say(text, voice=name)
+            interviewer(text)
         except Exception as e:  # noqa: BLE001 - no speaker must not end the interview
             state["ok"] = False
             if console is not None:
                 console.print(f"[dim](cannot play the interviewer's voice: {getattr(e, 'message', e)}; "
                               "questions are shown as text)[/]")
 
+    def prepare(questions) -> None:
+        try:
+            interviewer.prepare(questions)
+        except Exception:  # noqa: BLE001 - a question not prepared is synthesized when asked
+            pass
+
+    speak.prepare = prepare  # MockRun speaks the questions in advance (the voice is out of memory then)
     return speak
 
 

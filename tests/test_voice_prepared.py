@@ -1,0 +1,76 @@
+"""The interviewer's voice is never in memory beside the speech models: a run gives the voice every
+question it may ask before loading Whisper and spaCy, the voice speaks them in advance and unloads
+its engine (hibari's pronunciation lexicon alone holds about 100 MB), and later plays them.
+BENCHMARKS.md ("Peak memory") has what this does to a whole run's peak.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from starcoach import voice
+from starcoach.run import MockRun, ModelsReady, RunPlan
+from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
+
+
+def _rss_mb() -> float:
+    return int(re.search(r"VmRSS:\s+(\d+)", open("/proc/self/status").read()).group(1)) / 1024
+
+
+def test_prepared_questions_are_played_without_the_engine(monkeypatch):
+    interviewer = voice.Interviewer("hibari")
+    interviewer.prepare(["How did you verify your fix?", "What would you do differently?"])
+    assert voice._hibari.cache_info().currsize == 0  # the engine is gone
+
+    played = []
+    monkeypatch.setattr(voice, "_play", lambda speech, device: played.append(speech))
+    interviewer("How did you verify your fix?")
+    assert voice._hibari.cache_info().currsize == 0  # a prepared question needs no engine
+    assert played and played[0].duration_s > 0.5
+    interviewer("Something it was not given?")
+    assert len(played) == 2 and voice._hibari.cache_info().currsize == 1  # made when asked
+    voice.release()
+
+
+@pytest.mark.slow
+def test_release_hands_the_voice_engine_memory_back():
+    voice.synthesize_samples("Warm up the imports first.")
+    voice.release()
+    before = _rss_mb()
+    voice.synthesize_samples("How did you ensure your fix was accepted by the Platform team?")
+    loaded = _rss_mb()
+    voice.release()
+    after = _rss_mb()
+    assert loaded - before > 50, (before, loaded)  # the lexicon really is big
+    assert after - before < 25, (before, loaded, after)
+
+
+class RecordingVoice:
+    def __init__(self, events: list) -> None:
+        self.events = events
+
+    def prepare(self, questions) -> None:
+        self.events.append(("prepare", list(questions)))
+
+    def __call__(self, text: str) -> None:
+        self.events.append(("say", text))
+
+
+def test_a_run_prepares_every_question_before_the_models_load():
+    scenario = find_scenario(DEFAULT_SCENARIO_ID)
+    events: list = []
+    plan = RunPlan.build(scenario, only="situation", probes="1,3")
+    run = MockRun(plan, lambda label: None, voice=RecordingVoice(events),
+                  on_event=lambda e: events.append(("ready",)) if isinstance(e, ModelsReady) else None)
+    run.start()
+    assert run.wait_for_models(180)
+    run.close()
+    kinds = [e[0] for e in events]
+    assert kinds[:2] == ["prepare", "ready"], events
+    questions = events[0][1]
+    assert scenario.probes[0].question in questions and scenario.probes[2].question in questions
+    assert scenario.probes[1].question not in questions  # not asked in this run
+    if plan.followups:
+        assert len(questions) > 2  # the adaptive follow-ups it could choose are prepared too
