@@ -54,11 +54,13 @@ from starcoach.summary import summarize
 from starcoach.transcribe import (
     AudioFile,
     StreamingTranscriber,
+    TranscribeOptions,
     Word,
     load_whisper,
     resolve_model,
     transcribe_file,
 )
+from starcoach.vocabulary import transcribe_options
 
 #: Sample rate every take is recorded at.
 SAMPLE_RATE = 16000
@@ -483,6 +485,7 @@ class MockRun:
         self._models_ready = threading.Event()
         self._models_error: BaseException | None = None
         self._loader: threading.Thread | None = None
+        self._transcribe_options: TranscribeOptions | None = None  # the product's, plus the scenario's terms
         self._cancel = threading.Event()
         self._active_stop: threading.Event | None = None
         self._started = 0.0
@@ -557,6 +560,8 @@ class MockRun:
             # Warm spaCy (and the analysis data files) so the first feedback is as fast as the rest.
             analyze_answer("I traced the failure and wrote a fix.", sample_step(self.scenario), self.scenario,
                            level=self.plan.level)
+            # the scenario's technical terms as hotwords: fewer errors on them (BENCHMARKS.md)
+            self._transcribe_options = transcribe_options(self.scenario)
         except BaseException as e:  # noqa: BLE001 - surfaced in wait_for_models on the caller's thread
             self._models_error = e
         finally:
@@ -582,7 +587,8 @@ class MockRun:
         """Transcribe interrupted takes found on resume (on the loader thread; merged at the next save)."""
         for take in self._untranscribed if self._models_error is None else []:
             try:
-                transcript = transcribe_file(self.session_dir / take.audio, model=load_whisper_kept(self.model))
+                transcript = transcribe_file(self.session_dir / take.audio, model=load_whisper_kept(self.model),
+                                             options=self._transcribe_options)
             except StarcoachError:
                 continue  # unreadable audio stays listed, without a transcript
             self._adopted_transcripts[take.audio] = transcript
@@ -919,7 +925,8 @@ class MockRun:
         path = self.session_dir / audio
         # the same settings for every source (microphone, browser, files read at once), so a take
         # has the words `starcoach transcribe` gives for its WAV
-        stream = _LateStream(self._models_ready, lambda: StreamingTranscriber(model=load_whisper_kept(self.model)))
+        stream = _LateStream(self._models_ready, lambda: StreamingTranscriber(model=load_whisper_kept(self.model),
+                                                        options=self._transcribe_options))
         started_at = now_iso()
         max_s = self.max_take_s if self.max_take_s is not None else 2 * target_s + 60
 

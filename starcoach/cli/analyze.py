@@ -53,7 +53,10 @@ def _analyze(args) -> int:
         from starcoach.cli.speech import warn_if_cut_short
 
         warn_if_cut_short(args.audio)
-        transcript = transcribe_file(args.audio, model=args.model)  # read block by block: any length
+        from starcoach.vocabulary import transcribe_options
+
+        # read block by block (any length), with the scenario's technical terms as hotwords
+        transcript = transcribe_file(args.audio, model=args.model, options=transcribe_options(scenario))
         analysis = analyze_answer(transcript.text, args.step, scenario, level=args.level, transcript=transcript,
                                   samples=AudioFile(args.audio), sample_rate=SAMPLE_RATE)
     else:
