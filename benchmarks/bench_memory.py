@@ -111,12 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     for seconds in [float(s) for s in args.lengths.split(",") if s]:
         path = write_long_take(seconds, CACHE)
         label = f"{seconds / 60:.0f} min"
-        runs = {"transcribe": measure(_CLI, ["transcribe", str(path), "--json"]),
-                "analyze": measure(_CLI, ["analyze", "--step", "action", str(path), "--json"])}
+        commands = {"transcribe": (_CLI, ["transcribe", str(path), "--json"]),
+                    "analyze": (_CLI, ["analyze", "--step", "action", str(path), "--json"])}
         if not args.no_plain:
-            runs["plain faster-whisper"] = measure(_PLAIN, [str(path)])
-        raw["files"][label] = runs
-        for name, r in runs.items():
+            commands["plain faster-whisper"] = (_PLAIN, [str(path)])
+        for name, (code, cmd) in commands.items():
+            r = raw["files"].setdefault(label, {})[name] = measure(code, cmd)
             lines.append(f"| {label} | {name} | {r['peak_mb']:.0f} MB | {r['wall_s']:.0f} s | "
                          f"{r['load_before']} / {r['load_after']} |")
             print(lines[-1], flush=True)

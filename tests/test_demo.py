@@ -96,13 +96,16 @@ def test_demo_takes_have_the_words_transcribe_gives_for_their_audio(demo):
     """Bug: the strong Situation ended with an invented "Okay, let's see what happens." that
     ``starcoach transcribe`` of the same WAV did not have (scripted runs decoded with longer
     chunks, and a phrase Whisper made up at a chunk's end was kept)."""
+    from starcoach.scenario import find_scenario
     from starcoach.transcribe import load_whisper, transcribe_file
+    from starcoach.vocabulary import transcribe_options
 
     whisper = load_whisper()
     for session, folder in zip((demo["strong"], demo["weak"]), demo["folders"]):
+        options = transcribe_options(find_scenario(session.scenario))  # the run's: with the scenario's terms
         for take in session.takes:
             if take.step in ("situation", "result"):
-                again = transcribe_file(folder / take.audio, whisper)
+                again = transcribe_file(folder / take.audio, whisper, options)
                 assert take.transcript.text == again.text, (session.session_id, take.step)
                 assert "happens" not in take.transcript.text.lower(), take.transcript.text
 
