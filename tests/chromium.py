@@ -254,3 +254,18 @@ class Browser:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: Page scripts that wait for the page's <audio id=player>: its duration once known, and where a seek landed.
+WAIT_METADATA = """new Promise((resolve) => {
+  const a = document.getElementById('player');
+  if (a.readyState >= 1) { resolve(a.duration); return; }
+  a.addEventListener('loadedmetadata', () => resolve(a.duration));
+  a.addEventListener('error', () => resolve('error ' + (a.error && a.error.code)));
+})"""
+
+WAIT_SEEKED = """new Promise((resolve) => {
+  const a = document.getElementById('player');
+  if (!a.seeking) { resolve(a.currentTime); return; }
+  a.addEventListener('seeked', () => resolve(a.currentTime), {once: true});
+})"""

@@ -12,27 +12,13 @@ import subprocess
 
 import pytest
 
-from chromium import Browser, find_chromium
+from chromium import WAIT_METADATA, WAIT_SEEKED, Browser, find_chromium
 from sessionfactory import bank, with_script_transcript  # noqa: F401 - fixture
 from starcoach.report.export import export_session, load_timeline
 from starcoach.session import Note
 from starcoach.store import add_note
 
 pytestmark = pytest.mark.slow
-
-WAIT_METADATA = """new Promise((resolve) => {
-  const a = document.getElementById('player');
-  if (a.readyState >= 1) { resolve(a.duration); return; }
-  a.addEventListener('loadedmetadata', () => resolve(a.duration));
-  a.addEventListener('error', () => resolve('error ' + (a.error && a.error.code)));
-})"""
-
-WAIT_SEEKED = """new Promise((resolve) => {
-  const a = document.getElementById('player');
-  if (!a.seeking) { resolve(a.currentTime); return; }
-  a.addEventListener('seeked', () => resolve(a.currentTime), {once: true});
-})"""
-
 
 @pytest.fixture(scope="module")
 def browser():

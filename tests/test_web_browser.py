@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from chromium import Browser, find_chromium
+from chromium import WAIT_METADATA, WAIT_SEEKED, Browser, find_chromium
 from sessionfactory import KINDS, bank  # noqa: F401 - fixture
 from webserver import STARCOACH, Served
 
@@ -268,20 +268,6 @@ def test_whole_answer_again_and_keep_the_earlier_answer(browser, server, home, m
     assert session.steps and {s.audio for s in session.steps} == {"audio/answer-1.wav"}
     assert [t.step for t in session.takes].count("answer") == 2
     assert b.console_errors() == []
-
-
-WAIT_METADATA = """new Promise((resolve) => {
-  const a = document.getElementById('player');
-  if (a.readyState >= 1) { resolve(a.duration); return; }
-  a.addEventListener('loadedmetadata', () => resolve(a.duration));
-  a.addEventListener('error', () => resolve('error ' + (a.error && a.error.code)));
-})"""
-
-WAIT_SEEKED = """new Promise((resolve) => {
-  const a = document.getElementById('player');
-  if (!a.seeking) { resolve(a.currentTime); return; }
-  a.addEventListener('seeked', () => resolve(a.currentTime), {once: true});
-})"""
 
 
 def test_review_seeks_on_a_word_and_keeps_a_note(browser, server, home, bank):
