@@ -31,6 +31,9 @@ class WavLayout:
         present_bytes: Bytes of audio actually in the file after ``data_offset``.
         frame_bytes: Bytes per frame (channels × bytes per sample).
         sample_rate: Frames per second.
+        format_tag: The ``fmt`` chunk's format (1: integer PCM).
+        channels: Channels per frame.
+        bits: Bits per sample.
     """
 
     data_offset: int
@@ -38,6 +41,16 @@ class WavLayout:
     present_bytes: int
     frame_bytes: int
     sample_rate: int
+    format_tag: int = 0
+    channels: int = 0
+    bits: int = 0
+
+    @property
+    def plain_pcm16_mono(self) -> bool:
+        """Whole 16-bit mono integer PCM, exactly as long as the header says (the recorder's
+        own files once closed)."""
+        return (self.format_tag == 1 and self.channels == 1 and self.bits == 16
+                and self.declared_bytes == self.present_bytes)
 
     @property
     def declared_s(self) -> float:
@@ -69,14 +82,14 @@ def layout(path: Path | str) -> WavLayout | None:
                     body = f.read(min(chunk_size, 40))
                     if len(body) < 16:
                         return None
-                    _, channels, rate, _, block_align, _ = struct.unpack("<HHIIHH", body[:16])
-                    fmt = (max(1, block_align or channels * 2), rate)
+                    tag, channels, rate, _, block_align, bits = struct.unpack("<HHIIHH", body[:16])
+                    fmt = (max(1, block_align or channels * 2), rate, tag, channels, bits)
                 elif chunk_id == b"data":
                     if fmt is None or fmt[1] <= 0:
                         return None
                     offset = pos + 8
                     # 0xFFFFFFFF / 0: a stream whose size was never written (a writer that died early)
-                    return WavLayout(offset, chunk_size, max(0, size - offset), fmt[0], fmt[1])
+                    return WavLayout(offset, chunk_size, max(0, size - offset), *fmt)
                 pos += 8 + chunk_size + (chunk_size & 1)
     except (OSError, struct.error):
         return None

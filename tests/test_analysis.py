@@ -7,6 +7,7 @@ import io
 import json
 import math
 
+import numpy as np
 import pytest
 
 from starcoach.analysis.model import Analysis, Check, Delivery, Finding, KeyPhraseMatch, Timing
@@ -67,6 +68,26 @@ def test_voice_energy_tells_a_flat_tone_from_a_varied_one():
     assert b["monotone"] is False
     assert b["pitch_std_semitones"] > 2.0
     assert voice_energy(np.zeros(sr), sr) is None  # silence
+
+
+def test_voice_energy_frames_are_the_same_across_block_boundaries():
+    """The running-sum frame powers and the picked pitch frames equal frames cut from the whole
+    array, whatever the block size (a take is read from disk in blocks)."""
+    from starcoach.analysis.delivery import _frame_power, _some_frames
+
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-0.5, 0.5, 16000 * 3 + 123).astype(np.float32)
+    frame, hop = 640, 160
+    n = 1 + (len(x) - frame) // hop
+    whole = np.stack([x[i * hop:i * hop + frame] for i in range(n)])
+    chosen = np.array([0, 1, 57, 158, 159, 160, n - 1])
+    for size in (1000, 16000, 160000):
+        def blocks():
+            return (x[i:i + size] for i in range(0, len(x), size))
+        power = np.concatenate(list(_frame_power(blocks(), frame, hop)))
+        assert len(power) == n
+        np.testing.assert_allclose(power, np.mean(whole.astype(np.float64) ** 2, axis=1) + 1e-12, rtol=1e-6)
+        assert np.array_equal(_some_frames(blocks(), frame, hop, chosen), whole[chosen])
 
 
 def test_word_timer_maps_char_spans_to_word_times():

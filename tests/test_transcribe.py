@@ -170,6 +170,31 @@ def sentence_samples(say):
 
 
 @pytest.mark.slow
+def test_a_recorders_wav_reads_as_ffmpeg_reads_it(tmp_path):
+    """A 16 kHz mono 16-bit WAV (what the recorder writes) is read straight from the file, with
+    the samples FFmpeg gives; any other WAV (another rate, a header that disagrees with the file)
+    still goes through FFmpeg."""
+    import soundfile as sf
+
+    from starcoach.transcribe import _av_blocks, iter_audio
+    from starcoach.wavfile import layout
+
+    rng = np.random.default_rng(3)
+    pcm = rng.integers(-32768, 32767, 16000 * 12 + 77, dtype=np.int16)
+    plain = tmp_path / "take.wav"
+    sf.write(str(plain), pcm, 16000, subtype="PCM_16")
+    assert layout(plain).plain_pcm16_mono
+    ours = np.concatenate(list(iter_audio(plain)))
+    assert np.array_equal(ours, np.concatenate(list(_av_blocks(plain, 160000))))
+    assert np.array_equal(ours, pcm.astype(np.float32) / 32768.0)
+    longer = tmp_path / "longer.wav"  # header one flush behind the audio (a crash): FFmpeg's way
+    longer.write_bytes(plain.read_bytes() + pcm[:1600].tobytes())
+    assert not layout(longer).plain_pcm16_mono
+    other = tmp_path / "24k.wav"
+    sf.write(str(other), pcm, 24000, subtype="PCM_16")
+    assert len(np.concatenate(list(iter_audio(other)))) == pytest.approx(len(pcm) * 2 / 3, abs=2)
+
+
 def test_transcribes_synthesized_speech_exactly(whisper, say):
     t = transcribe_file(say(SENTENCE), model=whisper)
     assert words_of(t.text) == words_of(EXPECTED)

@@ -331,7 +331,7 @@ def voice_energy(samples: Any, sample_rate: int) -> dict[str, float | bool | Non
     hop = int(0.01 * sample_rate)
     if frame <= 0:
         return None
-    db = [20 * np.log10(np.sqrt(np.mean(f ** 2, axis=1) + 1e-12) + 1e-12) for _, f in _frames(blocks(), frame, hop)]
+    db = [20 * np.log10(np.sqrt(power) + 1e-12) for power in _frame_power(blocks(), frame, hop)]
     db = np.concatenate(db) if db else np.zeros(0)
     if not len(db) or not np.isfinite(db).any():
         return None
@@ -348,8 +348,7 @@ def voice_energy(samples: Any, sample_rate: int) -> dict[str, float | bool | Non
         chosen = chosen[np.linspace(0, len(chosen) - 1, 400).astype(int)]
     pitches = []
     if lag_max < frame:
-        voiced_frames = np.concatenate([f[np.isin(np.arange(first, first + len(f)), chosen)]
-                                        for first, f in _frames(blocks(), frame, hop)])
+        voiced_frames = _some_frames(blocks(), frame, hop, chosen)
         win = np.hanning(frame).astype(np.float32)
         spec = np.fft.rfft((voiced_frames - voiced_frames.mean(axis=1, keepdims=True)) * win, n=2 * frame, axis=1)
         ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, :frame]
@@ -393,9 +392,11 @@ def _array_blocks(samples: Any):
     return lambda: (x[i:i + 160_000] for i in range(0, len(x), 160_000))
 
 
-def _frames(blocks: Any, frame: int, hop: int):
-    """``(index of the first frame, frames)`` over a stream of blocks: every ``frame``-sample
-    window at ``hop`` steps that fits in the audio, as if the blocks were one array."""
+def _windows(blocks: Any, frame: int, hop: int):
+    """``(index of the first frame, n, x)`` over a stream of blocks: ``x`` holds the ``n``
+    ``frame``-sample windows at ``hop`` steps that start in it (frame ``first + i`` is
+    ``x[i * hop:i * hop + frame]``), every window that fits in the audio, as if the blocks were
+    one array."""
     import numpy as np
 
     carry = np.zeros(0, np.float32)
@@ -404,10 +405,32 @@ def _frames(blocks: Any, frame: int, hop: int):
         x = np.concatenate([carry, np.asarray(block, np.float32).reshape(-1)])
         n = 1 + (len(x) - frame) // hop if len(x) >= frame else 0
         if n:
-            idx = np.arange(frame)[None, :] + hop * np.arange(n)[:, None]
-            yield first, x[idx]
+            yield first, n, x
             first += n
         carry = x[n * hop:]
+
+
+def _frame_power(blocks: Any, frame: int, hop: int):
+    """Mean square of every frame, block by block, from running sums (linear in the audio's
+    length: no frame is copied)."""
+    import numpy as np
+
+    for _, n, x in _windows(blocks, frame, hop):
+        sums = np.concatenate([[0.0], np.cumsum(np.square(x, dtype=np.float64))])
+        starts = hop * np.arange(n)
+        yield np.maximum((sums[starts + frame] - sums[starts]) / frame, 0.0) + 1e-12
+
+
+def _some_frames(blocks: Any, frame: int, hop: int, chosen: Any):
+    """The frames numbered ``chosen`` (sorted), as one ``(len(chosen), frame)`` array."""
+    import numpy as np
+
+    out = []
+    for first, n, x in _windows(blocks, frame, hop):
+        mine = chosen[(chosen >= first) & (chosen < first + n)] - first
+        if len(mine):
+            out.append(x[np.arange(frame)[None, :] + hop * mine[:, None]])
+    return np.concatenate(out) if out else np.zeros((0, frame), np.float32)
 
 
 def word_count(doc: Doc) -> int:
