@@ -13,12 +13,17 @@ Issue #14: transcribing or analysing a file of any length streams it from disk; 
   transcription consumed segment by segment (it decodes the whole file into memory first).
 - **A whole run**: ``starcoach run SCENARIO --answers DIR --no-input --realtime --voice hibari`` with
   the demo's strong candidate (every step, every probe, the interviewer's voice reading each
-  probe): the process of a live run with a file for a microphone.
+  probe): the process of a live run with a file for a microphone. Its peak varies by ±10 MB from
+  run to run (how the heap fragments around Whisper's decodes), so ``--runs N`` repeats it, and
+  ``--before REV`` measures commit REV (a temporary git worktree) in turn with this checkout, in
+  the same session.
 
 Usage::
 
     .venv/bin/python benchmarks/bench_memory.py                 # 30 min and 2 h, and the run
     .venv/bin/python benchmarks/bench_memory.py --lengths 600 --no-run   # quicker
+    .venv/bin/python benchmarks/bench_memory.py --lengths 7200 --commands analyze --no-run
+    .venv/bin/python benchmarks/bench_memory.py --lengths "" --before origin/main~3 --runs 2
 
 Prints a markdown report and writes it (plus raw JSON) to ``benchmarks/out/``.
 """
@@ -74,9 +79,10 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def measure(code: str, args: list[str], env: dict | None = None) -> dict:
+def measure(code: str, args: list[str], env: dict | None = None, tree: Path = ROOT) -> dict:
     load = _load()
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
+    env = dict(env or os.environ, PYTHONPATH=str(tree))  # this checkout's starcoach (or --before's)
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=tree,
                           env=env)
     if done.returncode != 0:
         raise SystemExit(f"failed: {args}\n{done.stderr[-3000:]}")
@@ -84,7 +90,7 @@ def measure(code: str, args: list[str], env: dict | None = None) -> dict:
     return {"rc": int(rc), "peak_mb": float(peak), "wall_s": float(wall), "load_before": load, "load_after": _load()}
 
 
-def whole_run(tmp: Path) -> dict:
+def whole_run(tmp: Path, tree: Path = ROOT) -> dict:
     from starcoach.demo import strong_candidate, synthesize_answers
     from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
 
@@ -94,7 +100,17 @@ def whole_run(tmp: Path) -> dict:
         synthesize_answers(strong_candidate(scenario), answers)
     env = dict(os.environ, STARCOACH_HOME=str(tmp / "home"))
     return measure(_CLI, ["run", DEFAULT_SCENARIO_ID, "--answers", str(answers), "--no-input", "--realtime",
-                          "--voice", "hibari"], env)
+                          "--voice", "hibari"], env, tree)
+
+
+def _worktree(rev: str, where: Path) -> tuple[Path, str]:
+    """A detached git worktree of ``rev`` in ``where`` (removed by the caller), and its short hash."""
+    path = where / "before"
+    subprocess.run(["git", "worktree", "add", "--detach", str(path), rev], cwd=ROOT, check=True,
+                   capture_output=True)
+    short = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, check=True, capture_output=True,
+                           text=True).stdout.strip()
+    return path, short
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lengths", default="1800,7200", help="file lengths in seconds (default 1800,7200)")
     p.add_argument("--no-run", action="store_true", help="skip the whole run")
     p.add_argument("--no-plain", action="store_true", help="skip the plain faster-whisper baseline")
+    p.add_argument("--commands", default="transcribe,analyze",
+                   help="commands to measure on the long files (default transcribe,analyze)")
+    p.add_argument("--runs", type=int, default=1, help="whole runs of each version (default 1)")
+    p.add_argument("--before", metavar="REV", help="also measure the whole run of git commit REV, in turn")
     args = p.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     raw: dict = {"date": datetime.now().isoformat(timespec="minutes"), "machine": platform.node(),
@@ -113,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         label = f"{seconds / 60:.0f} min"
         commands = {"transcribe": (_CLI, ["transcribe", str(path), "--json"]),
                     "analyze": (_CLI, ["analyze", "--step", "action", str(path), "--json"])}
+        commands = {k: v for k, v in commands.items() if k in args.commands.split(",")}
         if not args.no_plain:
             commands["plain faster-whisper"] = (_PLAIN, [str(path)])
         for name, (code, cmd) in commands.items():
@@ -121,10 +142,27 @@ def main(argv: list[str] | None = None) -> int:
                          f"{r['load_before']} / {r['load_after']} |")
             print(lines[-1], flush=True)
     if not args.no_run:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True).stdout.strip() or "this checkout"
         with tempfile.TemporaryDirectory() as tmp:
-            r = raw["run"] = whole_run(Path(tmp))
-        lines.append(f"| demo answers (strong) | whole run, --realtime --voice hibari | {r['peak_mb']:.0f} MB | "
-                     f"{r['wall_s']:.0f} s | {r['load_before']} / {r['load_after']} |")
+            versions = [(f"{head} (this checkout)", ROOT)]
+            if args.before:
+                tree, short = _worktree(args.before, Path(tmp))
+                versions.insert(0, (f"{short} (before)", tree))
+            try:
+                for i in range(args.runs):
+                    for name, tree in versions:
+                        with tempfile.TemporaryDirectory() as home:
+                            r = whole_run(Path(home), tree)
+                        raw.setdefault("runs", []).append({"version": name, **r})
+                        lines.append(f"| demo answers (strong), {name} | whole run, --realtime --voice hibari | "
+                                     f"{r['peak_mb']:.0f} MB | {r['wall_s']:.0f} s | {r['load_before']} / "
+                                     f"{r['load_after']} |")
+                        print(lines[-1], flush=True)
+            finally:
+                if args.before:
+                    subprocess.run(["git", "worktree", "remove", "--force", str(Path(tmp) / "before")], cwd=ROOT,
+                                   capture_output=True)
     report = "\n".join(lines) + "\n"
     print(report)
     stamp = time.strftime("%Y%m%d-%H%M")

@@ -125,12 +125,64 @@ def release() -> None:
     trim()
 
 
+def synthesize_apart(texts, voice: str = "hibari") -> dict[str, Speech]:
+    """Speak each of ``texts`` in a child process and return the speech by text.
+
+    The engine's imports, its ONNX session and the heap they leave behind (hibari: ~20 MB that
+    :func:`release` cannot hand back, and ~100 MB while it speaks) stay in the child, which has
+    exited when this returns; a run calls it before loading the speech models, so the process
+    that then holds Whisper and spaCy never held the voice (BENCHMARKS.md, "Peak memory").
+
+    Raises:
+        VoiceError: the child could not speak (its last line of error says why).
+    """
+    import json
+    import os
+    import sys
+    import tempfile
+
+    import numpy as np
+
+    texts = list(texts)
+    if not texts:
+        return {}
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)  # this starcoach, wherever it runs from
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    with tempfile.TemporaryDirectory(prefix="starcoach-voice-") as tmp:
+        out = Path(tmp) / "speech.npz"
+        done = subprocess.run([sys.executable, "-m", "starcoach.voice", voice, str(out)],
+                              input=json.dumps(texts), capture_output=True, text=True, env=env)
+        if done.returncode != 0 or not out.exists():
+            lines = (done.stderr or "").strip().splitlines()
+            raise VoiceError(f"The {voice} voice could not speak the questions in advance"
+                             + (f": {lines[-1]}" if lines else ""),
+                             "they are spoken when asked instead; check `starcoach doctor`")
+        with np.load(out) as data:
+            rates = data["rates"]
+            return {text: Speech(data[f"s{i}"].astype(np.float32, copy=False), int(rates[i]))
+                    for i, text in enumerate(texts)}
+
+
+def _speak_to_file(voice: str, out: str) -> None:
+    """The child of :func:`synthesize_apart`: texts as a JSON list on stdin, speech to ``out``."""
+    import json
+    import sys
+
+    import numpy as np
+
+    texts = json.loads(sys.stdin.read())
+    speeches = [synthesize_samples(text, voice=voice) for text in texts]
+    arrays = {f"s{i}": s.samples for i, s in enumerate(speeches)}
+    np.savez(out, rates=np.array([s.sample_rate for s in speeches]), **arrays)
+
+
 class Interviewer:
     """The interviewer's voice, with the questions it will ask spoken in advance.
 
-    :meth:`prepare` synthesizes every question a run may ask and then unloads the voice engine,
-    so it is never in memory beside the speech models (a run prepares before loading them);
-    calling the interviewer plays a prepared question, or synthesizes one it was not given.
+    :meth:`prepare` synthesizes every question a run may ask (hibari: in a child process), so
+    the voice engine is never in memory beside the speech models (a run prepares before loading
+    them); calling the interviewer plays a prepared question, or synthesizes one it was not given.
 
     Args:
         voice: ``hibari``, ``espeak`` or ``off``.
@@ -143,14 +195,16 @@ class Interviewer:
         self._prepared: dict[str, Speech] = {}
 
     def prepare(self, questions) -> None:
-        """Synthesize ``questions`` now, then unload the engine."""
+        """Synthesize ``questions`` now; hibari does it in a child process, so its engine never
+        enters this one (see :func:`synthesize_apart`)."""
         if self.voice == "off":
             return
-        for text in questions:
-            if text.strip() and text not in self._prepared:
-                self._prepared[text] = synthesize_samples(text, voice=self.voice)
+        todo = list(dict.fromkeys(t for t in questions if t.strip() and t not in self._prepared))
         if self.voice == "hibari":
-            release()
+            self._prepared.update(synthesize_apart(todo, voice=self.voice))
+            return
+        for text in todo:
+            self._prepared[text] = synthesize_samples(text, voice=self.voice)
 
     def __call__(self, text: str) -> None:
         """Say ``text`` and return when done."""
@@ -158,3 +212,9 @@ class Interviewer:
             return
         speech = self._prepared.get(text) or synthesize_samples(text, voice=self.voice)
         _play(speech, self.device)
+
+
+if __name__ == "__main__":  # python -m starcoach.voice VOICE OUT.npz (see synthesize_apart)
+    import sys
+
+    _speak_to_file(sys.argv[1], sys.argv[2])

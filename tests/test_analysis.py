@@ -517,6 +517,54 @@ def test_fast_parse_keeps_the_models_annotations():
 
 
 @pytest.mark.slow
+def test_the_slimmed_model_annotates_exactly_as_the_whole_package():
+    """load_nlp leaves out the package's saved string table and its disabled sentence recogniser
+    (memory: BENCHMARKS.md, "Peak memory"); every annotation of every corpus answer and scenario
+    text is the same as with the whole package loaded."""
+    import sys
+    import tomllib
+    from pathlib import Path
+
+    import spacy
+
+    from starcoach.analysis.nlp import EXCLUDED, load_nlp
+
+    sys.path.insert(0, str(Path(__file__).parent / "corpus"))
+    from score import load_corpus
+
+    slim = load_nlp()
+    assert len(slim.vocab.strings) < 20000  # the saved table really is left out
+    whole = spacy.load(_package_of(slim))
+    assert len(whole.vocab.strings) > 80000 and set(EXCLUDED) & set(whole.component_names) == {"senter"}
+    texts = [a["text"] for a in load_corpus()]
+    for f in sorted((Path(__file__).parent.parent / "starcoach" / "scenarios").glob("*.toml")):
+        texts += _long_strings(tomllib.loads(f.read_text()))[::5]  # every scenario, a fifth of its texts
+
+    def annotations(doc):
+        return [(t.text, t.tag_, t.pos_, t.dep_, t.head.i, t.lemma_, t.norm_, str(t.morph), t.ent_type_,
+                 t.ent_iob_, t.is_sent_start, t.is_stop, t.like_num, t.shape_) for t in doc]
+
+    assert len(texts) > 400
+    for a, b in zip(slim.pipe(texts), whole.pipe(texts)):
+        assert annotations(a) == annotations(b), a.text
+
+
+def _package_of(nlp) -> str:
+    from starcoach.analysis.nlp import MODEL_NAMES
+
+    import importlib.util
+
+    return next(n for n in MODEL_NAMES if importlib.util.find_spec(n) is not None)
+
+
+def _long_strings(data) -> list[str]:
+    if isinstance(data, str):
+        return [data] if len(data.split()) > 5 else []
+    values = data.values() if isinstance(data, dict) else data if isinstance(data, list) else []
+    return [s for v in values for s in _long_strings(v)]
+
+
+@pytest.mark.slow
 def test_seed_probes_weak_and_strong(seed):
     from starcoach.analysis import judge_probe
 

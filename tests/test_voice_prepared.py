@@ -1,6 +1,7 @@
 """The interviewer's voice is never in memory beside the speech models: a run gives the voice every
-question it may ask before loading Whisper and spaCy, the voice speaks them in advance and unloads
-its engine (hibari's pronunciation lexicon alone holds about 100 MB), and later plays them.
+question it may ask before loading Whisper and spaCy, the voice speaks them in advance in a child
+process (hibari's pronunciation lexicon alone holds about 100 MB, and its imports and ONNX session
+leave ~20 MB behind even when unloaded), and later plays them.
 BENCHMARKS.md ("Peak memory") has what this does to a whole run's peak.
 """
 
@@ -32,6 +33,47 @@ def test_prepared_questions_are_played_without_the_engine(monkeypatch):
     interviewer("Something it was not given?")
     assert len(played) == 2 and voice._hibari.cache_info().currsize == 1  # made when asked
     voice.release()
+
+
+_PREPARE_APART = r"""
+import json, re, sys
+from starcoach import voice
+def anon():
+    return int(re.search(r"RssAnon:\s+(\d+)", open("/proc/self/status").read()).group(1)) / 1024
+before = anon()
+interviewer = voice.Interviewer("hibari")
+interviewer.prepare(["How did you verify your fix?", "What would you do differently?", "How did you verify your fix?"])
+print(json.dumps({"engine": sorted(m for m in ("hibari", "onnxruntime") if m in sys.modules),
+                  "grew_mb": anon() - before,
+                  "speech": {t: s.duration_s for t, s in interviewer._prepared.items()},
+                  "rates": sorted({s.sample_rate for s in interviewer._prepared.values()})}))
+"""
+
+
+@pytest.mark.slow
+def test_questions_are_spoken_in_a_child_process_so_the_engine_never_enters_the_run():
+    """hibari's imports, ONNX session and the heap they leave behind (~20 MB that release() cannot
+    hand back) stay in a child process; the run's process only receives the speech."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "-c", _PREPARE_APART], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["engine"] == [], result  # neither hibari nor its ONNX runtime was imported here
+    assert sorted(result["speech"]) == ["How did you verify your fix?", "What would you do differently?"]
+    assert all(d > 0.8 for d in result["speech"].values()), result
+    assert result["rates"] == [voice.synthesize_samples("Hi.").sample_rate]
+    assert result["grew_mb"] < 15, result  # numpy and the speech; in-process synthesis left ~40 MB
+    voice.release()
+
+
+def test_a_voice_that_cannot_speak_in_the_child_says_so(monkeypatch):
+    with pytest.raises(voice.VoiceError, match="could not speak"):
+        voice.synthesize_apart(["Hello there."], voice="nonsense")
 
 
 @pytest.mark.slow

