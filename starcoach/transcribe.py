@@ -196,6 +196,9 @@ class TranscribeOptions:
             words is decoded again on its own.
         word_margin_s: A word is kept only if VAD heard something like speech (a window at or
             above ``vad.neg_threshold``) within this margin of it.
+        filler_min_s: A filler ("um", "uh") Whisper wrote but placed where VAD heard nothing is
+            kept if at least this much speech that no word covers lies between its neighbours
+            (the shortest "um" people say; see :func:`_place_fillers`); ``None`` never moves one.
         vad: Speech detection settings (regions, pauses).
     """
 
@@ -217,6 +220,7 @@ class TranscribeOptions:
     window_margin_s: float = 2.0
     min_cover_s: float = 0.3
     word_margin_s: float = 0.2
+    filler_min_s: float | None = 0.15
     vad: VadOptions = field(default_factory=VadOptions)
 
 
@@ -771,12 +775,21 @@ class _ChunkedDecoder:
         else:
             pieces, to_take = self._decode_pieces(chunk)
         self.chunks += 1
+        made_up = [_squeezed(piece.words) for piece in pieces]
+        flat = [(k, w) for k, piece in enumerate(pieces) for w in piece.words]
+        for _k, w in flat:
+            to_take(w)
+        heard = [not made_up[k] and self._heard(w, chunk.end) for k, w in flat]
+        if self.options.filler_min_s is not None:
+            heard = _place_fillers([w for _k, w in flat], heard, [not made_up[k] for k, _w in flat],
+                                   self.words[-1].end if self.words else 0.0, chunk.start / SAMPLE_RATE,
+                                   chunk.end / SAMPLE_RATE, self._probs,
+                                   self.options.vad.threshold, self.options.filler_min_s)
+        keep = iter(heard)
         for piece in pieces:
             kept = []
-            made_up = _squeezed(piece.words)
             for w in piece.words:
-                to_take(w)
-                (kept if not made_up and self._heard(w, chunk.end) else self.dropped).append(w)
+                (kept if next(keep) else self.dropped).append(w)
             if not kept:
                 continue
             kept = _join_number_pieces(kept)
@@ -869,6 +882,66 @@ class _ChunkedDecoder:
             pauses=[Pause(round(a, 3), round(b, 3))
                     for a, b in pauses_between(regions, self.options.vad.min_pause_s)],
         )
+
+
+#: Vocal fillers (not words): "um", "umm", "uh", "uhm", "er", "erm", "hmm", "mm".
+_FILLER = re.compile(r"^(u+m+|u+h+m*|e+r+m*|h+m+|m{2,})$")
+
+
+def is_filler(text: str) -> bool:
+    """Whether a word as Whisper wrote it ("Um,", "Umm...", "uh") is a vocal filler."""
+    return bool(_FILLER.match(re.sub(r"[^\w]", "", text).lower()))
+
+
+def _place_fillers(words: list[Word], heard: list[bool], placeable: list[bool], prev_end: float,
+                   chunk_start: float, chunk_end: float, probs, threshold: float, min_s: float) -> list[bool]:
+    """Which of a chunk's ``words`` (take times) to keep: the ``heard`` ones, and each filler
+    Whisper wrote but placed where VAD heard nothing, if speech no word covers lies between its
+    neighbours; such a filler is moved there.
+
+    Whisper's alignment puts a filler badly: zero-length at the end of a window, or on top of
+    the next word ("Um..." at 16.41 s, in silence, for the "um" said at 15.5-16.1 s between
+    "everything." and "and"), so the check of :meth:`_ChunkedDecoder._heard` drops it. The word
+    was written by the model, only its time is in doubt: it is kept if VAD heard at least
+    ``min_s`` of speech (windows of ``probs`` at or above ``threshold``) after the end of the
+    word kept before it (``prev_end`` before the chunk's first, and never before
+    ``chunk_start``) and before the start of the next heard word (or ``chunk_end``); it takes
+    the time of the longest such stretch. ``placeable`` is False for words of a phrase found
+    made up (never kept). Only windows before ``chunk_end`` are looked at, so the result does not
+    depend on how much of the take was heard when the chunk was decoded.
+    """
+    keep = list(heard)
+    for i, w in enumerate(words):
+        if keep[i] or not placeable[i] or not is_filler(w.word):
+            continue
+        before = [words[j].end for j in range(i) if keep[j]]
+        lo = max(before[-1] if before else prev_end, chunk_start)
+        after = [words[j].start for j in range(i + 1, len(words)) if heard[j]]
+        hi = min(after[0] if after else chunk_end, chunk_end)
+        run = _speech_run(probs, lo, hi, threshold, min_s)
+        if run is not None:
+            w.start, w.end = run
+            keep[i] = True
+    return keep
+
+
+def _speech_run(probs, start_s: float, end_s: float, threshold: float, min_s: float) -> tuple[float, float] | None:
+    """The longest run of VAD windows at or above ``threshold`` inside ``start_s``..``end_s``
+    (seconds), as (start, end) seconds, if it lasts at least ``min_s``; else None."""
+    lo = max(0, math.ceil(start_s / WINDOW_S))
+    hi = min(len(probs), int(end_s / WINDOW_S))
+    best: tuple[int, int] | None = None
+    run = None
+    for n in range(lo, hi + 1):
+        if n < hi and probs[n] >= threshold:
+            run = n if run is None else run
+            continue
+        if run is not None and (best is None or n - run > best[1] - best[0]):
+            best = (run, n)
+        run = None
+    if best is None or (best[1] - best[0]) * WINDOW_S < min_s:
+        return None
+    return round(best[0] * WINDOW_S, 3), round(best[1] * WINDOW_S, 3)
 
 
 def _anomaly(word: Word) -> float:

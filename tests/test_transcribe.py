@@ -392,6 +392,67 @@ def test_a_squeezed_improbable_phrase_is_made_up():
     assert not _squeezed(sure)
 
 
+def test_fillers_are_recognised_in_the_spellings_whisper_writes():
+    from starcoach.transcribe import is_filler
+
+    for w in ("Um,", "Umm...", "uh", "Uh.", "uhm", "Hmm,", "er,", "Erm", "mm"):
+        assert is_filler(w), w
+    for w in ("And", "a", "um-hum", "umbrella", "Uber", "her", "me", "I'm", "", "..."):
+        assert not is_filler(w), w
+
+
+def _vad(spans: list[tuple[float, float]], total_s: float = 20.0) -> list[float]:
+    """VAD window probabilities: 0.95 inside ``spans`` (seconds), 0.05 elsewhere."""
+    n = round(total_s / WINDOW_S)
+    return [0.95 if any(a <= k * WINDOW_S < b for a, b in spans) else 0.05 for k in range(n)]
+
+
+def test_a_misplaced_filler_moves_to_the_speech_between_its_neighbours():
+    """FEE013 (AMI): Whisper wrote "Um..." but put it at 16.41 s, in silence; the "um" was said
+    at 15.5-16.1 s, between "everything." and "And", where VAD heard speech no word covers."""
+    from starcoach.transcribe import _place_fillers
+
+    probs = _vad([(13.9, 15.0), (15.5, 16.1), (16.9, 18.0)])
+    words = [Word("everything.", 14.5, 14.99, 0.99), Word("Um...", 16.41, 16.41, 0.61),
+             Word("And", 16.9, 17.4, 0.27)]
+    keep = _place_fillers(words, [True, False, True], [True] * 3, 0.0, 13.5, 18.3, probs, 0.5, 0.15)
+    assert keep == [True, True, True]
+    assert 15.45 <= words[1].start < words[1].end <= 16.15
+    assert words[1].end - words[1].start >= 0.5
+
+
+def test_a_filler_is_not_placed_without_uncovered_speech():
+    from starcoach.transcribe import _place_fillers
+
+    def place(spans, word="Um,", heard=(True, False, True), placeable=(True, True, True), end=18.3, min_s=0.15,
+              it_ends=15.0):
+        words = [Word("it.", 14.0, it_ends, 0.99), Word(word, 16.41, 16.41, 0.3), Word("And", 16.9, 17.4, 0.9)]
+        return _place_fillers(words, list(heard), list(placeable), 0.0, 13.5, end, _vad(spans), 0.5, min_s)[1]
+
+    assert place([(13.9, 15.0), (15.5, 16.1), (16.9, 18.0)])
+    assert not place([(13.9, 15.0), (16.9, 18.0)])  # silence between the neighbours: made up
+    assert not place([(13.9, 15.0), (15.5, 15.6), (16.9, 18.0)])  # 0.1 s: a click, not an "um"
+    assert not place([(13.9, 15.0), (15.5, 16.1), (16.9, 18.0)], word="Okay")  # only fillers move
+    assert not place([(13.9, 15.0), (15.5, 16.1), (16.9, 18.0)], placeable=(True, False, True))
+    # speech a word covers (the word before reaches over it) does not count
+    assert not place([(13.9, 15.0), (15.5, 16.1), (16.9, 18.0)], it_ends=16.2)
+    # the last word of a chunk: only speech before the chunk's end counts
+    assert place([(13.9, 15.0), (15.5, 16.1)], heard=(True, False, False), end=16.2)
+    assert not place([(13.9, 15.0), (16.5, 17.1)], heard=(True, False, False), end=16.4)
+
+
+def test_speech_run_is_the_longest_stretch_above_the_threshold():
+    from starcoach.transcribe import _speech_run
+
+    probs = _vad([(1.0, 1.2), (2.0, 2.6), (3.0, 3.3)])
+    start, end = _speech_run(probs, 0.5, 4.0, 0.5, 0.15)
+    assert abs(start - 2.0) <= WINDOW_S and abs(end - 2.6) <= WINDOW_S
+    assert _speech_run(probs, 0.5, 1.9, 0.5, 0.15) is not None  # 1.0-1.2 s
+    assert _speech_run(probs, 0.5, 1.9, 0.5, 0.3) is None
+    assert _speech_run(probs, 2.7, 2.9, 0.5, 0.0) is None
+    assert _speech_run(probs, 5.0, 4.0, 0.5, 0.0) is None
+
+
 def test_number_pieces_are_joined():
     from starcoach.transcribe import _join_number_pieces
 

@@ -138,6 +138,7 @@ def _reference(entry: dict) -> list[str]:
 
 #: The real clips the suite checks (the 139 s LibriVox passage only in the benchmark).
 REAL = [e["file"] for e in _manifest() if e["duration_s"] < 100] if SPEECH.exists() else []
+REAL_FEE013 = "FEE013_20260405_10_42_29_694527.13.80-87.35.flac"
 
 
 #: Block sizes the streaming transcriber is fed with, clip by clip (live blocks are 0.1 s; the
@@ -212,14 +213,31 @@ def test_real_speech_parity_and_fillers(real_results):
     said, kept, kept_plain, invented = _filler_counts(real_results)
     assert said == 12
     # What is achieved, pinned (BENCHMARKS.md: the 90% target of issue #14 is NOT met on tiny.en;
-    # see test_filler_target_of_90_percent): at least plain's count and at least 8 of the 12,
+    # see test_filler_target_of_90_percent): more than plain's count and at least 10 of the 12,
     # none invented.
-    assert kept >= kept_plain and kept >= 8, (kept, kept_plain, said)
+    assert kept > kept_plain and kept >= 10, (kept, kept_plain, said)
     assert invented == 0
 
 
+def test_fillers_whisper_misplaces_are_kept_where_they_were_said(real_results):
+    """Whisper wrote these two "um"s but put them in silence (zero-length at a window's end, on
+    top of the next word), and the made-up-word check dropped them; they are kept, with the time
+    of the speech between their neighbours."""
+    fee = real_results[REAL_FEE013]
+    assert "and everything um and we've got" in " ".join(fee["after"]), fee["after"]
+    seriously = real_results["seriously.source1.2.20-30.20.flac"]
+    assert seriously["after"][:3] == ["yeah", "um", "when"], seriously["after"]
+    for r in (fee, seriously):
+        ws = r["after_words"]
+        for i, w in enumerate(ws):
+            if normalise(w.word) == "um" and w.end > w.start:
+                assert (i == 0 or ws[i - 1].end <= w.start) and (i + 1 == len(ws) or w.end <= ws[i + 1].start)
+
+
 @pytest.mark.xfail(strict=True, reason="issue #14 asks for 90% of um/uh on real speech; tiny.en "
-                   "writes 'and' for two 'um's and 'some' for \"that's uh\" (plain does too)")
+                   "writes 'And' for the 'um' that opens a chunk and 'some' for \"that's uh\" (plain "
+                   "does too), and prefers its own words by 1.7 and over 3 nats when the filler is "
+                   "scored in their place")
 def test_filler_target_of_90_percent(real_results):
     said, kept, _, invented = _filler_counts(real_results)
     assert kept >= 0.9 * said and invented == 0, (kept, said)
