@@ -14,7 +14,9 @@ it was recorded live or read back from disk:
    the hotwords name the fillers, so "um", "uh", "like" and "you know" are written down instead
    of cleaned away; the end of the text so far follows, carrying context from chunk to chunk.
 3. Nothing lost, nothing invented: a speech region that a chunk's decode left without words is
-   decoded again on its own, and words Whisper placed where VAD heard no speech are dropped.
+   decoded again on its own, and words Whisper placed where VAD heard no speech are dropped —
+   but a filler ("um", "uh") it wrote and misplaced moves to the speech no word covers between
+   its neighbours (Whisper's alignment puts fillers badly; see :func:`_place_fillers`).
 4. Word times are mapped back to the take; speech time and pauses come from VAD on the raw
    audio, not from Whisper's timestamps (which drift around long pauses).
 
