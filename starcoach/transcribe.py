@@ -1005,9 +1005,24 @@ class _Piece:
     words: list[Word]
 
 
+#: Where beam search's text loops (compression ratio above faster-whisper's 2.4), the window is
+#: decoded again with any 4-gram barred from repeating (see :func:`_decode_window`).
+_LOOP_NGRAM = 4
+
+
 @functools.lru_cache(maxsize=4)
 def _fw_options(beam_size: int, no_speech_threshold: float, log_prob_threshold: float):
-    """faster-whisper's TranscriptionOptions as ``WhisperModel.transcribe`` builds them."""
+    """faster-whisper's TranscriptionOptions as ``WhisperModel.transcribe`` builds them, but
+    deterministic: temperature 0 only.
+
+    faster-whisper falls back to sampling at temperatures 0.2-1.0 when a window's text looks
+    wrong, and CTranslate2 samples from a random generator seeded once per thread
+    (``set_random_seed`` does nothing once a thread has drawn): the same audio then came out
+    with different words depending on what the process had decoded before (LJ001's last word,
+    FEE013's third window), so a take's streaming transcript could differ from
+    ``starcoach transcribe`` of its file. Beam search at temperature 0 alone made 55 errors
+    on the 13 real clips against 59 with the sampled fallback (BENCHMARKS.md).
+    """
     from faster_whisper.transcribe import TranscriptionOptions
 
     return TranscriptionOptions(
@@ -1015,7 +1030,7 @@ def _fw_options(beam_size: int, no_speech_threshold: float, log_prob_threshold: 
         no_repeat_ngram_size=0, log_prob_threshold=log_prob_threshold,
         no_speech_threshold=no_speech_threshold, compression_ratio_threshold=2.4,
         condition_on_previous_text=False, prompt_reset_on_temperature=0.5,
-        temperatures=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0], initial_prompt=None, prefix=None,
+        temperatures=[0.0], initial_prompt=None, prefix=None,
         suppress_blank=True, suppress_tokens=None, without_timestamps=False, max_initial_timestamp=1.0,
         word_timestamps=True, prepend_punctuations=_PREPEND, append_punctuations=_APPEND,
         multilingual=False, max_new_tokens=None, clip_timestamps="0",
@@ -1032,7 +1047,6 @@ def _decode_span(whisper: Whisper, audio, context: list[str], options: Transcrib
     last ``options.context_words`` of ``context`` and of the span so far; hotwords too), and decoding stops once the rest of the span holds no speech from ``regions``, instead
     of decoding the trailing silence (where Whisper invents text).
     """
-    import ctranslate2
     from faster_whisper.audio import pad_or_trim
     from faster_whisper.tokenizer import Tokenizer
     from faster_whisper.transcribe import get_suppressed_tokens
@@ -1044,7 +1058,6 @@ def _decode_span(whisper: Whisper, audio, context: list[str], options: Transcrib
         fw.suppress_tokens = get_suppressed_tokens(tokenizer, [-1])
     pieces: list[_Piece] = []
     with whisper.lock:
-        ctranslate2.set_random_seed(0)  # temperature fallback samples: same audio, same words
         features = model.feature_extractor(audio)
         content_frames = features.shape[-1] - 1
         prompt_tokens = _prompt_tokens(tokenizer, options.prompt, context, options.context_words)
@@ -1063,8 +1076,7 @@ def _decode_span(whisper: Whisper, audio, context: list[str], options: Transcrib
             encoded = model.encode(window)
             tokens_in = model.get_prompt(tokenizer, prompt_tokens, without_timestamps=False,
                                          hotwords=options.hotwords or None)
-            result, avg_logprob, _temperature, _ratio = model.generate_with_fallback(
-                encoded, tokens_in, tokenizer, fw)
+            result, avg_logprob = _decode_window(model, encoded, tokens_in, tokenizer, fw)
             if result.no_speech_prob > options.no_speech_threshold and avg_logprob <= options.log_prob_threshold:
                 seek += size  # Whisper hears no speech in this window
                 continue
@@ -1093,6 +1105,26 @@ def _decode_span(whisper: Whisper, audio, context: list[str], options: Transcrib
                 said = context + [w for piece in pieces for w in piece.text.split()]
                 prompt_tokens = _prompt_tokens(tokenizer, options.prompt, said, options.context_words)
     return pieces
+
+
+def _decode_window(model, encoded, tokens_in: list[int], tokenizer, fw):
+    """Beam search of one encoded window: ``(result, average log probability)``.
+
+    If the text loops (compression ratio above the threshold), the window is decoded again with
+    repeated ``_LOOP_NGRAM``-grams barred, and that text is taken if it no longer loops or is
+    likelier: the deterministic stand-in for faster-whisper's sampled fallback (see
+    :func:`_fw_options`).
+    """
+    import dataclasses
+
+    result, avg_logprob, _temperature, ratio = model.generate_with_fallback(encoded, tokens_in, tokenizer, fw)
+    if ratio > fw.compression_ratio_threshold:
+        unlooped = dataclasses.replace(fw, no_repeat_ngram_size=_LOOP_NGRAM)
+        again, again_logprob, _temperature, again_ratio = model.generate_with_fallback(
+            encoded, tokens_in, tokenizer, unlooped)
+        if again_ratio <= fw.compression_ratio_threshold or again_logprob > avg_logprob:
+            return again, again_logprob
+    return result, avg_logprob
 
 
 def _prompt_tokens(tokenizer, prompt: str, said: list[str], context_words: int) -> list[int]:

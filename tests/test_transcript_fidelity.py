@@ -253,6 +253,22 @@ def test_the_short_read_sentence_comes_out_once(whisper):
         assert all(w.end > w.start for w in t.words)
 
 
+def test_the_same_audio_gives_the_same_words_whatever_was_decoded_before(whisper):
+    """Decoding is deterministic. faster-whisper's fallback sampled at higher temperatures from
+    CTranslate2's per-thread random generator, which is seeded only once per thread, so a window
+    Whisper was unsure of came out differently at each decode in the same process (and a take's
+    streaming transcript could differ from `starcoach transcribe` of its file). Speech played
+    backwards (speech sounds, no words) is such audio: with the sampled fallback, three decodes
+    of it gave three different texts."""
+    backwards = load_audio(SPEECH / "seriously.source1.2.20-30.20.flac")[::-1][: 12 * SR].copy()
+    texts = {transcribe_samples(backwards, whisper).text for _ in range(3)}
+    assert len(texts) == 1, texts
+    stream = StreamingTranscriber(whisper)
+    for i in range(0, len(backwards), 1600):
+        stream.feed(backwards[i:i + 1600])
+    assert stream.finish().text in texts
+
+
 # --------------------------------------------------------------------------- synthesized answers
 
 #: Sentences of a spoken Result answer (the issue's example, whose tail was lost).
