@@ -202,6 +202,8 @@ class Interviewer:
         todo = list(dict.fromkeys(t for t in questions if t.strip() and t not in self._prepared))
         if self.voice == "hibari":
             self._prepared.update(synthesize_apart(todo, voice=self.voice))
+            if _hibari.cache_info().currsize:  # loaded here earlier: out before the models come
+                release()
             return
         for text in todo:
             self._prepared[text] = synthesize_samples(text, voice=self.voice)
