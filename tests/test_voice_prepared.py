@@ -117,3 +117,21 @@ def test_a_run_prepares_every_question_before_the_models_load():
     assert scenario.probes[1].question not in questions  # not asked in this run
     if plan.followups:
         assert len(questions) > 2  # the adaptive follow-ups it could choose are prepared too
+
+
+def test_a_run_goes_on_when_the_child_cannot_speak_the_questions(monkeypatch):
+    """If the child process fails (no room for a process, a broken install), preparing is skipped
+    and each question is spoken when asked, as the error message promises: the run's loader
+    thread must not die on it."""
+    def fail(texts, **_):
+        raise voice.VoiceError("The hibari voice could not speak the questions in advance", "…")
+
+    monkeypatch.setattr(voice, "synthesize_apart", fail)
+    made = []
+    monkeypatch.setattr(voice, "synthesize_samples", lambda text, **_: made.append(text) or "speech")
+    monkeypatch.setattr(voice, "_play", lambda speech, device: None)
+    interviewer = voice.Interviewer("hibari")
+    interviewer.prepare(["How did you verify your fix?"])
+    assert interviewer._prepared == {}
+    interviewer("How did you verify your fix?")
+    assert made == ["How did you verify your fix?"]
