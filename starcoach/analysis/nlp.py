@@ -80,7 +80,7 @@ def load_nlp() -> Language:
             # turns hashes back into strings never met in this process, and every string the
             # pipeline uses (token texts, lemmas, labels, pattern words) is added when first
             # seen; the disabled sentence recogniser is not loaded either. Same parses
-            # (tests/test_nlp.py), lower peak memory for a whole run (BENCHMARKS.md).
+            # (tests/test_analysis.py), lower peak memory for a whole run (BENCHMARKS.md).
             nlp = spacy.load(name, exclude=EXCLUDED)
         except (OSError, ImportError) as e:
             errors.append(f"{name}: {e}")
