@@ -201,10 +201,7 @@ class Interviewer:
             return
         todo = list(dict.fromkeys(t for t in questions if t.strip() and t not in self._prepared))
         if self.voice == "hibari":
-            try:
-                self._prepared.update(synthesize_apart(todo, voice=self.voice))
-            except VoiceError:
-                pass  # the child could not speak them (no room for a process?): spoken when asked
+            self._prepared.update(synthesize_apart(todo, voice=self.voice))
             if _hibari.cache_info().currsize:  # loaded here earlier: out before the models come
                 release()
             return

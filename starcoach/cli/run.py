@@ -331,13 +331,7 @@ def _voice(name: str, console) -> Callable[[str], None] | None:
                 console.print(f"[dim](cannot play the interviewer's voice: {getattr(e, 'message', e)}; "
                               "questions are shown as text)[/]")
 
-    def prepare(questions) -> None:
-        try:
-            interviewer.prepare(questions)
-        except Exception:  # noqa: BLE001 - a question not prepared is synthesized when asked
-            pass
-
-    speak.prepare = prepare  # MockRun speaks the questions in advance (the voice is out of memory then)
+    speak.prepare = interviewer.prepare  # MockRun speaks the questions in advance (the voice is out of memory then)
     return speak
 
 
