@@ -18,6 +18,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from starcoach.lazy import defer_import
+
+# faster-whisper imports PyAV (~25 MB resident) at once, for compressed files only: takes are WAV.
+defer_import("av")
+
 SAMPLE_RATE = 16000
 #: Samples per Silero decision (32 ms at 16 kHz).
 WINDOW = 512

@@ -1,6 +1,6 @@
 """The package is layered like the pipeline: a module imports only from its own floor or below.
 
-    0 foundation   errors, records, paths, config, clock, findings, framework, locks, wavfile, migrations, heap
+    0 foundation   errors, records, paths, config, clock, findings, framework, locks, wavfile, migrations, heap, lazy
     1 inputs       scenario, library, quiz, vad, transcribe, capture, voice, segment, analysis/, vocabulary
     2 the run's model  summary, session
     3 storage      store, index
@@ -24,7 +24,7 @@ PACKAGE = Path(starcoach.__file__).parent
 
 FLOORS: dict[str, int] = {
     **dict.fromkeys(["errors", "records", "paths", "config", "clock", "findings", "framework", "locks", "wavfile",
-                     "migrations", "heap"], 0),
+                     "migrations", "heap", "lazy"], 0),
     **dict.fromkeys(["scenario", "library", "quiz", "vad", "transcribe", "capture", "voice", "segment", "analysis",
                      "vocabulary"], 1),
     **dict.fromkeys(["summary", "session"], 2),

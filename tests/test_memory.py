@@ -26,11 +26,12 @@ _PROBE = r"""
 import contextlib, io, json, re, sys, tracemalloc
 tracemalloc.start()
 from starcoach.cli import main
+from starcoach.lazy import is_loaded
 with contextlib.redirect_stdout(io.StringIO()) as out:
     rc = main(sys.argv[1:])
 hwm = int(re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read()).group(1)) / 1024
 print(json.dumps({"rc": rc, "traced_mb": tracemalloc.get_traced_memory()[1] / 2**20, "rss_mb": hwm,
-                  "out": out.getvalue()}))
+                  "out": out.getvalue(), "pyav_loaded": is_loaded("av")}))
 """
 
 
@@ -81,3 +82,14 @@ def test_peak_memory_does_not_grow_with_the_length_of_the_file(short_and_long, c
         assert text.lower().count("traced") == 2, text
     assert b["traced_mb"] - a["traced_mb"] < 8, (a, b)
     assert b["rss_mb"] - a["rss_mb"] < 30, (a, b)
+    # A WAV file is read straight from disk: PyAV (FFmpeg, ~25 MB resident) never loads.
+    assert not a["pyav_loaded"] and not b["pyav_loaded"], (a, b)
+
+
+def test_a_compressed_file_still_decodes_through_pyav(tmp_path):
+    flac = REPO.parent / "shared" / "speech" / "stereo_diarization.right.flac"
+    if not flac.exists():
+        pytest.skip(f"{flac} is not here (../shared/speech/)")
+    result = _peak(["transcribe", "--json", str(flac)])
+    assert result["pyav_loaded"]
+    assert "horizon seems extremely distant" in json.loads(result["out"])["text"].lower()

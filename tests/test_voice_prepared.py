@@ -138,3 +138,38 @@ def test_a_run_goes_on_when_the_questions_cannot_be_spoken_in_advance():
     assert run.wait_for_models(180)
     run.close()
     assert events
+
+
+_WEB_PREPARE = r"""
+import json, sys, tempfile, types
+from pathlib import Path
+import soundfile as sf
+from starcoach.web.practice import PracticeHub
+hub = PracticeHub(types.SimpleNamespace(voice="hibari", cache_dir=Path(tempfile.mkdtemp())))
+asked = "How did you verify your fix?"
+hub.prepare_voice([asked, "What would you do differently?", asked])
+after_prepare = "hibari" in sys.modules
+url = hub.speak(asked)
+info = sf.info(str(hub.voice_dir / url.rsplit("/", 1)[1]))
+after_prepared_question = "hibari" in sys.modules
+hub.speak("A follow-up it was not given?")
+print(json.dumps({"engine": [after_prepare, after_prepared_question, "hibari" in sys.modules],
+                  "url": url, "seconds": info.duration, "files": len(list(hub.voice_dir.glob("*.wav")))}))
+"""
+
+
+@pytest.mark.slow
+def test_the_web_app_speaks_a_runs_questions_in_a_child_process():
+    """`starcoach serve` speaks the scenario's probes ahead of time as the terminal run does: in a
+    child process, so the server that holds Whisper and spaCy never loads hibari for them; a
+    follow-up it was not given is still spoken when asked."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _WEB_PREPARE], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["engine"] == [False, False, True]
+    assert re.fullmatch(r"/voice/[0-9a-f]{24}\.wav", result["url"])
+    assert result["seconds"] > 0.8 and result["files"] == 3

@@ -205,20 +205,47 @@ class PracticeHub:
         return FileResponse(path, media_type="audio/wav")
 
     def speak(self, text: str) -> str | None:
-        """The question as a WAV the page can play (cached); its URL, or None without a voice."""
+        """The question as a WAV the page can play (cached); its URL, or None without a voice.
+        A question :meth:`prepare_voice` did not speak ahead (an adaptive follow-up) is spoken
+        here, in the server's process."""
         voice = self.config.voice
         if voice == "off" or not text.strip():
             return None
         from starcoach.voice import synthesize
 
-        key = hashlib.sha1(f"{voice}|{text}".encode()).hexdigest()[:24]
-        path = self.voice_dir / f"{key}.wav"
+        path = self._voice_path(text)
         with self._voice_lock:
             if not path.exists():
                 tmp = path.with_suffix(".tmp.wav")
                 synthesize(text, tmp, voice=voice)
                 tmp.replace(path)
-        return f"/voice/{key}.wav"
+        return f"/voice/{path.stem}.wav"
+
+    def prepare_voice(self, texts) -> None:
+        """Speak ``texts`` ahead of time into the cache, in a child process
+        (:func:`starcoach.voice.synthesize_apart`): the voice engine (hibari: ~100 MB while it
+        speaks, ~20 MB it cannot hand back) never enters the server beside Whisper and spaCy."""
+        voice = self.config.voice
+        todo = [t for t in dict.fromkeys(texts) if t.strip() and not self._voice_path(t).exists()]
+        if voice == "off" or not todo:
+            return
+        import soundfile as sf
+
+        from starcoach.voice import synthesize_apart
+
+        spoken = synthesize_apart(todo, voice=voice)
+        with self._voice_lock:
+            for text, speech in spoken.items():
+                path = self._voice_path(text)
+                if not path.exists():
+                    tmp = path.with_suffix(".tmp.wav")
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    sf.write(tmp, speech.samples, speech.sample_rate, subtype="PCM_16")
+                    tmp.replace(path)
+
+    def _voice_path(self, text: str) -> Path:
+        key = hashlib.sha1(f"{self.config.voice}|{text}".encode()).hexdigest()[:24]
+        return self.voice_dir / f"{key}.wav"
 
 
 class Practice:
@@ -472,15 +499,14 @@ class Practice:
     def _prepare_voice(self, scenario, probes: list[str]) -> None:
         """Speak the scenario's probes ahead of time, so a question plays as soon as it is asked
         (adaptive follow-ups are chosen from the answer, so they are spoken when asked)."""
-        for label in probes:
-            if self.closed:
-                return
-            if not label.startswith("probe-"):
-                continue
-            try:
-                self.hub.speak(scenario.probes[int(label.split("-")[1]) - 1].question)
-            except Exception:  # noqa: BLE001 - asked again (and reported) when the probe comes
-                return
+        questions = [scenario.probes[int(label.split("-")[1]) - 1].question
+                     for label in probes if label.startswith("probe-")]
+        if self.closed or not questions:
+            return
+        try:
+            self.hub.prepare_voice(questions)
+        except Exception:  # noqa: BLE001 - each is spoken (or reported) when its probe comes
+            return
 
     def _check_label(self, label: str) -> None:
         if self.run is None:
