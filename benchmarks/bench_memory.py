@@ -13,7 +13,9 @@ Issue #14: transcribing or analysing a file of any length streams it from disk; 
   transcription consumed segment by segment (it decodes the whole file into memory first).
 - **A whole run**: ``starcoach run SCENARIO --answers DIR --no-input --realtime --voice hibari`` with
   the demo's strong candidate (every step, every probe, the interviewer's voice reading each
-  probe): the process of a live run with a file for a microphone. Its peak varies by ±10 MB from
+  probe): the process of a live run with a file for a microphone. The answer files are 16 kHz
+  mono 16-bit, as the microphone records (hibari speaks at 24 kHz; resampling that would load
+  PyAV, which a live run does not). Its peak varies by ±10 MB from
   run to run (how the heap fragments around Whisper's decodes), so ``--runs N`` repeats it, and
   ``--before REV`` measures commit REV (a temporary git worktree) in turn with this checkout, in
   the same session.
@@ -95,9 +97,20 @@ def whole_run(tmp: Path, tree: Path = ROOT) -> dict:
     from starcoach.scenario import DEFAULT_SCENARIO_ID, find_scenario
 
     scenario = find_scenario(DEFAULT_SCENARIO_ID)
-    answers = CACHE / "run-answers"
+    answers = CACHE / "run-answers-16k"
     if not (answers / "situation.wav").exists():
-        synthesize_answers(strong_candidate(scenario), answers)
+        # As a microphone gives them (16 kHz mono 16-bit): a 24 kHz file would load PyAV to resample,
+        # which a live run never does.
+        import soundfile as sf
+
+        from starcoach.transcribe import SAMPLE_RATE, load_audio
+
+        spoken = CACHE / "run-answers"
+        if not (spoken / "situation.wav").exists():
+            synthesize_answers(strong_candidate(scenario), spoken)
+        answers.mkdir(parents=True, exist_ok=True)
+        for wav in spoken.glob("*.wav"):
+            sf.write(answers / wav.name, load_audio(wav), SAMPLE_RATE, subtype="PCM_16")
     env = dict(os.environ, STARCOACH_HOME=str(tmp / "home"))
     return measure(_CLI, ["run", DEFAULT_SCENARIO_ID, "--answers", str(answers), "--no-input", "--realtime",
                           "--voice", "hibari"], env, tree)

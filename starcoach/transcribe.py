@@ -14,7 +14,9 @@ it was recorded live or read back from disk:
    the hotwords name the fillers, so "um", "uh", "like" and "you know" are written down instead
    of cleaned away; the end of the text so far follows, carrying context from chunk to chunk.
 3. Nothing lost, nothing invented: a speech region that a chunk's decode left without words is
-   decoded again on its own, and words Whisper placed where VAD heard no speech are dropped —
+   decoded again on its own, and words Whisper placed where VAD heard no speech are dropped, as
+   are phrases it squeezed into no time and the sign-off it adds after the last word ("Thank you
+   so much for watching.", :func:`_closing_phrase`) —
    but a filler ("um", "uh") it wrote and misplaced moves to the speech no word covers between
    its neighbours (Whisper's alignment puts fillers badly; see :func:`_place_fillers`).
 4. Word times are mapped back to the take; speech time and pauses come from VAD on the raw
@@ -778,6 +780,8 @@ class _ChunkedDecoder:
             pieces, to_take = self._decode_pieces(chunk)
         self.chunks += 1
         made_up = [_squeezed(piece.words) for piece in pieces]
+        for k in _closing_phrase(pieces):
+            made_up[k] = True
         flat = [(k, w) for k, piece in enumerate(pieces) for w in piece.words]
         for _k, w in flat:
             to_take(w)
@@ -983,6 +987,33 @@ def _squeezed(words: list[Word]) -> bool:
         return False
     score = sum(_anomaly(w) for w in words[:8])
     return score >= 3 or score + 0.01 >= min(len(words), 8)
+
+
+#: A phrase Whisper adds at the end of what it heard starts with a word it all but rules out.
+CLOSING_START_P = 0.1
+
+
+def _closing_phrase(pieces: list["_Piece"]) -> range:
+    """The pieces (indices) of a chunk's decode that are a closing phrase Whisper made up.
+
+    At the end of speech Whisper goes on as the videos it learned from end: "Thank you.",
+    "Thank you so much for watching." (up to 24 words on a 12 s answer, most of them aligned to
+    no time at all), "Alright.", "Yes. Yes.". Such a phrase ends the chunk; it starts with a
+    word Whisper itself gives less than ``CLOSING_START_P`` (0.004-0.06 where seen; the
+    first words of real speech that close a chunk rarely go below 0.3), and none of its words is
+    both sure (0.5 or more) and of a spoken length (faster-whisper's 0.133 s anomaly bound):
+    the few sure words in it ("you" of "Thank you.") are aligned to no time. A phrase of fillers
+    alone is not one: a real "um" is as improbable and short to Whisper (its fillers are
+    placed by :func:`_place_fillers`).
+    """
+    k = len(pieces)
+    while k > 0 and not any(w.probability >= 0.5 and w.end - w.start >= 0.133 for w in pieces[k - 1].words):
+        k -= 1
+    for j in range(k, len(pieces)):
+        if pieces[j].words[0].probability < CLOSING_START_P and \
+                any(not is_filler(w.word) for piece in pieces[j:] for w in piece.words):
+            return range(j, len(pieces))
+    return range(0)
 
 
 def _covered(words: list[Word], start: float, end: float, slack: float = 0.3) -> bool:

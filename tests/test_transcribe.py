@@ -392,6 +392,44 @@ def test_a_squeezed_improbable_phrase_is_made_up():
     assert not _squeezed(sure)
 
 
+@pytest.mark.slow
+def test_whisper_signing_off_after_an_answer_is_not_kept(whisper, say):
+    """Bug: a probe's 12 s strong answer (hibari) came out ending "...into every estimate. Okay,
+    thank you very much. Thank you very much for watching. Thank you so much for watching. Thank
+    you so much for watching. Thank" -- 24 words Whisper made up, most aligned to no time, and
+    sure enough of "you" and "much" for the squeezed-phrase test to let them through."""
+    from starcoach.scenario import find_scenario
+
+    scenario = find_scenario("are-right-a-lot-flash-sale-capacity")
+    answer = next(p.strong_answer for p in scenario.probes if "every estimate" in p.strong_answer)
+    t = transcribe_file(say(" ".join(answer.split())), whisper)
+    assert t.text.endswith("into every estimate."), t.text
+    assert "thank" not in t.text.lower() and "watching" not in t.text.lower()
+    assert t.text.startswith("My first estimate"), t.text
+
+
+def test_a_closing_phrase_is_made_up_but_real_endings_and_fillers_are_kept():
+    from starcoach.transcribe import _closing_phrase, _Piece
+
+    def piece(*words):
+        return _Piece(words[0][1], " ".join(w[0] for w in words), [Word(*w) for w in words])
+
+    said = piece(("recorded", 9.32, 9.72, 0.98), ("by", 9.72, 10.08, 0.99), ("Lord", 10.08, 10.38, 0.2),
+                 ("Byron.", 10.38, 10.68, 0.98))
+    # fleurs-en-002 with the seed scenario's hotwords: a "Thank you." after the last sentence
+    thanks = piece(("Thank", 10.68, 10.98, 0.016), ("you.", 10.98, 10.98, 0.979))
+    assert list(_closing_phrase([said, thanks])) == [1]
+    # cmu_arctic a0001: a filler and a word, both all but ruled out, after "etc."
+    uh, alright = piece(("Uh.", 3.5, 3.56, 0.012)), piece(("Alright.", 3.56, 3.58, 0.064))
+    assert list(_closing_phrase([said, uh, alright])) == [1, 2]
+    # an improbable start followed by a word said (sure and of spoken length) is not a closing phrase
+    assert not _closing_phrase([said, piece(("So", 11.0, 11.1, 0.05), ("yes,", 11.1, 11.5, 0.9))])
+    # a trailing real filler (as improbable and short to Whisper) and a sure last sentence stay
+    assert not _closing_phrase([said, piece(("Umm...", 11.0, 11.0, 0.02))])
+    assert not _closing_phrase([said])
+    assert not _closing_phrase([])
+
+
 def test_fillers_are_recognised_in_the_spellings_whisper_writes():
     from starcoach.transcribe import is_filler
 
