@@ -193,7 +193,9 @@ def test_live_take_through_the_virtual_microphone(tmp_path, say, virtual_mic):
     assert max(levels) > 0.01
     words = transcript.text.lower().replace(",", "").replace(".", "").split()
     assert words == "i wrote the fix myself and the error rate went from 3% to 0".split()
-    assert transcript.words[0].start >= 0.5
+    # the speech starts after 0.5 s of recording; Whisper's word times sit on a 20 ms grid and its
+    # alignment may start a word a frame or two early (CI saw 0.48 s)
+    assert transcript.words[0].start >= 0.5 - 0.1
 
 
 def test_config_defaults(starcoach_home, monkeypatch):
