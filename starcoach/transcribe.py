@@ -950,12 +950,17 @@ def _speech_run(probs, start_s: float, end_s: float, threshold: float, min_s: fl
     return round(best[0] * WINDOW_S, 3), round(best[1] * WINDOW_S, 3)
 
 
+#: Seconds below which faster-whisper counts a word as too short to have been said (its anomaly
+#: bound for ``hallucination_silence_threshold``).
+SHORT_WORD_S = 0.133
+
+
 def _anomaly(word: Word) -> float:
     """faster-whisper's word anomaly score (``hallucination_silence_threshold``'s test)."""
     duration = word.end - word.start
     score = 1.0 if word.probability < 0.15 else 0.0
-    if duration < 0.133:
-        score += (0.133 - duration) * 15
+    if duration < SHORT_WORD_S:
+        score += (SHORT_WORD_S - duration) * 15
     if duration > 2.0:
         score += duration - 2.0
     return score
@@ -1001,13 +1006,13 @@ def _closing_phrase(pieces: list["_Piece"]) -> range:
     no time at all), "Alright.", "Yes. Yes.". Such a phrase ends the chunk; it starts with a
     word Whisper itself gives less than ``CLOSING_START_P`` (0.004-0.06 where seen; the
     first words of real speech that close a chunk rarely go below 0.3), and none of its words is
-    both sure (0.5 or more) and of a spoken length (faster-whisper's 0.133 s anomaly bound):
+    both sure (0.5 or more) and of a spoken length (``SHORT_WORD_S`` or more):
     the few sure words in it ("you" of "Thank you.") are aligned to no time. A phrase of fillers
     alone is not one: a real "um" is as improbable and short to Whisper (its fillers are
     placed by :func:`_place_fillers`).
     """
     k = len(pieces)
-    while k > 0 and not any(w.probability >= 0.5 and w.end - w.start >= 0.133 for w in pieces[k - 1].words):
+    while k > 0 and not any(w.probability >= 0.5 and w.end - w.start >= SHORT_WORD_S for w in pieces[k - 1].words):
         k -= 1
     for j in range(k, len(pieces)):
         if pieces[j].words[0].probability < CLOSING_START_P and \

@@ -211,14 +211,12 @@ class PracticeHub:
         voice = self.config.voice
         if voice == "off" or not text.strip():
             return None
-        from starcoach.voice import synthesize
+        from starcoach.voice import synthesize_samples
 
         path = self._voice_path(text)
         with self._voice_lock:
             if not path.exists():
-                tmp = path.with_suffix(".tmp.wav")
-                synthesize(text, tmp, voice=voice)
-                tmp.replace(path)
+                self._cache_voice(path, synthesize_samples(text, voice=voice))
         return f"/voice/{path.stem}.wav"
 
     def prepare_voice(self, texts) -> None:
@@ -229,8 +227,6 @@ class PracticeHub:
         todo = [t for t in dict.fromkeys(texts) if t.strip() and not self._voice_path(t).exists()]
         if voice == "off" or not todo:
             return
-        import soundfile as sf
-
         from starcoach.voice import synthesize_apart
 
         spoken = synthesize_apart(todo, voice=voice)
@@ -238,10 +234,17 @@ class PracticeHub:
             for text, speech in spoken.items():
                 path = self._voice_path(text)
                 if not path.exists():
-                    tmp = path.with_suffix(".tmp.wav")
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    sf.write(tmp, speech.samples, speech.sample_rate, subtype="PCM_16")
-                    tmp.replace(path)
+                    self._cache_voice(path, speech)
+
+    @staticmethod
+    def _cache_voice(path: Path, speech) -> None:
+        """Write ``speech`` (samples and rate) to the cache as ``path``, whole or not at all."""
+        import soundfile as sf
+
+        tmp = path.with_suffix(".tmp.wav")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(tmp, speech.samples, speech.sample_rate, subtype="PCM_16")
+        tmp.replace(path)
 
     def _voice_path(self, text: str) -> Path:
         key = hashlib.sha1(f"{self.config.voice}|{text}".encode()).hexdigest()[:24]
